@@ -1,0 +1,5 @@
+"""``python -m bgpcascade`` runs the CLI."""
+
+from bgpcascade.cli import main
+
+raise SystemExit(main())

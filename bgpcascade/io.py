@@ -1,0 +1,103 @@
+"""File input and output: the only place that touches the file system for zones and results.
+
+Rules (DESIGN.md, "Standards"): a user's input file is never overwritten; results go only
+under an output directory the user names (or the documented default); JSON is written with
+sorted keys and a trailing newline so the same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bgpcascade.model.errors import InputError
+from bgpcascade.model.topology import Zone
+from bgpcascade.model.zonefile import load_zone
+
+BUILTIN_ZONES = ("fr-par-like",)
+
+#: Directories an --out may never be (or be inside of).
+_PROTECTED = tuple(Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/proc",
+                                      "/sbin", "/sys", "/usr", "/var"))
+
+
+def builtin_zone_path(name: str = "fr-par-like") -> Path:
+    """Path of a zone file shipped inside the package (``bgpcascade demo`` uses it)."""
+    ref = resources.files("bgpcascade") / "zones" / f"{name}.yaml"
+    return Path(str(ref))
+
+
+def load_zone_file(path: str | os.PathLike[str]) -> Zone:
+    """Read and validate the zone file at ``path`` (``builtin:NAME`` for a shipped zone)."""
+    text_path = str(path)
+    if text_path.startswith("builtin:"):
+        name = text_path.removeprefix("builtin:")
+        if name not in BUILTIN_ZONES:
+            raise InputError(f"unknown built-in zone {name!r}", source=text_path,
+                             allowed=", ".join(f"builtin:{z}" for z in BUILTIN_ZONES))
+        p = builtin_zone_path(name)
+    else:
+        p = Path(text_path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", source=text_path,
+                         allowed="a zone file path, or builtin:fr-par-like") from None
+    except IsADirectoryError:
+        raise InputError("is a directory", source=text_path, allowed="a zone file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=text_path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", source=text_path,
+                         allowed="a UTF-8 YAML file") from None
+    return load_zone(text, source=text_path)
+
+
+def check_out_dir(out: str | os.PathLike[str], inputs: tuple[str, ...] = ()) -> Path:
+    """Validate an output directory: not a file, not a protected system path, not an input.
+
+    Creates it (with parents) if missing. Raises :class:`InputError` otherwise.
+    """
+    path = Path(out)
+    resolved = path.resolve()
+    if resolved in _PROTECTED or any(resolved == p for p in _PROTECTED):
+        raise InputError("refusing to write into a system directory", source=str(out),
+                         field="--out", allowed="a directory of your own")
+    if path.exists() and not path.is_dir():
+        raise InputError("exists and is not a directory", source=str(out), field="--out",
+                         allowed="a new or existing directory")
+    for item in inputs:
+        if Path(item).resolve() == resolved:
+            raise InputError("is an input file", source=str(out), field="--out",
+                             allowed="a directory other than your inputs")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def safe_write(path: str | os.PathLike[str], data: str | bytes,
+               inputs: tuple[str, ...] = ()) -> Path:
+    """Write ``data`` to ``path``, refusing to overwrite one of the user's ``inputs``."""
+    p = Path(path)
+    for item in inputs:
+        if not item.startswith("builtin:") and Path(item).resolve() == p.resolve():
+            raise InputError("would overwrite an input file", source=str(path),
+                             allowed="an output path that is not one of your inputs")
+    if p.exists() and p.is_dir():
+        raise InputError("is a directory", source=str(path), allowed="a file path")
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        p.write_bytes(data)
+    else:
+        p.write_text(data, encoding="utf-8")
+    return p
+
+
+def dumps_json(data: Any) -> str:
+    """Canonical JSON text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

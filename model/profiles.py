@@ -1,0 +1,282 @@
+"""Implementation profiles: how a BGP speaker of a given implementation behaves under load.
+
+A profile holds what differs between implementations and matters for a cascade: how much
+work the speaker does per second, what a route costs to receive and to send, how it treats
+KEEPALIVEs when it is busy (DESIGN.md, "The semantics to build"), its timers beyond the
+negotiated hold/keepalive, and its restart backoff. Every built-in value names its source
+in :attr:`Profile.sources`; facts come from ``reference/bgp-facts.md`` and
+``reference/frr-lab.md`` (cited in docs/model.md).
+
+Work units: 1 unit = processing one received route (``cost_rx_route`` is 1 by definition).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal, get_args
+
+KeepaliveRx = Literal["fifo", "io-thread", "rearm-on-backlog"]
+KeepaliveTx = Literal["fifo", "priority"]
+GracefulRestart = Literal["off", "helper", "notification"]
+
+KEEPALIVE_RX_VALUES: tuple[str, ...] = get_args(KeepaliveRx)
+KEEPALIVE_TX_VALUES: tuple[str, ...] = get_args(KeepaliveTx)
+GRACEFUL_RESTART_VALUES: tuple[str, ...] = get_args(GracefulRestart)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One implementation's behaviour, as numbers and switches.
+
+    Attributes
+    ----------
+    capacity:
+        Work units the speaker processes per second (its main loop, one core).
+    cost_rx_route:
+        Work per route received (1 by definition of the unit).
+    cost_tx_route:
+        Work per route sent, per update-group when ``update_groups`` is on, else per peer.
+    cost_tx_peer_route:
+        Extra work per route per peer when ``update_groups`` is on (packet copy, TCP write).
+    cost_msg:
+        Work per non-UPDATE message handled (KEEPALIVE, OPEN, NOTIFICATION).
+    update_groups:
+        Builds each UPDATE once per group of peers with the same outbound policy (FRR).
+    routes_per_update:
+        Routes packed in one UPDATE for incremental changes (message counts only).
+    keepalive_rx:
+        ``fifo``: the hold timer restarts only when the main loop reaches the message;
+        ``io-thread``: restarts on receipt, whatever the backlog; ``rearm-on-backlog``:
+        an expiring hold timer re-arms while that peer's input is still queued.
+    keepalive_tx:
+        ``fifo``: KEEPALIVEs queue behind UPDATEs already waiting for that peer;
+        ``priority``: they jump the queue.
+    hold_jitter:
+        The hold timer is jittered to 0.75-1.0 x negotiated (BIRD; RFC 4271 does not).
+    open_hold:
+        Hold timer in OpenSent (RFC 4271 §8.2.2 "large value", 4 min); ``None`` means
+        the configured hold time is used (FRR).
+    send_hold_factor, send_hold_min:
+        RFC 9687 SendHoldTime = max(send_hold_min, send_hold_factor x hold); a factor of
+        0 means no send-hold timer.
+    idle_hold_initial, idle_hold_max:
+        Delay before restarting after an error (IdleHoldTimer, RFC 4271 §8.1.1
+        DampPeerOscillations), doubling from initial to max on repeated failures.
+    graceful_restart:
+        Helper behaviour for a peer's routes when the session drops: ``off`` flushes them,
+        ``helper`` keeps them stale on a TCP failure only (RFC 4724), ``notification``
+        also after NOTIFICATION and hold expiry (RFC 8538 N bit).
+    advertise_to_sender:
+        An RR sends a reflected route back to the client it came from as well (dropped
+        there by the ORIGINATOR_ID check, but sent and counted).
+    dynamic_neighbor_limit:
+        Default limit of dynamic (``bgp listen range``) neighbors, if the implementation has one.
+    """
+
+    name: str
+    implementation: str
+    capacity: float
+    cost_rx_route: float = 1.0
+    cost_tx_route: float = 1.0
+    cost_tx_peer_route: float = 0.0
+    cost_msg: float = 1.0
+    update_groups: bool = False
+    routes_per_update: int = 100
+    keepalive_rx: KeepaliveRx = "fifo"
+    keepalive_tx: KeepaliveTx = "fifo"
+    hold_jitter: bool = False
+    open_hold: float | None = 240.0
+    send_hold_factor: float = 0.0
+    send_hold_min: float = 0.0
+    idle_hold_initial: float = 1.0
+    idle_hold_max: float = 120.0
+    graceful_restart: GracefulRestart = "off"
+    advertise_to_sender: bool = False
+    dynamic_neighbor_limit: int | None = None
+    description: str = ""
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def send_hold_time(self, hold: float) -> float | None:
+        """RFC 9687 §3 SendHoldTime for a negotiated ``hold``; ``None`` when disabled.
+
+        >>> BUILTIN_PROFILES["frr"].send_hold_time(9)
+        18.0
+        >>> BUILTIN_PROFILES["openbgpd"].send_hold_time(9)
+        90.0
+        >>> BUILTIN_PROFILES["gobgp"].send_hold_time(90) is None
+        True
+        """
+        if self.send_hold_factor == 0 or hold == 0:
+            return None
+        return float(max(self.send_hold_min, self.send_hold_factor * hold))
+
+    def overridden(self, name: str, overrides: Mapping[str, object]) -> Profile:
+        """A copy named ``name`` with ``overrides`` applied; sources say "zone file"."""
+        sources = dict(self.sources)
+        for key in overrides:
+            sources[key] = "zone file"
+        return replace(self, name=name, sources=sources, **overrides)  # type: ignore[arg-type]
+
+
+PROFILE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(Profile) if f.name not in ("name", "sources")
+)
+
+_FACTS = "bgp-facts.md"
+_LAB = "frr-lab.md"
+
+BUILTIN_PROFILES: Mapping[str, Profile] = {
+    "frr": Profile(
+        name="frr",
+        implementation="frr",
+        capacity=80_000.0,
+        cost_tx_route=0.25,
+        cost_tx_peer_route=0.02,
+        cost_msg=1.0,
+        update_groups=True,
+        routes_per_update=1000,
+        keepalive_rx="rearm-on-backlog",
+        keepalive_tx="fifo",
+        open_hold=None,
+        send_hold_factor=2.0,
+        idle_hold_initial=1.0,
+        idle_hold_max=120.0,
+        graceful_restart="off",
+        advertise_to_sender=True,
+        dynamic_neighbor_limit=100,
+        description="FRRouting bgpd (8.3+): update-groups, keepalive thread, hold re-arm on backlog",
+        sources={
+            "capacity": f"{_FACTS}: bgperf2, FRR 10.4 ingests 75-85k prefixes/s",
+            "cost_tx_route": "estimate (update-group build per route), see calibrate --frr",
+            "cost_tx_peer_route": "estimate (per-peer packet copy), see calibrate --frr",
+            "update_groups": f"{_FACTS}: FRR update-groups build each UPDATE once per group",
+            "routes_per_update": f"{_LAB}: extended messages, one client's table in one UPDATE",
+            "keepalive_rx": f"{_FACTS}: since 7.5 the hold timer re-arms while input is queued",
+            "keepalive_tx": f"{_FACTS}: keepalives appended to the output queue tail",
+            "open_hold": f"{_FACTS}: timer table, FRR uses the configured hold in OpenSent",
+            "send_hold_factor": f"{_FACTS}: FRR >= 8.3 SendHoldTime = 2 x hold",
+            "idle_hold_initial": f"{_FACTS}: start timer 1 s doubling to 120 s",
+            "idle_hold_max": f"{_FACTS}: start timer 1 s doubling to 120 s",
+            "graceful_restart": f"{_LAB}: clear and hold expiry withdraw at once by default",
+            "advertise_to_sender": f"{_LAB}: RR sends each client its own routes back",
+            "dynamic_neighbor_limit": f"{_FACTS}: dynamic-neighbor limit 100",
+        },
+    ),
+    "bird": Profile(
+        name="bird",
+        implementation="bird",
+        capacity=120_000.0,
+        cost_tx_route=0.25,
+        cost_tx_peer_route=0.02,
+        cost_msg=1.0,
+        update_groups=False,
+        routes_per_update=200,
+        keepalive_rx="rearm-on-backlog",
+        keepalive_tx="priority",
+        hold_jitter=True,
+        open_hold=240.0,
+        send_hold_factor=2.0,
+        idle_hold_initial=60.0,
+        idle_hold_max=300.0,
+        graceful_restart="notification",
+        advertise_to_sender=False,
+        description="BIRD 2: single main loop, keepalives jump the queue, jittered hold",
+        sources={
+            "capacity": f"{_FACTS}: bgperf2, BIRD 2.17 10 x 100k in 8 s vs FRR 12 s",
+            "routes_per_update": f"{_FACTS}: 19,000 withdrawals in 95 UPDATEs",
+            "keepalive_rx": f"{_FACTS}: overdue hold timer pushed back while input waits",
+            "keepalive_tx": f"{_FACTS}: NOTIFICATION, OPEN, KEEPALIVE before UPDATEs",
+            "hold_jitter": f"{_FACTS}: effective hold 0.75-1.0 x negotiated",
+            "open_hold": f"{_FACTS}: timer table, 240 s",
+            "send_hold_factor": f"{_FACTS}: BIRD >= 2.15 2 x hold",
+            "idle_hold_initial": f"{_FACTS}: ~60 s after a non-Cease NOTIFICATION",
+            "idle_hold_max": f"{_FACTS}: doubling up to 300 s",
+            "graceful_restart": f"{_FACTS}: LLGR peers by default, routes kept stale",
+        },
+    ),
+    "gobgp": Profile(
+        name="gobgp",
+        implementation="gobgp",
+        capacity=20_000.0,
+        cost_tx_route=1.0,
+        cost_msg=1.0,
+        update_groups=False,
+        routes_per_update=1,
+        keepalive_rx="io-thread",
+        keepalive_tx="fifo",
+        open_hold=240.0,
+        send_hold_factor=0.0,
+        idle_hold_initial=5.0,
+        idle_hold_max=5.0,
+        graceful_restart="off",
+        description="GoBGP 3: reader goroutine restarts hold, one prefix per UPDATE",
+        sources={
+            "capacity": f"{_FACTS}: ~100x BIRD's CPU for the same convergence (estimate)",
+            "routes_per_update": f"{_FACTS}: one prefix per UPDATE for incremental changes",
+            "keepalive_rx": f"{_FACTS}: receive goroutine restarts hold before RIB work",
+            "keepalive_tx": f"{_FACTS}: per-peer ticker, no priority over queued UPDATEs",
+            "open_hold": f"{_FACTS}: timer table, 240 s",
+            "send_hold_factor": f"{_FACTS}: GoBGP has no send-hold timer",
+            "idle_hold_initial": f"{_FACTS}: idle 5 s after a dropped session (30 s after CLI reset)",
+        },
+    ),
+    "openbgpd": Profile(
+        name="openbgpd",
+        implementation="openbgpd",
+        capacity=50_000.0,
+        cost_tx_route=1.0,
+        cost_msg=1.0,
+        update_groups=False,
+        routes_per_update=100,
+        keepalive_rx="io-thread",
+        keepalive_tx="fifo",
+        open_hold=240.0,
+        send_hold_factor=1.0,
+        send_hold_min=90.0,
+        idle_hold_initial=30.0,
+        idle_hold_max=3600.0,
+        graceful_restart="notification",
+        description="OpenBGPD: session engine process restarts hold on receipt",
+        sources={
+            "capacity": "estimate (no published measurement)",
+            "keepalive_rx": f"{_FACTS}: session engine restarts hold on receipt",
+            "keepalive_tx": "assumed: keepalives share the session's write queue",
+            "open_hold": f"{_FACTS}: timer table, 240 s",
+            "send_hold_factor": f"{_FACTS}: OpenBGPD SendHoldTime max(90 s, hold)",
+            "send_hold_min": f"{_FACTS}: OpenBGPD SendHoldTime max(90 s, hold)",
+            "idle_hold_initial": f"{_FACTS}: IdleHold 30 s doubling to 3600 s",
+            "idle_hold_max": f"{_FACTS}: IdleHold 30 s doubling to 3600 s",
+            "graceful_restart": f"{_FACTS}: RFC 8538 N bit (OpenBGPD too)",
+        },
+    ),
+    "appliance": Profile(
+        name="appliance",
+        implementation="appliance",
+        capacity=20_000.0,
+        cost_tx_route=1.0,
+        cost_msg=1.0,
+        update_groups=False,
+        routes_per_update=100,
+        keepalive_rx="fifo",
+        keepalive_tx="fifo",
+        open_hold=240.0,
+        send_hold_factor=0.0,
+        idle_hold_initial=5.0,
+        idle_hold_max=60.0,
+        graceful_restart="off",
+        description="legacy virtual appliance: one FIFO serves everything (the incident's RRs)",
+        sources={
+            "capacity": "calibrated to the incident (docs/model.md, 'appliance')",
+            "keepalive_rx": "incident.md: KEEPALIVEs wait in the same queue as UPDATEs",
+            "keepalive_tx": "incident.md: one FIFO for everything",
+            "update_groups": "incident.md: each copy formatted per peer",
+            "send_hold_factor": "legacy stack predates RFC 9687",
+        },
+    ),
+}
+
+
+def builtin_profile(name: str) -> Profile:
+    """The built-in profile ``name`` (frr, bird, gobgp, openbgpd, appliance)."""
+    return BUILTIN_PROFILES[name]
