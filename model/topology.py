@@ -304,3 +304,16 @@ def check_name(name: str, *, field: str, source: str | None, line: int | None) -
             f"name {name!r} is not allowed", source=source, line=line, field=field,
             allowed=NAME_ALLOWED,
         )
+
+
+def session_keepalive(local: Timers, remote: Timers) -> tuple[Fraction, Fraction]:
+    """(negotiated hold, keepalive interval ``local`` uses) for one session.
+
+    Hold = min of both proposals (RFC 4271 §4.2). Keepalive = the configured interval,
+    but at most a third of the negotiated hold (RFC 4271 §10 suggests hold/3; FRR's
+    bgp_open_receive lowers v_keepalive to v_holdtime/3 the same way); 0 when hold is 0.
+    """
+    hold = negotiated_hold(local.hold, remote.hold)
+    if hold == 0:
+        return hold, Fraction(0)
+    return hold, min(local.keepalive, hold / 3)

@@ -1,0 +1,267 @@
+"""The ``bgpcascade`` command line (DESIGN.md, "CLI contract").
+
+Exit codes (for CI): 0 holds / ok, 1 violated (a check failed; its table is printed and,
+with --json, written), 2 bad input or usage (ONE line on stderr, never a traceback),
+3 unknown (a budget ran out or the solver gave up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table as RichTable
+
+from bgpcascade import __version__
+from bgpcascade.io import check_out_dir, dumps_json, load_zone_file, safe_write
+from bgpcascade.model.errors import InputError
+from bgpcascade.model.topology import Zone
+from bgpcascade.model.zonefile import zone_json_schema
+from bgpcascade.progress import Progress
+from bgpcascade.properties.static import LintResult, Table, lint
+from bgpcascade.summary import zone_summary
+
+EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in ONE line and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _console() -> Console:
+    # A fixed width off a terminal keeps output byte-identical across machines and pipes.
+    return Console(width=None if sys.stdout.isatty() else 120, highlight=False,
+                   soft_wrap=False)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = _Parser(prog="bgpcascade", description="Find the single BGP session flap that "
+                     "cascades into a zone-wide outage, or show within bounds that none does.")
+    parser.add_argument("--version", action="version", version=f"bgpcascade {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("demo", help="the main job on the built-in fr-par-like zone")
+    p.add_argument("--out", default="bgpcascade-demo", help="output directory "
+                   "(default ./bgpcascade-demo)")
+    _add_common(p)
+
+    p = sub.add_parser("lint", help="schema and static route-reflection checks")
+    p.add_argument("zone", help="zone file (YAML), or builtin:fr-par-like")
+    p.add_argument("--json", metavar="FILE", help="write the check tables as JSON")
+    p.add_argument("--rows", type=int, default=20, metavar="N",
+                   help="rows shown per table in the terminal (default 20; JSON has all)")
+    _add_common(p)
+
+    p = sub.add_parser("show", help="summary of a zone, or the JSON Schema ('show schema')")
+    p.add_argument("zone", help="zone file (YAML), builtin:fr-par-like, or 'schema'")
+    p.add_argument("--json", metavar="FILE", help="write the summary as JSON")
+    _add_common(p)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of zone files")
+    _add_common(p)
+
+    p = sub.add_parser("render", help="draw a zone's topology (Graphviz DOT + SVG)")
+    p.add_argument("input", help="zone file (YAML) or builtin:fr-par-like")
+    p.add_argument("--out", required=True, help="output directory")
+    _add_common(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        handler = _HANDLERS[args.command]
+        return handler(args)
+    except InputError as exc:
+        print(f"bgpcascade: error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("bgpcascade: interrupted", file=sys.stderr)
+        return 130
+
+
+# -- lint ------------------------------------------------------------------------------
+
+
+def _print_table(console: Console, table: Table, limit: int) -> None:
+    status = "[green]PASS[/]" if table.passed else "[red]FAIL[/]"
+    if table.kind == "report":
+        status = "[cyan]INFO[/]"
+    console.print(f"{status} {table.name}: {table.title} "
+                  f"({len(table.rows)} row{'s' if len(table.rows) != 1 else ''})")
+    if not table.rows:
+        return
+    rt = RichTable(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for col in table.columns:
+        rt.add_column(col, justify="right" if isinstance(table.rows[0][table.columns.index(col)],
+                                                          int | float) else "left")
+    for row in table.rows[:limit]:
+        rt.add_row(*(_cell(c) for c in row))
+    console.print(rt)
+    if len(table.rows) > limit:
+        console.print(f"  ... {len(table.rows) - limit} more rows (all in --json)")
+
+
+def _cell(c: Any) -> str:
+    if isinstance(c, bool):
+        return str(c).lower()
+    if isinstance(c, int):
+        return f"{c:,}"
+    if isinstance(c, float):
+        return f"{c:,.3g}"
+    return "" if c is None else escape(str(c))
+
+
+def _lint_zone(zone: Zone, progress: Progress) -> LintResult:
+    return lint(zone, progress=lambda step: progress(f"lint {zone.name}: {step}"))
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """``bgpcascade lint ZONE``: exit 0 when every check's table is empty, else 1."""
+    progress = Progress(args.quiet)
+    zone = load_zone_file(args.zone)
+    result = _lint_zone(zone, progress)
+    console = _console()
+    console.print(f"zone {zone.name}: {zone.speaker_count:,} speakers, "
+                  f"{zone.total_sessions:,} sessions ({escape(zone.source)})")
+    for table in result.tables:
+        _print_table(console, table, args.rows)
+    failed = [t.name for t in result.tables if not t.passed]
+    console.print("lint: ok" if not failed else f"lint: FAILED ({', '.join(failed)})")
+    if args.json:
+        safe_write(args.json, dumps_json(result.as_json()), inputs=(args.zone,))
+    return EXIT_OK if result.ok else EXIT_VIOLATED
+
+
+# -- show / schema -----------------------------------------------------------------------
+
+
+def _print_summary(console: Console, s: dict[str, Any]) -> None:
+    console.print(f"zone [bold]{escape(s['zone'])}[/] ({s['form']} form): {s['speakers']:,} speakers, "
+                  f"{s['route_reflectors']} route reflectors in {len(s['rr_tiers'])} "
+                  f"tier(s), {s['clients']:,} clients, {s['sessions']:,} sessions, "
+                  f"{s['routes']:,} routes")
+    t = s["timers"]
+    console.print(f"timers (zone default): hold {t['hold']} s, keepalive {t['keepalive']} s, "
+                  f"connect-retry {t['connect_retry']} s")
+    if s["shards"]:
+        rt = RichTable(box=None, header_style="bold", pad_edge=False)
+        for col in ("shard", "rrs", "rr_profile", "cluster_id", "clients",
+                    "routes_per_client", "hold", "keepalive"):
+            rt.add_column(col)
+        for sh in s["shards"]:
+            rt.add_row(*(_cell(sh[c]) for c in ("shard", "rrs", "rr_profile", "cluster_id",
+                                                "clients", "routes_per_client", "hold",
+                                                "keepalive")))
+        console.print(rt)
+    rt = RichTable(box=None, header_style="bold", pad_edge=False,
+                   title="route reflectors at rest", title_justify="left")
+    cols = ("rr", "profile", "sessions", "adj_rib_in_paths", "adj_rib_out_copies",
+            "keepalives_per_s", "rest_utilisation_percent", "full_resync_s")
+    headers = {"adj_rib_in_paths": "rib_in_paths", "adj_rib_out_copies": "rib_out_copies",
+               "keepalives_per_s": "keepalive/s", "rest_utilisation_percent": "rest_util_%"}
+    for col in cols:
+        rt.add_column(headers.get(col, col), justify="left" if col in ("rr", "profile")
+                      else "right")
+    for r in s["rr_load"]:
+        rt.add_row(*(_cell(r[c]) for c in cols))
+    console.print(rt)
+    console.print("full_resync_s: seconds at the profile's capacity to take in every "
+                  "Adj-RIB-In path and send the whole Adj-RIB-Out once.")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``bgpcascade show ZONE``: the summary table (``show schema``: the JSON Schema)."""
+    if args.zone == "schema" and not Path("schema").exists():
+        return cmd_schema(args)
+    zone = load_zone_file(args.zone)
+    Progress(args.quiet)(f"summarising {zone.name}")
+    summary = zone_summary(zone)
+    _print_summary(_console(), summary)
+    if args.json:
+        safe_write(args.json, dumps_json(summary), inputs=(args.zone,))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """``bgpcascade schema``: the JSON Schema of zone files on stdout."""
+    sys.stdout.write(json.dumps(zone_json_schema(), indent=2, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+# -- render ------------------------------------------------------------------------------
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``bgpcascade render ZONE --out DIR``: topology.dot (+ topology.svg with Graphviz)."""
+    from bgpcascade.diagrams import render_zone
+
+    zone = load_zone_file(args.input)
+    out = check_out_dir(args.out, inputs=(args.input,))
+    Progress(args.quiet)(f"rendering {zone.name} into {out}")
+    result = render_zone(zone, out)
+    print(f"wrote {result.dot_path}")
+    if result.svg_path is not None:
+        print(f"wrote {result.svg_path}")
+    if result.message:
+        print(result.message, file=sys.stderr)
+    return EXIT_OK
+
+
+# -- demo --------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``bgpcascade demo``: the main job on the built-in fr-par-like zone."""
+    from bgpcascade.diagrams import render_zone
+
+    progress = Progress(args.quiet)
+    source = "builtin:fr-par-like"
+    progress(f"loading {source}")
+    zone = load_zone_file(source)
+    console = _console()
+    _print_summary(console, zone_summary(zone))
+    console.print()
+    result = _lint_zone(zone, progress)
+    for table in result.tables:
+        _print_table(console, table, 8)
+    out = check_out_dir(args.out)
+    safe_write(out / "lint.json", dumps_json(result.as_json()))
+    progress(f"rendering topology into {out}")
+    rendered = render_zone(zone, out)
+    console.print()
+    console.print(f"wrote {out / 'lint.json'}")
+    console.print(f"open: {rendered.svg_path or rendered.dot_path}")
+    if rendered.message:
+        print(rendered.message, file=sys.stderr)
+    return EXIT_OK
+
+
+_HANDLERS = {
+    "demo": cmd_demo,
+    "lint": cmd_lint,
+    "show": cmd_show,
+    "schema": cmd_schema,
+    "render": cmd_render,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,426 @@
+"""RFC 4456 route reflection over a zone: who learns whose routes, through how many paths.
+
+This is the static side of the model (all sessions up, or one RR or one session down).
+For each origin it propagates one route through the zone until nothing changes:
+
+- An origin advertises its own routes to every iBGP peer (RFC 4271 §9.1.3).
+- A speaker that is not a route reflector never re-advertises an iBGP-learned route
+  (RFC 4271 §9.2, the iBGP split horizon that RRs exist to relax).
+- A route reflector picks one best path and reflects it (RFC 4456 §6):
+  learned from a client -> to every non-client peer and, with client-to-client reflection
+  on (§5), to every client; learned from a non-client -> to clients only.
+  When it reflects, it sets ORIGINATOR_ID if absent and prepends its CLUSTER_ID to the
+  CLUSTER_LIST (§8).
+- A speaker drops a route whose ORIGINATOR_ID is its own; a route reflector drops a route
+  whose CLUSTER_LIST holds its own CLUSTER_ID (§8, loop prevention).
+- Best path among the valid ones: the shorter CLUSTER_LIST (§9), then the lowest peer, in
+  the zone's declaration order (RFC 4271 §9.1.2.2 (g), "lowest peer address"; all paths of
+  one route share ORIGINATOR_ID, so §9's ORIGINATOR_ID tie-break does not decide).
+- Implementations with update-groups (FRR) also send a reflected route back to the client
+  it came from; the client drops it (ORIGINATOR_ID) but it was sent and is counted
+  (``Profile.advertise_to_sender``, reference/frr-lab.md).
+
+Symmetry: the analysis runs on a :class:`View` whose nodes are the zone's speaker groups.
+Members of a group are interchangeable, so one representative origin per group stands for
+all of them (results are multiplied by the group's count), and a failure of one member's
+session splits just that member out of its group. :func:`View.from_zone` with
+``expand=True`` gives one node per speaker instead; tests check both agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from .topology import NameRange, SpeakerGroup, Zone
+
+Relation = str  # "client" (neighbour is my client), "rr" (neighbour is my RR), "peer"
+
+
+@dataclass(frozen=True)
+class Node:
+    """A set of interchangeable speakers in a :class:`View` (a group or part of one).
+
+    ``members`` are indices into the zone group's names (a ``range`` for large groups).
+    """
+
+    key: str
+    group: str
+    members: range | tuple[int, ...]
+    is_rr: bool
+    cluster_id: str
+    order: tuple[int, int]
+    routes: int
+    client_to_client: bool
+    advertise_to_sender: bool
+
+    @property
+    def count(self) -> int:
+        """Number of speakers in the node."""
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class Path:
+    """A route as one speaker advertises it to another (RFC 4456 attributes).
+
+    ``cluster_list`` is the CLUSTER_LIST (most recent first); ``originator`` the node key of
+    the originating speaker (ORIGINATOR_ID); ``sender`` the node that sent it.
+    """
+
+    cluster_list: tuple[str, ...]
+    originator: str
+    sender: str
+
+    def attributes(self) -> tuple[tuple[str, ...], str]:
+        """What the receiver sees of the path (a change of these is a replacement)."""
+        return self.cluster_list, self.originator
+
+
+@dataclass
+class View:
+    """Nodes and sessions the propagation runs on (see module docstring)."""
+
+    zone: Zone
+    nodes: dict[str, Node]
+    adj: dict[str, list[tuple[str, Relation]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_zone(cls, zone: Zone, *, expand: bool = False) -> View:
+        """One node per speaker group (or per speaker with ``expand``), all sessions up."""
+        nodes: dict[str, Node] = {}
+        parts: dict[str, list[str]] = {}
+        for gi, g in enumerate(zone.groups):
+            adv_back = zone.profiles[g.profile].advertise_to_sender
+            if expand and g.count > 1:
+                keys = []
+                for i in range(g.count):
+                    name = g.names[i]
+                    nodes[name] = _node(g, name, (i,), (gi, i), adv_back)
+                    keys.append(name)
+                parts[g.key] = keys
+            else:
+                nodes[g.key] = _node(g, g.key, range(g.count), (gi, 0), adv_back)
+                parts[g.key] = [g.key]
+        adj: dict[str, list[tuple[str, Relation]]] = {k: [] for k in nodes}
+        for s in zone.sessions:
+            rel_ab, rel_ba = ("client", "rr") if s.kind == "rr-client" else ("peer", "peer")
+            for a in parts[s.a]:
+                for b in parts[s.b]:
+                    adj[a].append((b, rel_ab))
+                    adj[b].append((a, rel_ba))
+        view = cls(zone, nodes, adj)
+        view._sort()
+        return view
+
+    def _sort(self) -> None:
+        for k in self.adj:
+            self.adj[k].sort(key=lambda e: self.nodes[e[0]].order)
+
+    def copy(self) -> View:
+        """An independent copy (nodes are immutable; adjacency lists are copied)."""
+        return View(self.zone, dict(self.nodes), {k: list(v) for k, v in self.adj.items()})
+
+    def node_of(self, speaker: str) -> str:
+        """Key of the node holding speaker ``speaker``."""
+        loc = self.zone.locate(speaker)
+        if loc is None:
+            raise KeyError(speaker)
+        group, index = loc
+        for node in self.nodes.values():
+            if node.group == group and index in node.members:
+                return node.key
+        raise KeyError(speaker)
+
+    def split(self, speaker: str) -> str:
+        """Make ``speaker`` a node of its own (keeping its sessions); return its key."""
+        key = self.node_of(speaker)
+        node = self.nodes[key]
+        if node.count == 1:
+            return key
+        group = self.zone.group(node.group)
+        index = group.names.index(speaker) if not isinstance(group.names, NameRange) \
+            else group.names.index_of(speaker)
+        assert index is not None
+        rest = tuple(i for i in node.members if i != index)
+        rest_members: range | tuple[int, ...] = rest
+        if isinstance(node.members, range) and node.members.step == 1:
+            if index == node.members.start:
+                rest_members = range(index + 1, node.members.stop)
+            elif index == node.members.stop - 1:
+                rest_members = range(node.members.start, index)
+        rest_key = _part_key(group, rest_members)
+        single = replace(node, key=speaker, members=(index,), order=(node.order[0], index))
+        remainder = replace(node, key=rest_key, members=rest_members,
+                            order=(node.order[0], min(rest_members)))
+        del self.nodes[key]
+        self.nodes[speaker] = single
+        self.nodes[rest_key] = remainder
+        old = self.adj.pop(key)
+        self.adj[speaker] = list(old)
+        self.adj[rest_key] = list(old)
+        for nbr, rel in old:
+            back = _reverse(rel)
+            lst = self.adj[nbr]
+            lst.remove((key, back))
+            lst.extend(((speaker, back), (rest_key, back)))
+        self._sort()
+        return speaker
+
+    def remove_session(self, a: str, b: str) -> None:
+        """Take the session between speakers ``a`` and ``b`` down."""
+        ka, kb = self.split(a), self.split(b)
+        before = len(self.adj[ka])
+        self.adj[ka] = [e for e in self.adj[ka] if e[0] != kb]
+        self.adj[kb] = [e for e in self.adj[kb] if e[0] != ka]
+        if len(self.adj[ka]) == before:
+            raise KeyError(f"no session {a}~{b}")
+
+    def remove_speaker(self, speaker: str) -> None:
+        """Take speaker ``speaker`` (and all its sessions) down."""
+        k = self.split(speaker)
+        for nbr, _ in self.adj.pop(k):
+            self.adj[nbr] = [e for e in self.adj[nbr] if e[0] != k]
+        del self.nodes[k]
+
+    def receivers(self) -> list[Node]:
+        """Nodes that are not route reflectors, in order."""
+        return sorted((n for n in self.nodes.values() if not n.is_rr), key=lambda n: n.order)
+
+
+def _node(g: SpeakerGroup, key: str, members: range | tuple[int, ...],
+          order: tuple[int, int], adv_back: bool) -> Node:
+    cluster = g.effective_cluster_id(members[0]) if g.is_rr else ""
+    return Node(key=key, group=g.key, members=members, is_rr=g.is_rr, cluster_id=cluster,
+                order=order, routes=g.routes, client_to_client=g.client_to_client,
+                advertise_to_sender=adv_back)
+
+
+def _part_key(group: SpeakerGroup, members: range | tuple[int, ...]) -> str:
+    names = [group.names[i] for i in members]
+    if len(names) == 1:
+        return names[0]
+    if isinstance(members, range):
+        return f"[{names[0]}..{names[-1]}]"
+    return f"[{names[0]}..{names[-1]}|{len(names)}]"
+
+
+def _reverse(rel: Relation) -> Relation:
+    return {"client": "rr", "rr": "client", "peer": "peer"}[rel]
+
+
+@dataclass(frozen=True)
+class Propagation:
+    """The converged state for one route of one origin speaker.
+
+    ``adv`` maps (sender, receiver) node keys to the path sent; ``paths`` gives, per node,
+    the number of valid paths it holds (Adj-RIB-In after the ORIGINATOR_ID and
+    CLUSTER_LIST checks); ``best`` each route reflector's best path.
+    """
+
+    origin: str
+    adv: Mapping[tuple[str, str], Path]
+    paths: Mapping[str, int]
+    best: Mapping[str, Path | None]
+
+    def learns(self, node: str) -> bool:
+        """``node`` holds at least one valid path to the origin."""
+        return self.paths.get(node, 0) > 0
+
+
+def _valid(view: View, receiver: str, path: Path) -> bool:
+    """RFC 4456 §8: ORIGINATOR_ID and CLUSTER_LIST loop checks at ``receiver``."""
+    if path.originator == receiver:
+        return False
+    node = view.nodes[receiver]
+    return not (node.is_rr and node.cluster_id in path.cluster_list)
+
+
+def _reflect_to(view: View, rr: str, best: Path) -> list[str]:
+    """RFC 4456 §6: the neighbours an RR sends its best path ``best`` to."""
+    node = view.nodes[rr]
+    rels = dict(view.adj[rr])
+    from_client = rels.get(best.sender) == "client"
+    out = []
+    for nbr, rel in view.adj[rr]:
+        if rel == "client":
+            if from_client and not node.client_to_client:
+                continue
+            if nbr == best.sender and not node.advertise_to_sender:
+                continue
+            out.append(nbr)
+        elif from_client:
+            out.append(nbr)  # non-client peers get routes learned from clients
+    return out
+
+
+def propagate(view: View, origin: str, max_rounds: int | None = None) -> Propagation:
+    """Propagate one route of the single-speaker node ``origin`` until it converges.
+
+    Rounds recompute every route reflector's best path from what its neighbours currently
+    advertise (in the zone's order) until no advertisement changes. With CLUSTER_LIST
+    length as the only metric this converges within a few rounds per RR tier; a zone that
+    does not converge in ``max_rounds`` raises ``RuntimeError``.
+    """
+    if view.nodes[origin].count != 1:
+        raise ValueError(f"origin {origin!r} must be a single speaker (split it first)")
+    adv: dict[tuple[str, str], Path] = {}
+    for nbr, _ in view.adj[origin]:
+        adv[(origin, nbr)] = Path((), origin, origin)
+    rrs = sorted((k for k, n in view.nodes.items() if n.is_rr and k != origin),
+                 key=lambda k: view.nodes[k].order)
+    best: dict[str, Path | None] = {k: None for k in rrs}
+    limit = max_rounds if max_rounds is not None else 4 * len(rrs) + 8
+    for _ in range(limit):
+        changed = False
+        for rr in rrs:
+            cands = [
+                p for nbr, _ in view.adj[rr]
+                if (p := adv.get((nbr, rr))) is not None and _valid(view, rr, p)
+            ]
+            new = min(cands, key=lambda p: (len(p.cluster_list), view.nodes[p.sender].order),
+                      default=None)
+            out: dict[str, Path] = {}
+            if new is not None:
+                sent = Path((view.nodes[rr].cluster_id, *new.cluster_list), new.originator, rr)
+                out = {nbr: sent for nbr in _reflect_to(view, rr, new)}
+            for nbr, _ in view.adj[rr]:
+                old = adv.get((rr, nbr))
+                want = out.get(nbr)
+                if old != want:
+                    changed = True
+                    if want is None:
+                        del adv[(rr, nbr)]
+                    else:
+                        adv[(rr, nbr)] = want
+            best[rr] = new
+        if not changed:
+            break
+    else:
+        raise RuntimeError(f"route of {origin} did not converge in {limit} rounds")
+    paths: dict[str, int] = {}
+    for (_, recv), p in adv.items():
+        if _valid(view, recv, p):
+            paths[recv] = paths.get(recv, 0) + 1
+    return Propagation(origin=origin, adv=adv, paths=paths, best=best)
+
+
+def origins(view: View) -> Iterable[tuple[str, int]]:
+    """(representative origin node, how many speakers it stands for) for every node.
+
+    Splits each multi-member node's first member out of a copy of ``view``; callers
+    propagate in :func:`origin_view`.
+    """
+    for key in sorted(view.nodes, key=lambda k: view.nodes[k].order):
+        yield key, view.nodes[key].count
+
+
+def origin_view(view: View, node_key: str) -> tuple[View, str]:
+    """A view in which the first member of ``node_key`` is its own node (the origin)."""
+    node = view.nodes[node_key]
+    if node.count == 1:
+        return view, node_key
+    v = view.copy()
+    group = view.zone.group(node.group)
+    return v, v.split(group.names[node.members[0]])
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Per (origin group, receiver group): speaker pairs where the receiver lacks the route.
+
+    Only origins with routes > 0 and receivers that are not route reflectors count.
+    ``pairs`` maps (origin group key, receiver group key) to a pair count; ``paths`` maps
+    the same keys to the smallest number of valid paths any such receiver holds.
+    """
+
+    missing: Mapping[tuple[str, str], int]
+    min_paths: Mapping[tuple[str, str], int]
+
+
+def reachability(view: View) -> Reach:
+    """Which non-RR speakers learn which origins' routes in ``view`` (pair counts)."""
+    missing: dict[tuple[str, str], int] = {}
+    min_paths: dict[tuple[str, str], int] = {}
+    for key, mult in origins(view):
+        node = view.nodes[key]
+        if node.routes == 0:
+            continue
+        v, o = origin_view(view, key)
+        prop = propagate(v, o)
+        for recv in v.receivers():
+            if recv.key == o:
+                continue
+            k = (node.group, recv.group)
+            n_paths = prop.paths.get(recv.key, 0)
+            min_paths[k] = min(min_paths.get(k, n_paths), n_paths)
+            if n_paths == 0:
+                missing[k] = missing.get(k, 0) + mult * recv.count
+    return Reach(missing=missing, min_paths=min_paths)
+
+
+def sent_copies(view: View, prop: Propagation) -> dict[str, int]:
+    """Per sending node: route copies it sends for ``prop`` (one route, one origin)."""
+    out: dict[str, int] = {}
+    for (sender, recv), _ in sorted(prop.adv.items()):
+        out[sender] = out.get(sender, 0) + view.nodes[recv].count
+    return out
+
+
+@dataclass(frozen=True)
+class RibFigures:
+    """Per node, for one member: routes held and route copies exchanged at rest.
+
+    ``paths_in``: valid paths in the Adj-RIB-In (sum over origins and routes);
+    ``routes_best``: routes with a best path (Loc-RIB);
+    ``copies_out``: route copies in the Adj-RIB-Out, all peers together (what a full
+    re-advertisement sends); ``copies_out_by_relation``: the same split by the peers'
+    relation to the node (``client``, ``rr``, ``peer``), i.e. by update-group.
+    """
+
+    paths_in: Mapping[str, int]
+    routes_best: Mapping[str, int]
+    copies_out: Mapping[str, int]
+    copies_out_by_relation: Mapping[str, Mapping[str, int]]
+
+
+def rib_figures(view: View) -> RibFigures:
+    """RIB sizes and Adj-RIB-Out copies per member of each node, all sessions up.
+
+    Symmetry: for an origin node of ``c`` members, one member's route is propagated and
+    the figures are multiplied by ``c``; a receiver in the origin's own node hears from the
+    ``c - 1`` other members. Only route reflectors re-advertise, and they are single nodes.
+    """
+    paths_in: dict[str, int] = dict.fromkeys(view.nodes, 0)
+    best: dict[str, int] = dict.fromkeys(view.nodes, 0)
+    out: dict[str, int] = dict.fromkeys(view.nodes, 0)
+    by_rel: dict[str, dict[str, int]] = {k: {} for k in view.nodes}
+    for key, mult in origins(view):
+        routes = view.nodes[key].routes
+        if routes == 0:
+            continue
+        v, o = origin_view(view, key)
+        prop = propagate(v, o)
+        rel_of = {k: dict(v.adj[k]) for k in v.nodes}
+        for (sender, recv), _path in prop.adv.items():
+            rel = rel_of[sender][recv]
+            # The origin's own announcement is made once by each of its node's members;
+            # a reflector's copies are made once per origin member (mult of them).
+            copies = routes * v.nodes[recv].count * (1 if sender == o else mult)
+            out_key = key if sender == o else sender
+            out[out_key] += copies
+            by_rel[out_key][rel] = by_rel[out_key].get(rel, 0) + copies
+        for recv, n_paths in prop.paths.items():
+            if recv in view.nodes:
+                heard = routes * mult
+                base_key = recv
+            else:  # the rest of the origin's own node
+                heard = routes * (mult - 1)
+                base_key = key
+            paths_in[base_key] += heard * n_paths
+            best[base_key] += heard
+        if o in view.nodes:  # a single-member origin holds its own routes too
+            best[o] += routes
+        else:
+            best[key] += routes
+    return RibFigures(paths_in, best, out, {k: dict(sorted(v.items())) for k, v in by_rel.items()})

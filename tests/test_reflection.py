@@ -1,0 +1,183 @@
+"""RFC 4456 route reflection: hand-checked rules, and symmetry against per-speaker runs."""
+
+from __future__ import annotations
+
+import textwrap
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bgpcascade.model.reflection import (
+    View,
+    origin_view,
+    propagate,
+    reachability,
+    rib_figures,
+    sent_copies,
+)
+from bgpcascade.model.zonefile import load_zone
+from bgpcascade.properties.static import lint
+
+
+def explicit(speakers: str, sessions: str) -> str:
+    return f"zone: t\nspeakers:\n{textwrap.indent(speakers, '  ')}\n" \
+           f"sessions:\n{textwrap.indent(sessions, '  ')}\n"
+
+
+def prop_from(text: str, speaker: str):  # type: ignore[no-untyped-def]
+    zone = load_zone(text)
+    view = View.from_zone(zone, expand=True)
+    return view, propagate(view, speaker)
+
+
+def test_non_rr_does_not_readvertise_ibgp_routes() -> None:
+    # a - b - c plain iBGP chain: RFC 4271 §9.2 split horizon, c never hears of a.
+    text = explicit("- {name: a, routes: 1}\n- {name: b}\n- {name: c}",
+                    "- {peers: [a, b]}\n- {peers: [b, c]}")
+    _, prop = prop_from(text, "a")
+    assert prop.learns("b") and not prop.learns("c")
+
+
+def test_client_route_reflected_to_clients_and_non_clients() -> None:
+    # RFC 4456 §6: from a client -> clients and non-clients; cluster list gets the RR's id.
+    text = explicit("- {name: rr, cluster_id: 7}\n- {name: x, routes: 1}\n- {name: y}\n"
+                    "- {name: p}", "- {rr: rr, client: x}\n- {rr: rr, client: y}\n"
+                    "- {peers: [rr, p]}")
+    _, prop = prop_from(text, "x")
+    assert prop.adv[("rr", "y")].cluster_list == ("7",)
+    assert prop.adv[("rr", "y")].originator == "x"
+    assert prop.learns("y") and prop.learns("p")
+
+
+def test_non_client_route_reflected_to_clients_only() -> None:
+    text = explicit("- {name: rr}\n- {name: y}\n- {name: p, routes: 1}\n- {name: q}",
+                    "- {rr: rr, client: y}\n- {peers: [rr, p]}\n- {peers: [rr, q]}")
+    _, prop = prop_from(text, "p")
+    assert prop.learns("y")
+    assert not prop.learns("q")  # non-client to non-client: never reflected
+
+
+def test_originator_id_drops_own_route_but_frr_still_sends_it() -> None:
+    text = explicit("- {name: rr}\n- {name: x, routes: 1}\n- {name: y}",
+                    "- {rr: rr, client: x}\n- {rr: rr, client: y}")
+    view, prop = prop_from(text, "x")
+    assert ("rr", "x") in prop.adv  # FRR update-group sends it back (frr-lab.md)
+    assert not prop.learns("x")  # ... and x drops it: ORIGINATOR_ID is its own
+    assert sent_copies(view, prop)["rr"] == 2
+
+
+def test_split_horizon_profile_does_not_send_back() -> None:
+    text = explicit("- {name: rr, profile: bird}\n- {name: x, routes: 1}\n- {name: y}",
+                    "- {rr: rr, client: x}\n- {rr: rr, client: y}")
+    view, prop = prop_from(text, "x")
+    assert ("rr", "x") not in prop.adv
+    assert sent_copies(view, prop)["rr"] == 1
+
+
+def test_cluster_list_loop_check_with_shared_cluster_id() -> None:
+    # RFC 4456 §8: rr2 drops what rr1 reflects, because both use CLUSTER_ID 1.
+    shared = explicit("- {name: rr1, cluster_id: 1}\n- {name: rr2, cluster_id: 1}\n"
+                      "- {name: x, routes: 1}\n- {name: y}",
+                      "- {peers: [rr1, rr2]}\n- {rr: rr1, client: x}\n- {rr: rr2, client: y}")
+    _, prop = prop_from(shared, "x")
+    assert ("rr1", "rr2") in prop.adv and not prop.learns("rr2") and not prop.learns("y")
+    distinct = shared.replace("{name: rr2, cluster_id: 1}", "{name: rr2, cluster_id: 2}")
+    _, prop = prop_from(distinct, "x")
+    assert prop.learns("y")
+    assert prop.adv[("rr2", "y")].cluster_list == ("2", "1")
+
+
+def test_shorter_cluster_list_is_preferred() -> None:
+    # rr2 hears x directly from rr1 ([1]) and through rr3 ([3, 1]); it keeps the shorter.
+    text = explicit("- {name: rr1, cluster_id: 1}\n- {name: rr3, cluster_id: 3}\n"
+                    "- {name: rr2, cluster_id: 2}\n- {name: x, routes: 1}\n- {name: y}",
+                    "- {peers: [rr1, rr2]}\n- {rr: rr3, client: rr1}\n"
+                    "- {rr: rr3, client: rr2}\n- {rr: rr1, client: x}\n"
+                    "- {rr: rr2, client: y}")
+    _, prop = prop_from(text, "x")
+    assert prop.best["rr2"] is not None
+    assert prop.best["rr2"].cluster_list == ("1",)
+    assert prop.paths["rr2"] == 2
+
+
+def test_client_to_client_off() -> None:
+    text = explicit("- {name: rr, client_to_client: false}\n- {name: x, routes: 1}\n"
+                    "- {name: y}\n- {name: p}",
+                    "- {rr: rr, client: x}\n- {rr: rr, client: y}\n- {peers: [rr, p]}")
+    _, prop = prop_from(text, "x")
+    assert not prop.learns("y") and prop.learns("p")
+
+
+def test_hierarchy_cluster_list_grows_per_level() -> None:
+    zone = load_zone("zone: t\nspines: {count: 1}\nshards:\n"
+                     "  - {name: a, rrs: 1, clients: 2, routes_per_client: 1}\n"
+                     "  - {name: b, rrs: 1, clients: 2, routes_per_client: 1}\n")
+    view = View.from_zone(zone, expand=True)
+    prop = propagate(view, "a-c1")
+    assert prop.adv[("b-rr1", "b-c1")].cluster_list == ("id:b-rr1", "id:spine1", "id:a-rr1")
+
+
+def test_single_rr_reset_matches_frr_lab_counts() -> None:
+    # frr-lab.md: 20 clients x 1000 routes, clear one client on the RR: the other clients
+    # received 19,000 withdrawals and 19,000 re-announcements.
+    zone = load_zone("zone: t\nshards: [{name: a, rrs: 1, clients: 20, "
+                     "routes_per_client: 1000}]\n")
+    reset = lint(zone).table("reset_cost")
+    row = dict(zip(reset.columns, reset.rows[0], strict=True))
+    assert row["withdrawn"] == 19_000
+    assert row["restored"] == 19_000
+    # Re-establishment: the client's 1000 up, the RR's Adj-RIB-Out (19 x 1000 + its own
+    # 1000 sent back by FRR) down.
+    assert row["resent"] == 21_000
+
+
+# -- symmetry: grouped analysis == per-speaker analysis ---------------------------------
+
+compact_zones = st.builds(
+    lambda spines, shards, shared: "zone: t\ntimers: {hold: 9}\n"
+    + (f"spines: {{count: {spines}}}\n" if spines else "")
+    + "shards:\n" + "".join(
+        f"  - {{name: s{i}, rrs: {rrs}, clients: {c}, routes_per_client: {r}, "
+        f"cluster_id: {'shared' if shared[i % len(shared)] else 'per-rr'}, "
+        f"client_to_client: {'true' if c2c else 'false'}}}\n"
+        for i, (rrs, c, r, c2c) in enumerate(shards)),
+    st.integers(0, 2),
+    st.lists(st.tuples(st.integers(1, 2), st.integers(1, 4), st.integers(0, 3),
+                       st.booleans()), min_size=1, max_size=3),
+    st.lists(st.booleans(), min_size=1, max_size=3),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(compact_zones)
+def test_grouped_equals_expanded(text: str) -> None:
+    zone = load_zone(text)
+    grouped, expanded = View.from_zone(zone), View.from_zone(zone, expand=True)
+    assert reachability(grouped).missing == reachability(expanded).missing
+    fg, fe = rib_figures(grouped), rib_figures(expanded)
+    for g in zone.groups:
+        first = g.names[0] if g.count > 1 else g.key
+        assert fg.paths_in[g.key] == fe.paths_in[first]
+        assert fg.routes_best[g.key] == fe.routes_best[first]
+        assert fg.copies_out[g.key] == fe.copies_out[first]
+    # One change at the first client of each group: the same total copies either way.
+    for g in zone.groups:
+        if g.is_rr or g.routes == 0:
+            continue
+        vg, og = origin_view(grouped, g.key)
+        total_g = sum(sent_copies(vg, propagate(vg, og)).values())
+        total_e = sum(sent_copies(expanded, propagate(expanded, g.names[0])).values())
+        assert total_g == total_e
+
+
+@settings(max_examples=25, deadline=None)
+@given(compact_zones, st.data())
+def test_failure_split_equals_expanded(text: str, data: st.DataObject) -> None:
+    zone = load_zone(text)
+    s = data.draw(st.sampled_from(zone.sessions))
+    a = zone.group(s.a).names[data.draw(st.integers(0, zone.group(s.a).count - 1))]
+    b = zone.group(s.b).names[data.draw(st.integers(0, zone.group(s.b).count - 1))]
+    grouped, expanded = View.from_zone(zone), View.from_zone(zone, expand=True)
+    grouped.remove_session(a, b)
+    expanded.remove_session(a, b)
+    assert reachability(grouped).missing == reachability(expanded).missing
