@@ -154,7 +154,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _print_summary(console: Console, s: dict[str, Any]) -> None:
-    console.print(f"zone [bold]{escape(s['zone'])}[/] ({s['form']} form): {s['speakers']:,} speakers, "
+    console.print(f"zone [bold]{escape(s['zone'])}[/] ({s['form']} form): "
+                  f"{s['speakers']:,} speakers, "
                   f"{s['route_reflectors']} route reflectors in {len(s['rr_tiers'])} "
                   f"tier(s), {s['clients']:,} clients, {s['sessions']:,} sessions, "
                   f"{s['routes']:,} routes")

@@ -145,7 +145,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         graceful_restart="off",
         advertise_to_sender=True,
         dynamic_neighbor_limit=100,
-        description="FRRouting bgpd (8.3+): update-groups, keepalive thread, hold re-arm on backlog",
+        description="FRRouting bgpd (8.3+): update-groups, keepalive thread, hold re-arm "
+        "on backlog",
         sources={
             "capacity": f"{_FACTS}: bgperf2, FRR 10.4 ingests 75-85k prefixes/s",
             "cost_tx_route": "estimate (update-group build per route), see calibrate --frr",
@@ -218,7 +219,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "keepalive_tx": f"{_FACTS}: per-peer ticker, no priority over queued UPDATEs",
             "open_hold": f"{_FACTS}: timer table, 240 s",
             "send_hold_factor": f"{_FACTS}: GoBGP has no send-hold timer",
-            "idle_hold_initial": f"{_FACTS}: idle 5 s after a dropped session (30 s after CLI reset)",
+            "idle_hold_initial": f"{_FACTS}: idle 5 s after a dropped session "
+            "(30 s after a CLI reset)",
         },
     ),
     "openbgpd": Profile(
