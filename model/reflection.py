@@ -142,17 +142,17 @@ class View:
         index = group.names.index(speaker) if not isinstance(group.names, NameRange) \
             else group.names.index_of(speaker)
         assert index is not None
-        rest = tuple(i for i in node.members if i != index)
-        rest_members: range | tuple[int, ...] = rest
-        if isinstance(node.members, range) and node.members.step == 1:
-            if index == node.members.start:
-                rest_members = range(index + 1, node.members.stop)
-            elif index == node.members.stop - 1:
-                rest_members = range(node.members.start, index)
+        rest_members: range | tuple[int, ...]
+        if isinstance(node.members, range) and index == node.members.start:
+            rest_members = range(index + 1, node.members.stop, node.members.step)
+        elif isinstance(node.members, range) and index == node.members[-1]:
+            rest_members = range(node.members.start, index, node.members.step)
+        else:
+            rest_members = tuple(i for i in node.members if i != index)
         rest_key = _part_key(group, rest_members)
         single = replace(node, key=speaker, members=(index,), order=(node.order[0], index))
         remainder = replace(node, key=rest_key, members=rest_members,
-                            order=(node.order[0], min(rest_members)))
+                            order=(node.order[0], rest_members[0]))
         del self.nodes[key]
         self.nodes[speaker] = single
         self.nodes[rest_key] = remainder
@@ -197,12 +197,12 @@ def _node(g: SpeakerGroup, key: str, members: range | tuple[int, ...],
 
 
 def _part_key(group: SpeakerGroup, members: range | tuple[int, ...]) -> str:
-    names = [group.names[i] for i in members]
-    if len(names) == 1:
-        return names[0]
+    first, last = group.names[members[0]], group.names[members[-1]]
+    if len(members) == 1:
+        return first
     if isinstance(members, range):
-        return f"[{names[0]}..{names[-1]}]"
-    return f"[{names[0]}..{names[-1]}|{len(names)}]"
+        return f"[{first}..{last}]"
+    return f"[{first}..{last}|{len(members)}]"
 
 
 def _reverse(rel: Relation) -> Relation:
