@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 import networkx as nx
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError
 from .profiles import (
@@ -53,10 +53,17 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 NonNegInt = Annotated[int, Field(ge=0)]
 ClusterMode = Literal["shared", "per-rr"]
+#: Upper bounds of the compact form's counts (far above any real RR cluster; they keep a
+#: typo like ``clients: 8000000000000`` from overflowing or hanging the loader).
+MAX_CLIENTS = 1_000_000
+MAX_RRS = 100
+#: CLUSTER_ID of spines with ``cluster_id: shared``: not a valid shard name, so it can never
+#: equal a shard's shared CLUSTER_ID (which is the shard name).
+SPINE_CLUSTER_ID = "(spines)"
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class TimersSpec(_Spec):
@@ -91,11 +98,17 @@ class ProfileSpec(_Spec):
     dynamic_neighbor_limit: Annotated[int, Field(ge=1)] | None = None
     description: str | None = None
 
+    @field_validator("graceful_restart", mode="before")
+    @classmethod
+    def _bare_off(cls, value: Any) -> Any:
+        """YAML 1.1 (PyYAML) reads a bare ``off`` as false: take it as ``"off"``."""
+        return "off" if value is False else value
+
 
 class SpinesSpec(_Spec):
     """The top RR tier: every leaf RR is a client of every spine."""
 
-    count: Annotated[int, Field(ge=1)]
+    count: Annotated[int, Field(ge=1, le=MAX_RRS)]
     profile: str = "frr"
     cluster_id: ClusterMode = "per-rr"
     timers: TimersSpec | None = None
@@ -107,9 +120,9 @@ class ShardSpec(_Spec):
     """One RR cluster and its clients."""
 
     name: str
-    clients: Annotated[int, Field(ge=1)]
+    clients: Annotated[int, Field(ge=1, le=MAX_CLIENTS)]
     routes_per_client: NonNegInt
-    rrs: Annotated[int, Field(ge=1)] = 2
+    rrs: Annotated[int, Field(ge=1, le=MAX_RRS)] = 2
     rr_profile: str = "frr"
     client_profile: str = "frr"
     cluster_id: ClusterMode = "per-rr"
@@ -189,14 +202,16 @@ def zone_json_schema() -> dict[str, Any]:
 
 
 def _loader_class() -> type[yaml.SafeLoader]:
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     """Parse YAML ``text``; return the data and a map from key path to 1-based line.
 
     Duplicate keys in a mapping are an error (YAML 1.2 forbids them; PyYAML would keep
-    the last silently).
+    the last silently), and so are keys YAML does not read as text (``on:``, ``1:``).
+    Both are checked on the composed nodes, before construction expands ``<<`` merge
+    keys (whose overrides are not duplicates).
     """
     loader = _loader_class()(text)
     try:
@@ -204,6 +219,8 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         if node is None:
             raise InputError("the file is empty", source=source, line=1,
                              allowed="a compact (shards:) or explicit (speakers:) zone")
+        lines: dict[Path, int] = {(): node.start_mark.line + 1}
+        _walk(node, (), lines, source, set())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -214,30 +231,49 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         raise InputError(f"invalid YAML: {exc}", source=source, line=1) from None
     finally:
         loader.dispose()
-    lines: dict[Path, int] = {(): node.start_mark.line + 1}
-    _walk(node, (), lines, source)
     return data, lines
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> None:
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_KEY_KINDS = {"bool": "a boolean", "int": "an integer", "float": "a number",
+              "null": "null", "timestamp": "a date", "seq": "a list", "map": "a mapping"}
+
+
+def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], source: str,
+          visited: set[int]) -> None:
+    # An alias is the anchored node itself: walk it once (its errors get the alias's line,
+    # and nested aliases cannot blow up the walk).
+    if id(node) in visited:
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = str(key_node.value)
+            raw = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            key = str(raw)
             sub = (*path, key)
+            line = key_node.start_mark.line + 1
+            if key_node.tag not in (_STR_TAG, _MERGE_TAG):
+                kind = key_node.tag.rsplit(":", 1)[-1]
+                raise InputError(
+                    f"YAML reads key {key} as {_KEY_KINDS.get(kind, kind)}, not text",
+                    source=source, line=line, field=_dotted(sub),
+                    allowed=f"a text key; put it in quotes ('{key}')",
+                )
             if key in seen:
                 raise InputError(
-                    "duplicate key", source=source, line=key_node.start_mark.line + 1,
+                    "duplicate key", source=source, line=line,
                     field=_dotted(sub), allowed="each key once per mapping",
                 )
             seen.add(key)
-            lines[sub] = key_node.start_mark.line + 1
-            _walk(value_node, sub, lines, source)
+            lines[sub] = line
+            _walk(value_node, sub, lines, source, visited)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             sub = (*path, i)
             lines[sub] = item.start_mark.line + 1
-            _walk(item, sub, lines, source)
+            _walk(item, sub, lines, source, visited)
 
 
 def _dotted(path: Sequence[str | int]) -> str:
@@ -325,6 +361,9 @@ def _from_validation(
         bound = next(iter(ctx.values()))
         return InputError(f"{value!r} is not allowed", source=source, line=line, field=field,
                           allowed=f"{op} {_num(bound)}")
+    if kind == "finite_number":
+        return InputError(f"{value!r} is not allowed", source=source, line=line, field=field,
+                          allowed="a finite number")
     if kind == "too_short":
         return InputError("must not be empty", source=source, line=line, field=field,
                           allowed=f"at least {ctx.get('min_length', 1)} item(s)")
@@ -384,7 +423,7 @@ def zone_from_data(data: Any, source: str = "<data>",
     except ValidationError as exc:
         raise _from_validation(exc, root, source, lines) from None
     ctx = _Ctx(source, lines)
-    check_name(spec.zone, field="zone", source=source, line=ctx.line(("zone",)))  # type: ignore[attr-defined]
+    check_name(spec.zone, field="zone", source=source, line=ctx.line(("zone",)))
     if isinstance(spec, CompactZoneSpec):
         return _build_compact(spec, ctx)
     assert isinstance(spec, ExplicitZoneSpec)
@@ -438,6 +477,9 @@ def _timers(parent: Timers, spec: TimersSpec | None, path: Path, ctx: _Ctx) -> T
     if hold > 0 and keepalive == 0:
         raise ctx.error((*path, "keepalive"), "0 with a non-zero hold time would expire "
                         "every session", f"> 0 and <= hold ({_num(float(hold))} s)")
+    if spec.connect_retry is not None and not 1 <= retry <= 65535:
+        raise ctx.error((*path, "connect_retry"), f"{_num(float(retry))} s is not allowed",
+                        "1..65535 seconds (FRR `timers connect` range; RFC 4271 §10: 120)")
     if hold > 65535:
         raise ctx.error((*path, "hold"), f"{_num(float(hold))} s is not allowed",
                         "<= 65535 (a 2-octet field, RFC 4271 §4.2)")
@@ -457,12 +499,14 @@ def _profiles(specs: Mapping[str, ProfileSpec], ctx: _Ctx) -> dict[str, Profile]
             return resolved[name]
         spec = pending[name]
         base = spec.base if spec.base is not None else name
-        if base == name and name not in BUILTIN_PROFILES:
+        if spec.base is None and name not in BUILTIN_PROFILES:
             raise ctx.error(("profiles", name), "a new profile needs a base",
                             "base: " + ", ".join(sorted(BUILTIN_PROFILES)))
-        if base in chain:
+        path = (*chain, name)
+        if base in path and not (base == name and name in BUILTIN_PROFILES):
+            cycle = (*path[path.index(base) :], base)
             raise ctx.error(("profiles", name, "base"), f"cycle of bases: "
-                            f"{' -> '.join((*chain, base))}", "a chain ending in a built-in")
+                            f"{' -> '.join(cycle)}", "a chain ending in a built-in")
         if base == name:
             parent = BUILTIN_PROFILES[name]
         elif base in pending:
@@ -516,7 +560,8 @@ def _build_compact(spec: CompactZoneSpec, ctx: _Ctx) -> Zone:
             spine_keys.append(key)
             groups.append(SpeakerGroup(
                 key=key, names=(key,), role="rr", profile=sp.profile, timers=st,
-                routes=sp.routes, cluster_id="spines" if sp.cluster_id == "shared" else None,
+                routes=sp.routes,
+                cluster_id=SPINE_CLUSTER_ID if sp.cluster_id == "shared" else None,
                 shard=None, tier=0, capacity=sp.capacity, line=ctx.line(("spines",)),
             ))
         for i, a in enumerate(spine_keys):
@@ -598,7 +643,7 @@ def _build_explicit(spec: ExplicitZoneSpec, ctx: _Ctx) -> Zone:
                                 "exactly two speaker names")
             a, b = se.peers
             kind: SessionKind = "ibgp"
-            fields = ((*path, "peers", 0), (*path, "peers", 1))
+            fields: tuple[Path, Path] = ((*path, "peers", 0), (*path, "peers", 1))
         else:
             if se.rr is None or se.client is None:
                 missing = "rr" if se.rr is None else "client"
@@ -612,6 +657,10 @@ def _build_explicit(spec: ExplicitZoneSpec, ctx: _Ctx) -> Zone:
         if a == b:
             raise ctx.error(fields[1], f"{a!r} peers with itself", "two different speakers")
         pair = frozenset((a, b))
+        if pair in pairs and kind == "rr-client" and edges[pairs[pair]] == (b, a, kind):
+            # Each is the other's RR: the shortest RR hierarchy cycle.
+            raise ctx.error(("sessions", pairs[pair]), f"RR hierarchy has a cycle: {b} -> {a} "
+                            f"-> {b} (each is the RR of the next)", "a hierarchy without cycles")
         if pair in pairs:
             raise ctx.error(path, f"duplicate session {a}~{b} (also sessions[{pairs[pair]}])",
                             "one session per pair of speakers")
