@@ -181,3 +181,18 @@ def test_failure_split_equals_expanded(text: str, data: st.DataObject) -> None:
     grouped.remove_session(a, b)
     expanded.remove_session(a, b)
     assert reachability(grouped).missing == reachability(expanded).missing
+
+
+def test_huge_compact_zone_is_never_expanded() -> None:
+    # Issue 2: compact zones of 5,000+ clients are analysed per shard, not per client.
+    zone = load_zone("zone: big\nspines: {count: 2}\nshards:\n"
+                     "  - {name: a, rrs: 2, clients: 1000000, routes_per_client: 150}\n"
+                     "  - {name: b, rrs: 2, clients: 400000, routes_per_client: 150}\n")
+    view = View.from_zone(zone)
+    assert len(view.nodes) == len(zone.groups) == 8
+    result = lint(zone)
+    assert result.ok
+    reset = dict(((r[0], r) for r in result.table("reset_cost").rows))
+    # One client reset on a-rr1: its routes withdrawn from every other client, via both
+    # RRs' groups, as counts, not lists.
+    assert reset["a-c1~a-rr1"][2] == 1_000_000  # like_it: sessions of that shape
