@@ -75,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of zone files")
     _add_common(p)
 
+    p = sub.add_parser("fsm", help="the BGP session FSM: its table, a drawing, Z3 proofs")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--table", action="store_true", help="print the transition table")
+    what.add_argument("--dot", action="store_true", help="print the FSM as Graphviz DOT")
+    what.add_argument("--check", action="store_true", help="prove the FSM properties with "
+                      "Z3; exit 0 all hold, 1 one is violated, 3 unknown")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                   help="table format (default markdown)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="Z3 time limit per property in seconds (default 60)")
+    p.add_argument("--json", metavar="FILE", help="with --check: write the verdicts as JSON")
+    _add_common(p)
+
     p = sub.add_parser("render", help="draw a zone's topology (Graphviz DOT + SVG)")
     p.add_argument("input", help="zone file (YAML) or builtin:fr-par-like")
     p.add_argument("--out", required=True, help="output directory")
@@ -95,6 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bgpcascade: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `bgpcascade fsm --table | head`: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 # -- lint ------------------------------------------------------------------------------
@@ -207,6 +225,53 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- fsm ---------------------------------------------------------------------------------
+
+
+def cmd_fsm(args: argparse.Namespace) -> int:
+    """``bgpcascade fsm --table|--dot|--check``."""
+    from bgpcascade.model.fsm import TABLE, table_json
+
+    if args.table:
+        if args.format == "json":
+            sys.stdout.write(json.dumps(table_json(), indent=2) + "\n")
+            return EXIT_OK
+        print("| state | event | guard | next state | actions | deviation |")
+        print("|---|---|---|---|---|---|")
+        for t in TABLE:
+            nxt = t.next_state.value + (f" (RFC: {t.rfc_next.value})"
+                                        if t.rfc_next is not t.next_state else "")
+            print(f"| {t.state.value} | {int(t.event)} {t.event.name} | {t.guard.value} | "
+                  f"{nxt} | {'; '.join(str(a) for a in t.actions) or '(ignored)'} | "
+                  f"{t.deviation or ''} |")
+        return EXIT_OK
+    if args.dot:
+        from bgpcascade.diagrams import fsm_to_dot
+
+        sys.stdout.write(fsm_to_dot())
+        return EXIT_OK
+    from bgpcascade.properties.fsm_z3 import check_all
+    from bgpcascade.properties.verdict import exit_code
+
+    if args.timeout <= 0:
+        raise InputError(f"{args.timeout} is not allowed", field="--timeout",
+                         allowed="seconds > 0")
+    progress = Progress(args.quiet)
+    progress("proving FSM properties with Z3")
+    verdicts = check_all(timeout_s=args.timeout)
+    console = _console()
+    for v in verdicts:
+        colour = {"HOLDS": "green", "VIOLATED": "red"}.get(v.status, "yellow")
+        console.print(f"[{colour}]{v.status:8}[/] {escape(v.property)}: {escape(v.method)}")
+        if v.detail:
+            console.print(f"         {escape(v.detail)}")
+        if v.trace:
+            console.print(f"         events: {escape(' -> '.join(v.trace))}")
+    if args.json:
+        safe_write(args.json, dumps_json([v.as_json() for v in verdicts]))
+    return exit_code(verdicts)
+
+
 # -- render ------------------------------------------------------------------------------
 
 
@@ -260,6 +325,7 @@ _HANDLERS = {
     "lint": cmd_lint,
     "show": cmd_show,
     "schema": cmd_schema,
+    "fsm": cmd_fsm,
     "render": cmd_render,
 }
 

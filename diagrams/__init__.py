@@ -1,9 +1,11 @@
-"""Traces and topologies drawn; input is a Trace or a Zone, nothing else.
+"""Traces and topologies drawn; input is a Trace, a Zone or the FSM table, nothing else.
 
 - :func:`zone_to_dot` / :func:`render_zone`: the zone topology (spine tier, shards as
   boxes, client groups as one node each, sessions styled by kind) as DOT and SVG.
+- :func:`fsm_to_dot`: the BGP session FSM from its table (``bgpcascade fsm --dot``).
 """
 
+from .fsm import fsm_to_dot
 from .topology import RenderResult, render_zone, zone_to_dot
 
-__all__ = ["RenderResult", "render_zone", "zone_to_dot"]
+__all__ = ["RenderResult", "fsm_to_dot", "render_zone", "zone_to_dot"]

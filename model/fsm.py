@@ -64,6 +64,7 @@ class Transition:
     """One row of the FSM table.
 
     ``actions`` = ``rfc_actions`` - ``removed`` + ``added``: what the model does.
+    ``rfc_next_state`` is the RFC's next state where the model's differs.
     ``cite`` names the RFC paragraph; ``deviation`` the source of any difference.
     """
 
@@ -76,6 +77,12 @@ class Transition:
     added: tuple[Action, ...] = ()
     removed: tuple[Action, ...] = ()
     deviation: str | None = None
+    rfc_next_state: State | None = None
+
+    @property
+    def rfc_next(self) -> State:
+        """The next state RFC 4271 §8.2.2 gives."""
+        return self.rfc_next_state or self.next_state
 
     @property
     def actions(self) -> tuple[Action, ...]:
@@ -96,6 +103,7 @@ class Transition:
             "event_number": int(self.event),
             "guard": self.guard.value,
             "next_state": self.next_state.value,
+            "rfc_next_state": self.rfc_next.value,
             "actions": [str(a) for a in self.actions],
             "mandatory": self.mandatory,
             "cite": self.cite,
@@ -122,11 +130,13 @@ _ROUTES_ON_EXPIRY = ("implementations delete the peer's routes on every exit fro
 
 def _row(state: State, events: Iterable[Event | int], next_state: State,
          actions: Iterable[Action], cite: str, guard: Guard = Guard.always,
-         added: Iterable[Action] = (), deviation: str | None = None) -> None:
+         added: Iterable[Action] = (), deviation: str | None = None,
+         removed: Iterable[Action] = (), rfc_next_state: State | None = None) -> None:
     for ev in events:
         _ROWS.append(Transition(
             state=state, event=E(ev), guard=guard, next_state=next_state,
-            rfc_actions=tuple(actions), cite=cite, added=tuple(added), deviation=deviation))
+            rfc_actions=tuple(actions), cite=cite, added=tuple(added), deviation=deviation,
+            removed=tuple(removed), rfc_next_state=rfc_next_state))
 
 
 def _error_exit(*, notification: Action | None = None, delete: bool = False,
@@ -192,9 +202,13 @@ _row(S.Connect, (16, 17), S.OpenSent, (STOP_CRT, INITIALIZE, SEND_OPEN, HOLD_LAR
 _row(S.Connect, (18,), S.Active, (START_CRT, STOP_DELAY, LISTEN),
      f"{_C}: 'If the TCP connection fails (Event 18) ... If the DelayOpenTimer is running'",
      guard=Guard.delay_open_timer_running)
-_row(S.Connect, (18,), S.Idle, (STOP_CRT, DROP_TCP, RELEASE),
+_row(S.Connect, (18,), S.Active, (STOP_CRT, DROP_TCP, RELEASE),
      f"{_C}: 'If the TCP connection fails (Event 18) ... If the DelayOpenTimer is not "
-     "running'", guard=Guard.delay_open_timer_stopped)
+     "running'", guard=Guard.delay_open_timer_stopped, rfc_next_state=S.Idle,
+     removed=(STOP_CRT, RELEASE), added=(START_CRT, LISTEN),
+     deviation="FRR bgpd/bgp_fsm.c: Connect + TCP_connection_open_failed -> Active "
+     "(bgp_connect_fail): keep listening and retry on the ConnectRetryTimer, as RFC 1771 "
+     "did; with RFC 4271's Idle two ends that fail at once refuse each other forever")
 _row(S.Connect, (20,), S.OpenConfirm, (STOP_CRT, INITIALIZE, STOP_DELAY, SEND_OPEN,
                                        SEND_KEEPALIVE, KEEPALIVE_NEG, HOLD_NEG),
      f"{_C}: 'If an OPEN message is received while the DelayOpenTimer is running (Event 20)'")
@@ -279,8 +293,10 @@ _row(S.OpenSent, (15,), S.OpenSent, (), f"{_C}: 'Tcp_CR_Invalid (Event 15) is ig
 _row(S.OpenSent, (18,), S.Active, (DROP_TCP, START_CRT, LISTEN),
      f"{_C}: 'If a TcpConnectionFails event (Event 18) is received'")
 _row(S.OpenSent, (19,), S.OpenConfirm, (STOP_DELAY, STOP_CRT, SEND_KEEPALIVE, KEEPALIVE_NEG,
-                                        HOLD_NEG),
-     f"{_C}: 'If there are no errors in the OPEN message (Event 19)'")
+                                        HOLD_NEG, CHECK_COLLISION),
+     f"{_C}: 'If there are no errors in the OPEN message (Event 19)'; 'Collision detection "
+     "mechanisms (Section 6.8) need to be applied when a valid BGP OPEN message is "
+     "received (Event 19 or Event 20)'")
 _row(S.OpenSent, (21,), S.Idle, _error_exit(notification=notify(1)),
      f"{_C}: 'If the BGP message header checking (Event 21) ... detects an error'")
 _row(S.OpenSent, (22,), S.Idle, _error_exit(notification=notify(2)),
@@ -367,9 +383,11 @@ _row(S.Established, (19,), S.Idle, (CHECK_COLLISION, *_error_exit(notification=n
      f"{_C}: 'If a valid OPEN message (BGPOpen (Event 19)) is received, and if the "
      "CollisionDetectEstablishedState ... this connection needs to be terminated'",
      guard=Guard.collision)
-_row(S.Established, (19,), S.Established, (CHECK_COLLISION,),
-     f"{_C}: 'If a valid OPEN message (BGPOpen (Event 19)) is received' and it does not "
-     "collide: no transition is listed, the session stays", guard=Guard.no_collision)
+_row(S.Established, (19,), S.Established, (),
+     f"{_C}: 'If a valid OPEN message (BGPOpen (Event 19)) is received, and if the "
+     "CollisionDetectEstablishedState optional attribute is TRUE' it is checked; the model "
+     "does not set that attribute, and no other transition is listed: the session stays",
+     guard=Guard.no_collision)
 _row(S.Established, (23,), S.Idle, _error_exit(notification=notify(6), delete=True),
      f"{_C}: 'it will process an OpenCollisionDump event (Event 23)'")
 _row(S.Established, (18, 24, 25), S.Idle, _error_exit(delete=True, damp=False),
@@ -422,6 +440,9 @@ class Arith(Protocol[N, B]):
     def and_(self, *xs: B) -> B: ...
     def not_(self, x: B) -> B: ...
     def min(self, a: N, b: N) -> N: ...
+    def add(self, a: N, b: N) -> N: ...
+    def mul(self, a: N, b: N) -> N: ...
+    def div(self, a: N, k: int) -> N: ...
 
 
 @dataclass(frozen=True)
@@ -474,13 +495,12 @@ CODE_STATE: dict[int, State] = {i: s for s, i in STATE_CODE.items()}
 def keepalive_interval(ar: Arith[N, B], cfg: Config[N, B], hold: N) -> N:
     """KeepaliveTime in use: the configured one, at most a third of the negotiated hold
     (RFC 4271 §10; FRR's bgp_open_receive lowers it the same way)."""
-    third = hold / 3  # type: ignore[operator]
-    return ar.min(cfg.keepalive_time, third)
+    return ar.min(cfg.keepalive_time, ar.div(hold, 3))
 
 
 def send_hold_time(ar: Arith[N, B], cfg: Config[N, B], hold: N) -> N:
     """RFC 9687 SendHoldTime for a negotiated ``hold``; 0 means no send-hold timer."""
-    scaled = cfg.send_hold_factor * hold  # type: ignore[operator]
+    scaled = ar.mul(cfg.send_hold_factor, hold)
     longer = ar.ite(ar.lt(scaled, cfg.send_hold_min), cfg.send_hold_min, scaled)
     none = ar.const(0)
     return ar.ite(ar.eq(cfg.send_hold_factor, none), none, longer)
@@ -541,7 +561,7 @@ def apply_actions(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B],
             assert a.timer is not None and a.value is not None
             value = _timer_value(ar, cfg, cur, a.timer, a.value)
             running[a.timer] = ar.not_(ar.eq(value, ar.const(0)))
-            deadline[a.timer] = now + value  # type: ignore[operator]
+            deadline[a.timer] = ar.add(now, value)
         elif a.kind == "stop":
             assert a.timer is not None
             running[a.timer] = ar.false()
@@ -553,14 +573,14 @@ def apply_actions(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B],
         elif a == COUNTER_ZERO:
             counter = ar.const(0)
         elif a == COUNTER_INC:
-            counter = counter + 1  # type: ignore[operator]
+            counter = ar.add(counter, ar.const(1))
         elif a == DAMP:
             on = cfg.damp_peer_oscillations
             running[Timer.IdleHoldTimer] = ar.ite_b(on, ar.true(),
                                                     running[Timer.IdleHoldTimer])
-            deadline[Timer.IdleHoldTimer] = ar.ite(on, now + idle,  # type: ignore[operator]
+            deadline[Timer.IdleHoldTimer] = ar.ite(on, ar.add(now, idle),
                                                    deadline[Timer.IdleHoldTimer])
-            doubled = ar.min(idle * 2, cfg.idle_hold_max)  # type: ignore[operator]
+            doubled = ar.min(ar.add(idle, idle), cfg.idle_hold_max)
             idle = ar.ite(on, doubled, idle)
         elif a == DELETE_ROUTES:
             deleted = ar.true()
@@ -622,6 +642,15 @@ class PyArith:
 
     def min(self, a: Fraction, b: Fraction) -> Fraction:
         return min(a, b)
+
+    def add(self, a: Fraction, b: Fraction) -> Fraction:
+        return a + b
+
+    def mul(self, a: Fraction, b: Fraction) -> Fraction:
+        return a * b
+
+    def div(self, a: Fraction, k: int) -> Fraction:
+        return a / k
 
 
 PY = PyArith()

@@ -1,0 +1,156 @@
+"""The FSM table: every pair defined, RFC 4271 §8.2.2 conformance, deviations, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+
+import pytest
+from rfc4271_fsm_transcription import TRANSCRIPTION
+
+from bgpcascade.cli import main
+from bgpcascade.model import fsm
+from bgpcascade.model.fsm_vocab import (
+    DELETE_ROUTES,
+    MANDATORY_EVENTS,
+    Event,
+    Guard,
+    State,
+    Timer,
+    notify,
+)
+
+
+def test_every_state_event_pair_is_defined() -> None:
+    assert fsm.check_defined() == []
+    pairs = {(t.state, t.event) for t in fsm.TABLE}
+    assert len(pairs) == len(State) * len(Event) == 6 * 29
+
+
+def test_check_defined_reports_a_gap_and_a_bad_guard() -> None:
+    table = tuple(t for t in fsm.TABLE if (t.state, t.event) != (State.OpenSent, Event(10)))
+    assert fsm.check_defined(table) == ["(OpenSent, HoldTimer_Expires) is not defined"]
+    half = tuple(t for t in fsm.TABLE if not (t.state is State.Connect and
+                                              t.guard is Guard.delay_open))
+    assert any("Tcp_CR_Acked" in p for p in fsm.check_defined(half))
+
+
+def test_table_matches_independent_transcription_row_for_row() -> None:
+    """tests/rfc4271_fsm_transcription.py was written from the RFC text, not the table."""
+    table = {(t.state, t.event, t.guard): t for t in fsm.TABLE}
+    mandatory = {k for k, t in table.items() if t.event in MANDATORY_EVENTS}
+    assert {(r.state, r.event, r.guard) for r in TRANSCRIPTION} == mandatory
+    for r in TRANSCRIPTION:
+        t = table[(r.state, r.event, r.guard)]
+        assert t.rfc_next is r.next_state, (r.cite, t.rfc_next)
+        assert frozenset(t.rfc_actions) == r.actions, r.cite
+
+
+def test_every_deviation_names_its_source_and_changes_something() -> None:
+    deviating = [t for t in fsm.TABLE if t.deviation]
+    assert deviating
+    for t in deviating:
+        assert t.added or t.removed or t.rfc_next_state is not None, t
+    for t in fsm.TABLE:
+        if t.added or t.removed or t.rfc_next_state is not None:
+            assert t.deviation, t
+
+
+def test_established_hold_expiry_deletes_routes_as_implementations_do() -> None:
+    (row,) = fsm.rows_for(State.Established, Event.HoldTimer_Expires)
+    assert DELETE_ROUTES not in row.rfc_actions  # RFC 4271 §8.2.2 does not list it ...
+    assert DELETE_ROUTES in row.actions  # ... every implementation does it
+    assert notify(4) in row.actions and row.next_state is State.Idle
+
+
+def test_every_exit_from_established_deletes_routes() -> None:
+    for t in fsm.TABLE:
+        if t.state is State.Established and t.next_state is not State.Established:
+            assert DELETE_ROUTES in t.actions, t
+
+
+def test_connect_tcp_failure_follows_frr_not_rfc() -> None:
+    (row,) = [r for r in fsm.rows_for(State.Connect, Event.TcpConnectionFails)
+              if r.guard is Guard.delay_open_timer_stopped]
+    assert row.rfc_next is State.Idle and row.next_state is State.Active
+    assert "bgp_fsm.c" in (row.deviation or "")
+
+
+def test_json_table_contract() -> None:
+    rows = fsm.table_json()
+    assert len(rows) == len(fsm.TABLE)
+    for r in rows:
+        assert {"state", "event", "event_number", "next_state", "actions"} <= set(r)
+        assert isinstance(r["actions"], list) and all(isinstance(a, str) for a in r["actions"])
+        assert Event[r["event"]] == r["event_number"]
+    hold = next(r for r in rows if r["state"] == "Established" and
+                r["event"] == "HoldTimer_Expires")
+    assert "send NOTIFICATION 4 (Hold Timer Expired)" in hold["actions"]
+
+
+def test_cli_table_json_and_dot(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fsm", "--table", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == len(fsm.TABLE)
+    assert main(["fsm", "--table"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == len(fsm.TABLE) + 2 and "| Established | 10 HoldTimer_Expires" in out
+    assert main(["fsm", "--dot"]) == 0
+    dot = capsys.readouterr().out
+    assert dot.startswith("digraph") and '"OpenConfirm" -> Established' in dot.replace(
+        "OpenConfirm -> Established", '"OpenConfirm" -> Established')
+
+
+def test_cli_fsm_needs_one_mode() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bgpcascade", "fsm"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+
+
+CFG = fsm.Config(hold_time=Fraction(90), keepalive_time=Fraction(30),
+                 connect_retry_time=Fraction(120), large_hold=Fraction(240), delay_open=False,
+                 delay_open_time=Fraction(0), damp_peer_oscillations=True,
+                 idle_hold_max=Fraction(120), send_hold_factor=Fraction(2),
+                 send_hold_min=Fraction(0), allow_automatic_start=True,
+                 allow_automatic_stop=False, send_notification_without_open=False)
+
+
+def establish(cfg: fsm.PyConfig = CFG, hold: int = 9) -> fsm.PyVars:
+    v = fsm.initial_vars(1)
+    for ev, kw in ((1, {}), (16, {}), (19, {"opened_hold": Fraction(hold)}), (26, {})):
+        v, _ = fsm.step(cfg, v, Event(ev), Fraction(0), **kw)  # type: ignore[arg-type]
+    return v
+
+
+def test_interpreter_timer_rules() -> None:
+    v = fsm.initial_vars(1)
+    v, _ = fsm.step(CFG, v, Event.ManualStart, Fraction(0))
+    v, _ = fsm.step(CFG, v, Event.Tcp_CR_Acked, Fraction(1))
+    assert v.running[Timer.HoldTimer] and v.deadline[Timer.HoldTimer] == 241  # large value
+    v, _ = fsm.step(CFG, v, Event.BGPOpen, Fraction(2), opened_hold=Fraction(9))
+    assert v.negotiated_hold == 9
+    assert v.deadline[Timer.HoldTimer] == 11
+    assert v.deadline[Timer.KeepaliveTimer] == 5  # min(30, 9/3)
+    v, _ = fsm.step(CFG, v, Event.KeepAliveMsg, Fraction(3))
+    assert fsm.state_of(v) is State.Established
+    assert v.deadline[Timer.SendHoldTimer] == 3 + 18  # RFC 9687, FRR: 2 x hold
+
+
+def test_zero_hold_starts_no_hold_or_keepalive_timer() -> None:
+    v = establish(hold=0)
+    assert fsm.state_of(v) is State.Established
+    assert not v.running[Timer.HoldTimer] and not v.running[Timer.KeepaliveTimer]
+    assert not v.running[Timer.SendHoldTimer]
+
+
+def test_damping_doubles_idle_hold_up_to_cap() -> None:
+    v = fsm.initial_vars(1)
+    seen = []
+    for _ in range(9):
+        v, _ = fsm.step(CFG, v, Event.ManualStart, Fraction(0))
+        v, _ = fsm.step(CFG, v, Event.Tcp_CR_Acked, Fraction(0))
+        v, row = fsm.step(CFG, v, Event.HoldTimer_Expires, Fraction(0))
+        assert row.next_state is State.Idle
+        seen.append(v.idle_hold_time)
+    assert seen == [2, 4, 8, 16, 32, 64, 120, 120, 120]
