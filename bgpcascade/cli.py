@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -73,6 +74,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of zone files")
+    _add_common(p)
+
+    p = sub.add_parser("simulate", help="what one flap, spike or restart does to the zone "
+                       "(always exit 0: a what-if; `check` is what fails)")
+    p.add_argument("zone", nargs="?", help="zone file (YAML) or builtin:fr-par-like")
+    p.add_argument("--flap", action="append", default=[], metavar="A~B@T",
+                   help="the session A~B goes down at T seconds (repeatable)")
+    p.add_argument("--down", type=float, default=0.0, metavar="S",
+                   help="keep flapped sessions down S seconds before they may reconnect")
+    p.add_argument("--spike", action="append", default=[], metavar="SPEAKER:WORK@T",
+                   help="WORK units arrive at SPEAKER at T (repeatable)")
+    p.add_argument("--restart", action="append", default=[], metavar="SPEAKER@T",
+                   help="SPEAKER's process restarts at T (repeatable)")
+    p.add_argument("--horizon", type=float, default=600.0, metavar="S",
+                   help="seconds simulated (default 600)")
+    p.add_argument("--dt", type=float, default=1.0, metavar="S",
+                   help="sampling step of the trace's series (default 1 s)")
+    p.add_argument("--outage-threshold", type=float, default=0.5, metavar="F",
+                   help="zone-outage when this fraction of clients is isolated or of client "
+                   "pairs unreachable (default 0.5)")
+    p.add_argument("--explicit", action="store_true",
+                   help="one state per speaker instead of per symmetry group (slow; same "
+                   "answer)")
+    p.add_argument("--json", metavar="FILE", help="write the summary as JSON")
+    p.add_argument("--trace", metavar="FILE", help="write the whole trace as JSON")
+    p.add_argument("--replay", metavar="TRACE", help="recompute a trace and fail (exit 1) "
+                   "if anything differs")
     _add_common(p)
 
     p = sub.add_parser("fsm", help="the BGP session FSM: its table, a drawing, Z3 proofs")
@@ -225,6 +253,133 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- simulate ----------------------------------------------------------------------------
+
+
+def _positive(value: float, flag: str, allow_zero: bool = False) -> Fraction:
+    import math
+
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise InputError(f"{value:g} is not allowed", field=flag,
+                         allowed="seconds >= 0" if allow_zero else "a number > 0")
+    return Fraction(str(value))
+
+
+def _timeline(console: Console, trace: dict[str, Any], limit: int = 24) -> None:
+    events = trace["events"]
+    console.print(f"[bold]timeline[/] ({len(events)} session events)")
+    shown = events if len(events) <= limit else events[: limit - 4] + events[-4:]
+    for i, e in enumerate(shown):
+        if len(events) > limit and i == limit - 4:
+            console.print(f"  ... {len(events) - limit} more (all in --trace)")
+        mark = "[red]down[/]" if e["kind"] == "down" else "[green]up  [/]"
+        count = f" x{e['count']}" if e["count"] > 1 else ""
+        why = "" if e["kind"] == "established" else f" {escape(e['reason'])} at {escape(e['at'])}"
+        console.print(f"  t={e['t']:>10.3f}s {mark} {escape(e['session'])}{count}{why}")
+
+
+def _print_sim_summary(console: Console, s: dict[str, Any]) -> None:
+    colour = {"contained": "green", "cascade": "yellow", "zone-outage": "red"}[s["verdict"]]
+    console.print(f"verdict: [{colour}]{s['verdict']}[/] ({escape(s['zone'])}, "
+                  f"{s['horizon_s']} s after "
+                  f"{', '.join(escape(t['label']) for t in s['triggers']) or 'no trigger'})")
+    first = s["first_cascade_reset_s"]
+    console.print(f"  sessions reset beyond the trigger: {s['sessions_reset']:,} of "
+                  f"{s['sessions_total']:,}" + (f", first {first:.1f} s after the trigger"
+                                                 if first is not None else ""))
+    console.print(f"  resets by reason: {s['resets_by_reason'] or 'none'}")
+    console.print(f"  clients isolated at peak: {s['clients_isolated_peak']:,} of "
+                  f"{s['clients_total']:,}; client pairs unreachable at peak: "
+                  f"{100 * s['unreachable_pairs_peak_fraction']:.1f}%")
+    worst = sorted(s["peak_queue_delay_s"].items(), key=lambda kv: -kv[1])[:5]
+    console.print("  peak queue delay: " + ", ".join(f"{escape(k)} {v:,.1f} s"
+                                                     for k, v in worst))
+    rc = s["reconverged_at_s"]
+    when = f"at {rc:.1f} s" if rc is not None else "no, within the horizon"
+    console.print(f"  reconverged: {when}")
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """``bgpcascade simulate``: always 0 for a finished run (2 bad input, 1 replay diff)."""
+    from bgpcascade.io import read_zone_text
+    from bgpcascade.model.trace import simulate, trigger_from_json
+    from bgpcascade.model.zonefile import load_zone
+    from bgpcascade.triggers import parse_flap, parse_restart, parse_spike
+
+    progress = Progress(args.quiet)
+    stored: dict[str, Any] | None = None
+    if args.replay:
+        if args.zone:
+            raise InputError("give either ZONE or --replay TRACE", field="--replay",
+                             allowed="simulate --replay TRACE")
+        try:
+            stored = json.loads(Path(args.replay).read_text(encoding="utf-8"))
+            assert isinstance(stored, dict)
+            params = stored["params"]
+            text, source = stored["zone_text"], stored["zone_source"]
+            triggers = [trigger_from_json(t) for t in params["triggers"]]
+            horizon = Fraction(str(params["horizon_s"]))
+            dt = Fraction(str(params["dt_s"]))
+            threshold, expand = float(params["outage_threshold"]), bool(params["expand"])
+        except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+            raise InputError(f"not a bgpcascade trace ({type(exc).__name__})",
+                             source=args.replay, allowed="a file written by --trace") from None
+        zone = load_zone(text, source=source)
+    else:
+        if not args.zone:
+            raise InputError("missing ZONE", field="simulate",
+                             allowed="simulate ZONE [--flap A~B@T] ... or --replay TRACE")
+        text, source = read_zone_text(args.zone), args.zone
+        zone = load_zone(text, source=args.zone)
+        horizon = _positive(args.horizon, "--horizon")
+        dt = _positive(args.dt, "--dt")
+        down = _positive(args.down, "--down", allow_zero=True)
+        threshold = args.outage_threshold
+        if not 0 < threshold <= 1:
+            raise InputError(f"{threshold:g} is not allowed", field="--outage-threshold",
+                             allowed="a fraction in (0, 1]")
+        expand = args.explicit
+        triggers = [parse_flap(zone, f, down) for f in args.flap] + \
+            [parse_spike(zone, x) for x in args.spike] + \
+            [parse_restart(zone, r) for r in args.restart]
+        for trig in triggers:
+            if trig.t > horizon:
+                raise InputError(f"{trig.label()} is after the horizon ({float(horizon):g} s)",
+                                 field="--horizon", allowed="a horizon after every trigger")
+        if horizon / dt > 1_000_000:
+            raise InputError(f"{float(horizon / dt):,.0f} samples", field="--dt",
+                             allowed="horizon/dt <= 1,000,000")
+    step_every = max(Fraction(1), horizon / 10)
+    last = [Fraction(0)]
+
+    def tick(t: Fraction) -> None:
+        if t - last[0] >= step_every or t == horizon:
+            last[0] = t
+            progress(f"simulated {float(t):.0f} of {float(horizon):.0f} s")
+
+    trace = simulate(zone, text, source, triggers, horizon=horizon, dt=dt,
+                     outage_threshold=threshold, expand=expand, progress=tick)
+    if stored is not None:
+        if trace == stored:
+            print(f"replay: identical ({len(trace['events'])} events, verdict "
+                  f"{trace['summary']['verdict']})")
+            return EXIT_OK
+        diff = next((k for k in sorted(set(trace) | set(stored))
+                     if trace.get(k) != stored.get(k)), "?")
+        print(f"replay: DIFFERS in '{diff}' (the trace does not match this model)",
+              file=sys.stderr)
+        return EXIT_VIOLATED
+    console = _console()
+    _timeline(console, trace)
+    _print_sim_summary(console, trace["summary"])
+    inputs = (args.zone,)
+    if args.json:
+        safe_write(args.json, dumps_json(trace["summary"]), inputs=inputs)
+    if args.trace:
+        safe_write(args.trace, dumps_json(trace), inputs=inputs)
+    return EXIT_OK
+
+
 # -- fsm ---------------------------------------------------------------------------------
 
 
@@ -325,6 +480,7 @@ _HANDLERS = {
     "lint": cmd_lint,
     "show": cmd_show,
     "schema": cmd_schema,
+    "simulate": cmd_simulate,
     "fsm": cmd_fsm,
     "render": cmd_render,
 }

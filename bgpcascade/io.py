@@ -30,8 +30,8 @@ def builtin_zone_path(name: str = "fr-par-like") -> Path:
     return Path(str(ref))
 
 
-def load_zone_file(path: str | os.PathLike[str]) -> Zone:
-    """Read and validate the zone file at ``path`` (``builtin:NAME`` for a shipped zone)."""
+def read_zone_text(path: str | os.PathLike[str]) -> str:
+    """The text of the zone file at ``path`` (``builtin:NAME`` for a shipped zone)."""
     text_path = str(path)
     if text_path.startswith("builtin:"):
         name = text_path.removeprefix("builtin:")
@@ -51,11 +51,15 @@ def load_zone_file(path: str | os.PathLike[str]) -> Zone:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=text_path) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", source=text_path,
                          allowed="a UTF-8 YAML file") from None
-    return load_zone(text, source=text_path)
+
+
+def load_zone_file(path: str | os.PathLike[str]) -> Zone:
+    """Read and validate the zone file at ``path`` (``builtin:NAME`` for a shipped zone)."""
+    return load_zone(read_zone_text(path), source=str(path))
 
 
 def check_out_dir(out: str | os.PathLike[str], inputs: tuple[str, ...] = ()) -> Path:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 KeepaliveRx = Literal["fifo", "io-thread", "rearm-on-backlog"]
-KeepaliveTx = Literal["fifo", "priority"]
+KeepaliveTx = Literal["fifo", "priority", "main-loop"]
 GracefulRestart = Literal["off", "helper", "notification"]
 
 KEEPALIVE_RX_VALUES: tuple[str, ...] = get_args(KeepaliveRx)
@@ -50,8 +50,11 @@ class Profile:
         ``io-thread``: restarts on receipt, whatever the backlog; ``rearm-on-backlog``:
         an expiring hold timer re-arms while that peer's input is still queued.
     keepalive_tx:
-        ``fifo``: KEEPALIVEs queue behind UPDATEs already waiting for that peer;
-        ``priority``: they jump the queue.
+        ``fifo``: a KEEPALIVE (or OPEN, NOTIFICATION) leaves at its timer but behind the
+        UPDATE work already queued for that peer (FRR's keepalive thread appends to the
+        peer's output queue); ``priority``: it leaves at its timer (BIRD);
+        ``main-loop``: the main loop itself must produce it, so it waits behind all queued
+        work (a legacy stack where one FIFO serves everything: the incident's RRs).
     hold_jitter:
         The hold timer is jittered to 0.75-1.0 x negotiated (BIRD; RFC 4271 does not).
     open_hold:
@@ -261,7 +264,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         update_groups=False,
         routes_per_update=100,
         keepalive_rx="fifo",
-        keepalive_tx="fifo",
+        keepalive_tx="main-loop",
         open_hold=240.0,
         send_hold_factor=0.0,
         idle_hold_initial=5.0,

@@ -54,3 +54,27 @@ def test_failing_check_rows_name_the_problem() -> None:
     table = next(t for t in golden["tables"] if t["name"] == "reflection_completeness")
     assert {(r["origin_group"], r["receiver_group"]) for r in table["rows"]} == {
         ("[hv1..hv2]", "[hv3..hv4]"), ("[hv3..hv4]", "[hv1..hv2]")}
+
+
+SIMULATED = sorted(n for n, e in EXPECTED.items() if "simulate" in e)
+
+
+@pytest.mark.parametrize("name", SIMULATED)
+def test_simulate_golden(name: str, tmp_path: Path) -> None:
+    """Golden traces: the summary and the session events (the sampled series are left out
+    of the golden file to keep it small; replay checks them)."""
+    spec = EXPECTED[name]["simulate"]
+    zone = EXAMPLES / name
+    trace_path = tmp_path / "trace.json"
+    proc = run_cli("simulate", str(zone), *spec["args"], "--trace", str(trace_path), "-q")
+    assert proc.returncode == 0, proc.stderr
+    trace = json.loads(trace_path.read_text())
+    assert trace["summary"]["verdict"] == spec["verdict"]
+    golden_data = {"summary": trace["summary"], "events": trace["events"]}
+    text = json.dumps(golden_data, indent=1, sort_keys=True) + "\n"
+    golden = zone.with_suffix(".simulate.json")
+    if UPDATE:
+        golden.write_text(text)
+    assert text == golden.read_text(), f"golden differs: {golden}"
+    replay = run_cli("simulate", "--replay", str(trace_path), "-q")
+    assert replay.returncode == 0 and "identical" in replay.stdout

@@ -1,0 +1,77 @@
+"""Parsing the CLI's trigger syntax into :class:`~bgpcascade.model.dynamics.Trigger`.
+
+``--flap A~B@T``, ``--spike SPEAKER:WORK@T``, ``--restart SPEAKER@T`` (times and work as
+decimals); every problem is one :class:`InputError` line naming the flag, the value and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from bgpcascade.model.dynamics import Trigger
+from bgpcascade.model.errors import InputError
+from bgpcascade.model.topology import Zone
+
+
+def _number(text: str, flag: str, whole: str, what: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise InputError(f"{whole!r}: {what} {text!r} is not a number", field=flag,
+                         allowed="a decimal number, e.g. 30 or 2.5") from None
+    if value < 0:
+        raise InputError(f"{whole!r}: {what} {text} is negative", field=flag,
+                         allowed=">= 0")
+    return value
+
+
+def _speaker(zone: Zone, name: str, flag: str, whole: str) -> str:
+    if zone.locate(name) is None:
+        raise InputError(f"{whole!r}: no speaker {name!r} in zone {zone.name}", field=flag,
+                         allowed="a speaker name, e.g. spine1, a-rr1, a-c17")
+    return name
+
+
+def parse_flap(zone: Zone, text: str, down_for: Fraction = Fraction(0)) -> Trigger:
+    """``A~B@T``: the session between A and B goes down at T."""
+    flag = "--flap"
+    if "@" not in text or "~" not in text.split("@", 1)[0]:
+        raise InputError(f"{text!r} is not a session and time", field=flag,
+                         allowed="A~B@T, e.g. spine1~a-rr1@30")
+    pair, t = text.rsplit("@", 1)
+    a, b = (x.strip() for x in pair.split("~", 1))
+    _speaker(zone, a, flag, text)
+    _speaker(zone, b, flag, text)
+    la, lb = zone.locate(a), zone.locate(b)
+    assert la is not None and lb is not None
+    if a == b or not any({s.a, s.b} == {la[0], lb[0]} for s in zone.sessions):
+        raise InputError(f"{text!r}: {a} and {b} have no session", field=flag,
+                         allowed="two speakers that peer (see `bgpcascade show`)")
+    return Trigger("flap", _number(t, flag, text, "time"), a, b, down_for=down_for)
+
+
+def parse_spike(zone: Zone, text: str) -> Trigger:
+    """``SPEAKER:WORK@T``: WORK units arrive at SPEAKER at T."""
+    flag = "--spike"
+    if "@" not in text or ":" not in text.split("@", 1)[0]:
+        raise InputError(f"{text!r} is not a speaker, work and time", field=flag,
+                         allowed="SPEAKER:WORK@T, e.g. a-rr1:500000@30")
+    head, t = text.rsplit("@", 1)
+    name, work = head.rsplit(":", 1)
+    _speaker(zone, name.strip(), flag, text)
+    w = _number(work, flag, text, "work")
+    if w == 0:
+        raise InputError(f"{text!r}: work 0", field=flag, allowed="work units > 0")
+    return Trigger("spike", _number(t, flag, text, "time"), name.strip(), work=w)
+
+
+def parse_restart(zone: Zone, text: str) -> Trigger:
+    """``SPEAKER@T``: SPEAKER's process restarts at T."""
+    flag = "--restart"
+    if "@" not in text:
+        raise InputError(f"{text!r} is not a speaker and time", field=flag,
+                         allowed="SPEAKER@T, e.g. a-rr1@30")
+    name, t = text.rsplit("@", 1)
+    _speaker(zone, name.strip(), flag, text)
+    return Trigger("restart", _number(t, flag, text, "time"), name.strip())

@@ -1,0 +1,777 @@
+"""Cascade dynamics over a whole zone: queues, reflection and hold timers, event by event.
+
+One deterministic step function, :meth:`Sim.step` ("take the next event and apply it"),
+advances the whole zone; :meth:`Sim.run` calls it until the horizon. Times are exact
+rationals (``fractions.Fraction``); nothing reads a clock. The semantics, with the exact
+equations, are in docs/model.md ("Dynamics"); in short:
+
+- Every node of the view (a speaker, or a group of interchangeable speakers that move in
+  lockstep) has ONE FIFO of work batches served at its profile's capacity. All items that
+  reach a node at the same instant form one batch; a batch of ``w`` units that arrives at
+  ``t`` completes at ``max(t, busy_until) + w / capacity``, and its effects (hold-timer
+  restarts, RIB changes, outgoing UPDATEs) happen at completion.
+- Sessions run the FSM of :mod:`bgpcascade.model.fsm` at both ends. OPEN, KEEPALIVE,
+  NOTIFICATION and UPDATE wait in the receiver's FIFO (``keepalive_rx: fifo`` and
+  ``rearm-on-backlog``) or reach the FSM on receipt (``io-thread``, UPDATE route work
+  still queues). ``rearm-on-backlog`` re-arms an expiring hold timer while that peer's
+  input is still queued. On the send side, ``main-loop`` stacks produce every session
+  message as a work item in their FIFO, ``fifo`` stacks send it behind the UPDATE work
+  already queued for that peer, ``priority`` stacks send it at once.
+- Routes are counted by class (one class per origin node). Reflection follows RFC 4456
+  exactly as :mod:`bgpcascade.model.reflection` does, over the sessions that are
+  Established: a changed best path sends announcements, replacements or withdrawals to
+  every eligible peer; a session that goes down clears what was learned over it; a session
+  that comes up sends the whole Adj-RIB-Out.
+- Symmetry: the view is split so that every speaker a trigger touches is a node of its
+  own; the remaining members of a group then receive identical inputs at identical times
+  and stay in lockstep, so one state per node with multiplicities is exact
+  (``expand=True`` runs one node per speaker; tests compare the two).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any, Literal
+
+from .fsm import (
+    PY,
+    TIMER_EVENT,
+    PyConfig,
+    PyVars,
+    Transition,
+    expire,
+    initial_vars,
+    keepalive_interval,
+    send_hold_time,
+    state_of,
+    step,
+)
+from .fsm_vocab import (
+    DELETE_ROUTES,
+    DROP_TCP,
+    INITIATE_TCP,
+    SEND_KEEPALIVE,
+    SEND_OPEN,
+    Event,
+    State,
+    Timer,
+)
+from .load import tx_work
+from .profiles import Profile
+from .reflection import Path, View
+from .session import session_config
+from .topology import Zone, session_name
+
+F = Fraction
+ZERO = Fraction(0)
+#: A batch that waits at least this long counts as backlog (for reconvergence).
+BACKLOG_S = Fraction(1, 10)
+DEFAULT_LINK_DELAY = Fraction(1, 1000)
+TriggerKind = Literal["flap", "spike", "restart"]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What starts a scenario.
+
+    ``flap``: the session ``a~b`` goes down at ``t`` (TCP fails at both ends) and comes
+    back by the FSM; ``down_for`` keeps connection attempts failing that long.
+    ``spike``: ``work`` units arrive at speaker ``a`` at ``t`` (e.g. a mass VM migration).
+    ``restart``: speaker ``a``'s process restarts at ``t`` (sessions drop, RIB and queue
+    are lost, it starts again at once).
+    """
+
+    kind: TriggerKind
+    t: Fraction
+    a: str
+    b: str | None = None
+    work: Fraction = ZERO
+    down_for: Fraction = ZERO
+
+    def label(self) -> str:
+        """The CLI form: ``flap A~B@T``, ``spike S:W@T``, ``restart S@T``."""
+        t = _num(self.t)
+        if self.kind == "flap":
+            assert self.b is not None
+            held = f" down {_num(self.down_for)}s" if self.down_for else ""
+            return f"flap {session_name(self.a, self.b)}@{t}{held}"
+        if self.kind == "spike":
+            return f"spike {self.a}:{_num(self.work)}@{t}"
+        return f"restart {self.a}@{t}"
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form (in traces and ``simulate --json``)."""
+        return {"kind": self.kind, "t": _num(self.t), "a": self.a, "b": self.b,
+                "work": _num(self.work), "down_for": _num(self.down_for),
+                "label": self.label()}
+
+
+def _num(x: Fraction) -> float | int:
+    return int(x) if x.denominator == 1 else float(x)
+
+
+REASONS = {
+    Event.HoldTimer_Expires: "hold_timer_expired",
+    Event.SendHoldTimer_Expires: "send_hold_timer_expired",
+    Event.NotifMsg: "notification_received",
+    Event.NotifMsgVerErr: "notification_received",
+    Event.TcpConnectionFails: "tcp_connection_failed",
+    Event.ConnectRetryTimer_Expires: "connect_retry_expired",
+}
+
+
+@dataclass
+class Edge:
+    """A session group between nodes ``a`` and ``b`` (``a.count x b.count`` sessions)."""
+
+    index: int
+    a: str
+    b: str
+    rel_ab: str  # the relation of b seen from a: client / rr / peer
+    cfg: dict[str, PyConfig]
+    fsm: dict[str, PyVars]
+    tcp: str | None = "up"        # None, "pending", "up"
+    blocked_until: Fraction = ZERO  # flap: connections fail until then
+    tx_until: dict[str, Fraction] = field(default_factory=dict)
+
+    def other(self, node: str) -> str:
+        """The other end."""
+        return self.b if node == self.a else self.a
+
+    def established(self) -> bool:
+        """Both ends are Established."""
+        return all(state_of(v) is State.Established for v in self.fsm.values())
+
+
+@dataclass
+class Node:
+    """One node's process: its FIFO, its RIB (per route class), its counters."""
+
+    key: str
+    count: int
+    is_rr: bool
+    cluster_id: str
+    order: tuple[int, int]
+    profile: Profile
+    routes: int
+    client_to_client: bool
+    busy_until: Fraction = ZERO
+    work_arrived: Fraction = ZERO
+    work_served: Fraction = ZERO
+    work_dropped: Fraction = ZERO
+    pending_from: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    adj_in: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
+    adv_out: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
+    epoch: int = 0  # bumped on restart: completions of an older epoch are void
+
+
+@dataclass
+class _Item:
+    """One thing a batch carries: a message from an edge, an UPDATE, or local work."""
+
+    kind: str  # open keepalive notification update clear send spike
+    edge: int = -1
+    sender: str = ""
+    cls: str = ""
+    path: Path | None = None
+    routes: int = 0
+    code: int = 0
+    hold: Fraction = ZERO
+    message: str = ""
+    changes: tuple[tuple[int, str, Path | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """A session group going down or coming up (``count`` sessions at once)."""
+
+    t: Fraction
+    session: str
+    count: int
+    kind: Literal["down", "established"]
+    reason: str
+    at: str
+    direct: bool
+    detail: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The trace's ``events`` entry (``t``, ``session``, ``kind``, ``reason``: contract)."""
+        return {"t": _num(self.t), "session": self.session, "count": self.count,
+                "kind": self.kind, "reason": self.reason, "at": self.at,
+                "direct": self.direct, "detail": self.detail}
+
+
+class Sim:
+    """The zone simulator: state, and the one step function."""
+
+    def __init__(self, zone: Zone, triggers: Iterable[Trigger] = (), *,
+                 expand: bool = False, link_delay: Fraction = DEFAULT_LINK_DELAY) -> None:
+        self.zone = zone
+        self.triggers = tuple(sorted(triggers, key=lambda t: (t.t, t.label())))
+        self.link_delay = link_delay
+        view = View.from_zone(zone, expand=expand)
+        for trig in self.triggers:
+            for name in (trig.a, trig.b):
+                if name is not None:
+                    view.split(name)
+        self.view = view
+        self.nodes: dict[str, Node] = {}
+        for key, vn in view.nodes.items():
+            group = zone.group(vn.group)
+            self.nodes[key] = Node(
+                key=key, count=vn.count, is_rr=vn.is_rr, cluster_id=vn.cluster_id,
+                order=vn.order, profile=zone.profile_of(group), routes=vn.routes,
+                client_to_client=vn.client_to_client)
+        self.edges: list[Edge] = []
+        self.edges_of: dict[str, list[int]] = defaultdict(list)
+        seen: set[tuple[str, str]] = set()
+        for a in sorted(view.adj, key=lambda k: view.nodes[k].order):
+            for b, rel in view.adj[a]:
+                if (b, a) in seen:
+                    continue
+                seen.add((a, b))
+                ga, gb = zone.group(view.nodes[a].group), zone.group(view.nodes[b].group)
+                cfg = {a: session_config(self.nodes[a].profile, ga.timers),
+                       b: session_config(self.nodes[b].profile, gb.timers)}
+                edge = Edge(len(self.edges), a, b, rel, cfg, {})
+                self.edges.append(edge)
+                self.edges_of[a].append(edge.index)
+                self.edges_of[b].append(edge.index)
+        self.classes = sorted((k for k, n in self.nodes.items() if n.routes > 0),
+                              key=lambda k: self.nodes[k].order)
+        self.now = F(0)
+        self.seq = 0
+        self.heap: list[tuple[Fraction, int, int, str, tuple[Any, ...]]] = []
+        self.arrivals: dict[tuple[Fraction, str], list[_Item]] = {}
+        self.events: list[SessionEvent] = []
+        self.peak_delay: dict[str, Fraction] = dict.fromkeys(self.nodes, F(0))
+        self.last_change = F(0)
+        self.last_backlog = F(0)  # completion of the last batch that waited >= BACKLOG_S
+        self.processed = 0
+        self._direct: set[int] = set()
+        self._establish_at_rest()
+        for trig in self.triggers:
+            self._push(trig.t, 0, "trigger", (trig,))
+
+    # -- initial state: all sessions Established, RIBs converged, queues empty ------------
+    def _establish_at_rest(self) -> None:
+        for e in self.edges:
+            hold = min(e.cfg[e.a].hold_time, e.cfg[e.b].hold_time)
+            for end in (e.a, e.b):
+                v = initial_vars(F(str(self.nodes[end].profile.idle_hold_initial)))
+                v = _established_vars(e.cfg[end], v, hold)
+                e.fsm[end] = v
+                self._schedule_timers(e, end)
+        changed = True
+        rounds = 0
+        while changed:
+            changed = False
+            rounds += 1
+            if rounds > 4 * len(self.nodes) + 8:
+                raise RuntimeError("initial RIB did not converge")
+            for key in sorted(self.nodes, key=lambda k: self.nodes[k].order):
+                for c in self.classes:
+                    out = self._decide(key, c)
+                    node = self.nodes[key]
+                    if out != node.adv_out[c]:
+                        changed = True
+                        for nbr_edge, path in out.items():
+                            other = self.edges[nbr_edge].other(key)
+                            self.nodes[other].adj_in[c][nbr_edge] = path
+                        for nbr_edge in set(node.adv_out[c]) - set(out):
+                            other = self.edges[nbr_edge].other(key)
+                            self.nodes[other].adj_in[c].pop(nbr_edge, None)
+                        node.adv_out[c] = out
+
+    # -- RFC 4456 decision at one node for one class ------------------------------------
+    def _valid(self, key: str, path: Path) -> bool:
+        node = self.nodes[key]
+        if path.originator == key:
+            return node.count > 1 and not node.is_rr  # the other members' routes
+        return not (node.is_rr and node.cluster_id in path.cluster_list)
+
+    def _decide(self, key: str, c: str) -> dict[int, Path]:
+        """What node ``key`` advertises for class ``c`` over each Established edge."""
+        node = self.nodes[key]
+        up = [i for i in self.edges_of[key] if self.edges[i].established()]
+        if key == c:  # the origin: its own routes to every iBGP peer (RFC 4271 §9.1.3)
+            return {i: Path((), c, key) for i in up}
+        if not node.is_rr:
+            return {}  # RFC 4271 §9.2: no re-advertisement of iBGP-learned routes
+        cands = [(p, i) for i, p in node.adj_in[c].items()
+                 if self.edges[i].established() and self._valid(key, p)]
+        if not cands:
+            return {}
+        best, from_edge = min(cands, key=lambda pi: (len(pi[0].cluster_list),
+                                                     self.nodes[pi[0].sender].order))
+        rel_from = self._rel(key, from_edge)
+        out: dict[int, Path] = {}
+        sent = Path((node.cluster_id, *best.cluster_list), best.originator, key)
+        for i in up:
+            rel = self._rel(key, i)
+            other = self.edges[i].other(key)
+            if rel == "client":
+                if rel_from == "client" and not node.client_to_client:
+                    continue
+                if i == from_edge and not node.profile.advertise_to_sender and \
+                        self.nodes[other].count == 1:
+                    continue
+                out[i] = sent
+            elif rel_from == "client":
+                out[i] = sent  # RFC 4456 §6: client routes go to non-clients too
+        return out
+
+    def _rel(self, key: str, edge: int) -> str:
+        e = self.edges[edge]
+        if key == e.a:
+            return e.rel_ab
+        return {"client": "rr", "rr": "client", "peer": "peer"}[e.rel_ab]
+
+    def _routes_per_member(self, sender: str, receiver: str, c: str, edge: int) -> int:
+        """Routes of class ``c`` one member of ``receiver`` gets from ``sender``'s members."""
+        origin = self.nodes[c]
+        per_sender = origin.routes if sender == c else origin.routes * origin.count
+        if receiver == c and sender != c:
+            back = self.nodes[sender].profile.advertise_to_sender
+            per_sender = origin.routes * (origin.count - 1) + (origin.routes if back else 0)
+        return per_sender * self.nodes[sender].count
+
+    # -- the event queue -----------------------------------------------------------------
+    def _push(self, t: Fraction, prio: int, kind: str, payload: tuple[Any, ...]) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (t, prio, self.seq, kind, payload))
+
+    def _schedule_timers(self, e: Edge, end: str) -> None:
+        v = e.fsm[end]
+        for timer in Timer:
+            if v.running[timer]:
+                self._push(v.deadline[timer], 2, "timer", (e.index, end, timer,
+                                                           v.deadline[timer]))
+
+    def step(self) -> bool:
+        """Take the next event and apply it; False when there is none."""
+        if not self.heap:
+            return False
+        t, _prio, _seq, kind, payload = heapq.heappop(self.heap)
+        self.now = t
+        self.processed += 1
+        getattr(self, f"_on_{kind}")(*payload)
+        return True
+
+    def run(self, horizon: Fraction | int) -> None:
+        """Step until the next event is past ``horizon``."""
+        horizon = F(horizon)
+        while self.heap and self.heap[0][0] <= horizon:
+            self.step()
+        self.now = max(self.now, horizon)
+
+    # -- arrivals, batches, completions -----------------------------------------------
+    def _arrive(self, t: Fraction, key: str, item: _Item) -> None:
+        slot = (t, key)
+        if slot not in self.arrivals:
+            self.arrivals[slot] = []
+            self._push(t, 0, "arrival", (t, key))
+        self.arrivals[slot].append(item)
+
+    def _on_arrival(self, t: Fraction, key: str) -> None:
+        items = self.arrivals.pop((t, key))
+        node = self.nodes[key]
+        queued: list[_Item] = []
+        for it in items:
+            if it.edge >= 0 and node.profile.keepalive_rx == "io-thread" and \
+                    it.kind in ("open", "keepalive", "notification", "update"):
+                self._fsm_message(key, it)  # the reader thread: FSM at once
+                if it.kind == "update":
+                    queued.append(replace(it, kind="update-rib"))
+                continue
+            queued.append(it)
+        if queued:
+            self._enqueue(key, queued)
+
+    def _work(self, key: str, it: _Item) -> Fraction:
+        p = self.nodes[key].profile
+        if it.kind in ("update", "update-rib", "clear"):
+            return F(str(p.cost_rx_route)) * it.routes
+        if it.kind == "spike":
+            return F(it.routes)
+        return F(str(p.cost_msg)) * max(1, it.routes)
+
+    def _enqueue(self, key: str, items: list[_Item]) -> None:
+        node = self.nodes[key]
+        work = sum((self._work(key, it) for it in items), F(0))
+        start = max(self.now, node.busy_until)
+        done = start + work / F(str(node.profile.capacity))
+        node.busy_until = done
+        node.work_arrived += work
+        if start - self.now >= BACKLOG_S or done - self.now >= BACKLOG_S:
+            self.last_backlog = max(self.last_backlog, done)
+        for it in items:
+            if it.edge >= 0:
+                node.pending_from[it.edge] += 1
+        self.peak_delay[key] = max(self.peak_delay[key], done - self.now)
+        self._push(done, 1, "complete", (key, node.epoch, items, work))
+
+    def _on_complete(self, key: str, epoch: int, items: list[_Item], work: Fraction) -> None:
+        node = self.nodes[key]
+        if epoch != node.epoch:
+            return  # the process restarted: this work was lost
+        node.work_served += work
+        for it in items:
+            if it.edge >= 0:
+                node.pending_from[it.edge] -= 1
+        touched: set[str] = set()
+        for it in items:
+            if it.kind in ("open", "keepalive", "notification", "update"):
+                self._fsm_message(key, it)
+            if it.kind in ("update", "update-rib"):
+                e = self.edges[it.edge]
+                if state_of(e.fsm[key]) is State.Established:
+                    if it.path is None:
+                        node.adj_in[it.cls].pop(it.edge, None)
+                    else:
+                        node.adj_in[it.cls][it.edge] = it.path
+                    touched.add(it.cls)
+            elif it.kind == "clear":
+                for c in self.classes:
+                    if node.adj_in[c].pop(it.edge, None) is not None:
+                        touched.add(c)
+            elif it.kind == "send":
+                self._transmit(key, it)
+        if touched:
+            self._update_rib(key, sorted(touched, key=lambda c: self.nodes[c].order))
+        for it in items:
+            if it.kind == "tx-send":
+                self._deliver_updates(key, it)
+
+    # -- RIB changes and outgoing UPDATEs ------------------------------------------------
+    def _update_rib(self, key: str, classes: Iterable[str], only_edge: int | None = None,
+                    full: bool = False) -> None:
+        """Re-decide ``classes`` at ``key``; queue one tx batch with every change."""
+        node = self.nodes[key]
+        changes: list[tuple[int, str, Path | None]] = []
+        for c in classes:
+            out = self._decide(key, c)
+            old = node.adv_out[c]
+            edges = set(out) | set(old)
+            if only_edge is not None:
+                edges &= {only_edge}
+            for i in sorted(edges):
+                new_p, old_p = out.get(i), old.get(i)
+                if full and new_p is not None:
+                    changes.append((i, c, new_p))
+                elif new_p is None and old_p is not None:
+                    if self.edges[i].established():
+                        changes.append((i, c, None))
+                elif new_p is not None and (old_p is None or
+                                            new_p.attributes() != old_p.attributes()):
+                    changes.append((i, c, new_p))
+            if only_edge is None:
+                node.adv_out[c] = out
+            else:
+                if only_edge in out:
+                    node.adv_out[c][only_edge] = out[only_edge]
+                else:
+                    node.adv_out[c].pop(only_edge, None)
+        if not changes:
+            return
+        self.last_change = self.now
+        work = self._tx_cost(key, changes)
+        item = _Item(kind="tx-send", sender=key, changes=tuple(changes))
+        done = self._enqueue_work(key, item, work)
+        for i, _, _ in changes:
+            self.edges[i].tx_until[key] = max(self.edges[i].tx_until.get(key, F(0)), done)
+
+    def _enqueue_work(self, key: str, item: _Item, work: Fraction) -> Fraction:
+        """Queue local work (building UPDATEs) at ``key``; return its completion time."""
+        node = self.nodes[key]
+        start = max(self.now, node.busy_until)
+        done = start + work / F(str(node.profile.capacity))
+        node.busy_until = done
+        node.work_arrived += work
+        if done - self.now >= BACKLOG_S:
+            self.last_backlog = max(self.last_backlog, done)
+        self.peak_delay[key] = max(self.peak_delay[key], done - self.now)
+        self._push(done, 1, "complete", (key, node.epoch, [item], work))
+        return done
+
+    def _tx_cost(self, key: str, changes: list[tuple[int, str, Path | None]]) -> Fraction:
+        """Work to build and send ``changes`` (model.load.tx_work, per update-group)."""
+        node = self.nodes[key]
+        by_class: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for i, c, _ in changes:
+            by_class[c][self._rel(key, i)].append(i)
+        total = F(0)
+        for c, groups in by_class.items():
+            for edges in groups.values():
+                peers = sum(self.nodes[self.edges[i].other(key)].count for i in edges)
+                routes = max(self._routes_per_member(key, self.edges[i].other(key), c, i)
+                             // max(1, self.nodes[key].count) for i in edges)
+                total += F(str(tx_work(node.profile, routes, peers, groups=1)))
+        return total
+
+    def _deliver_updates(self, key: str, item: _Item) -> None:
+        for i, c, path in item.changes:
+            e = self.edges[i]
+            if e.tcp != "up":
+                continue
+            other = e.other(key)
+            routes = self._routes_per_member(key, other, c, i)
+            self._arrive(self.now + self.link_delay, other,
+                         _Item(kind="update", edge=i, sender=key, cls=c, path=path,
+                               routes=routes))
+            self._note_sent(e, key)
+
+    # -- the FSM at one end of an edge -------------------------------------------------
+    def _fsm_message(self, key: str, it: _Item) -> None:
+        e = self.edges[it.edge]
+        if e.tcp is None and it.kind != "notification":
+            return
+        event = {"open": Event.BGPOpen, "keepalive": Event.KeepAliveMsg,
+                 "notification": Event.NotifMsg, "update": Event.UpdateMsg}[it.kind]
+        opened = None
+        if it.kind == "open":
+            if it.hold != 0 and it.hold < 3:
+                event = Event.BGPOpenMsgErr
+            else:
+                opened = min(e.cfg[key].hold_time, it.hold)
+                if e.fsm[key].running[Timer.DelayOpenTimer]:
+                    event = Event.BGPOpen_with_DelayOpenTimer_running
+        self._fsm(e, key, event, opened_hold=opened,
+                  reason=f"NOTIFICATION {it.code}" if it.kind == "notification" else "")
+
+    def _fsm(self, e: Edge, key: str, event: Event, *, opened_hold: Fraction | None = None,
+             reason: str = "", direct: bool = False) -> None:
+        before = state_of(e.fsm[key])
+        was_up = e.established()
+        v, row = step(e.cfg[key], e.fsm[key], event, self.now, opened_hold=opened_hold)
+        if state_of(v) is State.Idle and before is not State.Idle and \
+                event is not Event.ManualStop and e.cfg[key].allow_automatic_start and \
+                not v.running[Timer.IdleHoldTimer]:
+            # AllowAutomaticStart: restart after IdleHoldTime (FRR's start timer).
+            running, deadline = dict(v.running), dict(v.deadline)
+            running[Timer.IdleHoldTimer] = True
+            deadline[Timer.IdleHoldTimer] = self.now + v.idle_hold_time
+            v = replace(v, running=running, deadline=deadline)
+        e.fsm[key] = v
+        self._schedule_timers(e, key)
+        self._actions(e, key, row)
+        after = state_of(v)
+        if was_up and not e.established():
+            why = REASONS.get(event, event.name.lower())
+            if event is Event.TcpConnectionFails and (direct or e.index in self._direct):
+                why = "trigger"
+            self._record(e, "down", why, key, direct or e.index in self._direct,
+                         reason or f"{before.value} -> {after.value} on {event.name}")
+        if not was_up and e.established():
+            self._direct.discard(e.index)
+            self._record(e, "established", "fsm", key, False, "")
+            for end in (e.a, e.b):
+                self._update_rib(end, self.classes, only_edge=e.index, full=True)
+
+    def _record(self, e: Edge, kind: Literal["down", "established"], reason: str, at: str,
+                direct: bool, detail: str) -> None:
+        count = self.nodes[e.a].count * self.nodes[e.b].count
+        self.events.append(SessionEvent(self.now, self._session_label(e), count, kind,
+                                        reason, at, direct, detail))
+        self.last_change = self.now
+
+    def _session_label(self, e: Edge) -> str:
+        return session_name(e.a, e.b)
+
+    def _actions(self, e: Edge, key: str, row: Transition) -> None:
+        other = e.other(key)
+        for a in row.actions:
+            if a == INITIATE_TCP:
+                self._connect(e, key)
+            elif a == DROP_TCP:
+                if e.tcp is not None:
+                    e.tcp = None
+                    self._push(self.now + self.link_delay, 0, "tcp",
+                               (e.index, other, Event.TcpConnectionFails))
+            elif a == DELETE_ROUTES:
+                routes = sum(self._routes_per_member(other, key, c, e.index)
+                             for c, ins in self.nodes[key].adj_in.items() if e.index in ins)
+                self._enqueue(key, [_Item(kind="clear", edge=e.index, routes=routes)])
+            elif a in (SEND_OPEN, SEND_KEEPALIVE) or (
+                    a.kind == "send_notification" and a.condition is None):
+                kind = "open" if a == SEND_OPEN else "keepalive" if a == SEND_KEEPALIVE \
+                    else "notification"
+                self._send(e, key, _Item(kind=kind, edge=e.index, sender=key,
+                                         hold=e.cfg[key].hold_time, code=a.code or 0,
+                                         routes=self.nodes[key].count))
+
+    def _send(self, e: Edge, key: str, it: _Item) -> None:
+        """A session message leaves per the sender's ``keepalive_tx`` path."""
+        mode = self.nodes[key].profile.keepalive_tx
+        if mode == "main-loop":
+            peers = self.nodes[e.other(key)].count
+            self._enqueue(key, [_Item(kind="send", edge=-1, sender=key, message=it.kind,
+                                      routes=peers, code=it.code, hold=it.hold, cls=str(e.index))])
+            return
+        at = self.now
+        if mode == "fifo":
+            at = max(at, e.tx_until.get(key, F(0)))
+        if at > self.now:
+            self._push(at, 0, "send_later", (e.index, key, it))
+        else:
+            self._transmit_now(e, key, it)
+
+    def _on_send_later(self, edge: int, key: str, it: _Item) -> None:
+        self._transmit_now(self.edges[edge], key, it)
+
+    def _transmit(self, key: str, it: _Item) -> None:
+        e = self.edges[int(it.cls)]
+        self._transmit_now(e, key, _Item(kind=it.message, edge=e.index, sender=key,
+                                         hold=it.hold, code=it.code,
+                                         routes=self.nodes[key].count))
+
+    def _transmit_now(self, e: Edge, key: str, it: _Item) -> None:
+        if e.tcp is None and it.kind != "notification":
+            return
+        self._arrive(self.now + self.link_delay, e.other(key), it)
+        self._note_sent(e, key)
+
+    def _note_sent(self, e: Edge, key: str) -> None:
+        """Every send restarts the SendHoldTimer (RFC 9687) and KeepaliveTimer (§8.2.2)."""
+        v = e.fsm[key]
+        deadline = dict(v.deadline)
+        if v.running[Timer.SendHoldTimer]:
+            deadline[Timer.SendHoldTimer] = self.now + send_hold_time(
+                PY, e.cfg[key], v.negotiated_hold)
+        if v.running[Timer.KeepaliveTimer] and state_of(v) is State.Established:
+            deadline[Timer.KeepaliveTimer] = self.now + keepalive_interval(
+                PY, e.cfg[key], v.negotiated_hold)
+        if deadline != v.deadline:
+            e.fsm[key] = replace(v, deadline=deadline)
+            self._schedule_timers(e, key)
+
+    def _connect(self, e: Edge, key: str) -> None:
+        """``initiate TCP``: the SYN reaches the other end one link delay later."""
+        if e.tcp is not None:
+            return  # one connection per session (no §6.8 second-connection FSM)
+        e.tcp = "pending"
+        self._push(self.now + self.link_delay, 0, "syn", (e.index, key))
+
+    def _on_syn(self, edge: int, initiator: str) -> None:
+        e = self.edges[edge]
+        other = e.other(initiator)
+        d = self.link_delay
+        if e.tcp != "pending":
+            return
+        if self.now < e.blocked_until or state_of(e.fsm[other]) is State.Idle:
+            e.tcp = None
+            self._push(self.now + d, 0, "tcp", (edge, initiator, Event.TcpConnectionFails))
+            return
+        e.tcp = "up"
+        self._push(self.now + d, 0, "tcp", (edge, initiator, Event.Tcp_CR_Acked))
+        self._fsm(e, other, Event.TcpConnectionConfirmed)
+
+    def _on_tcp(self, edge: int, key: str, event: Event) -> None:
+        e = self.edges[edge]
+        if event is Event.Tcp_CR_Acked and e.tcp != "up":
+            return  # the connection failed meanwhile
+        self._fsm(e, key, event)
+
+    def _on_timer(self, edge: int, key: str, timer: Timer, deadline: Fraction) -> None:
+        e = self.edges[edge]
+        v = e.fsm[key]
+        if not v.running[timer] or v.deadline[timer] != deadline:
+            return  # restarted or stopped since
+        node = self.nodes[key]
+        if timer is Timer.HoldTimer and node.profile.keepalive_rx == "rearm-on-backlog" \
+                and node.pending_from[edge] > 0:
+            rearm = dict(v.deadline)
+            rearm[Timer.HoldTimer] = self.now + v.negotiated_hold
+            e.fsm[key] = replace(v, deadline=rearm)
+            self._schedule_timers(e, key)
+            return
+        e.fsm[key] = expire(v, timer)
+        self._fsm(e, key, TIMER_EVENT[timer])
+
+    # -- triggers -----------------------------------------------------------------------
+    def _on_trigger(self, trig: Trigger) -> None:
+        if trig.kind == "flap":
+            assert trig.b is not None
+            ka, kb = self.view.node_of(trig.a), self.view.node_of(trig.b)
+            e = next(self.edges[i] for i in self.edges_of[ka] if self.edges[i].other(ka) == kb)
+            e.blocked_until = self.now + trig.down_for
+            e.tcp = None
+            self._direct.add(e.index)
+            for end in (e.a, e.b):
+                self._fsm(e, end, Event.TcpConnectionFails, direct=True)
+        elif trig.kind == "spike":
+            key = self.view.node_of(trig.a)
+            self._enqueue(key, [_Item(kind="spike", routes=int(trig.work))])
+        else:
+            key = self.view.node_of(trig.a)
+            node = self.nodes[key]
+            node.epoch += 1
+            node.work_dropped += max(F(0), node.work_arrived - node.work_served)
+            node.work_arrived = node.work_served
+            node.busy_until = self.now
+            node.pending_from.clear()
+            for c in self.classes:
+                node.adj_in[c].clear()
+                node.adv_out[c].clear()
+            for i in self.edges_of[key]:
+                e = self.edges[i]
+                self._direct.add(i)
+                was_up = e.established()
+                if e.tcp is not None:
+                    e.tcp = None
+                    self._push(self.now + self.link_delay, 0, "tcp",
+                               (i, e.other(key), Event.TcpConnectionFails))
+                e.fsm[key] = initial_vars(F(str(node.profile.idle_hold_initial)))
+                if was_up:
+                    self._record(e, "down", "trigger", key, True, "process restart")
+                self._fsm(e, key, Event.ManualStart)
+
+    # -- outcomes -------------------------------------------------------------------------
+    def queue_delay(self, key: str) -> Fraction:
+        """Seconds a new arrival at ``key`` would wait now."""
+        return max(F(0), self.nodes[key].busy_until - self.now)
+
+    def clients_isolated(self) -> int:
+        """Non-RR speakers with no Established session to any RR."""
+        out = 0
+        for key, n in self.nodes.items():
+            if n.is_rr:
+                continue
+            rr_edges = [i for i in self.edges_of[key]
+                        if self.nodes[self.edges[i].other(key)].is_rr]
+            if rr_edges and not any(self.edges[i].established() for i in rr_edges):
+                out += n.count
+        return out
+
+    def unreachable_pairs(self) -> tuple[int, int]:
+        """(client pairs without a route, client pairs in all): receiver lacks the origin's
+        routes (only origins with routes, receivers that are not RRs)."""
+        missing = total = 0
+        receivers = [k for k, n in self.nodes.items() if not n.is_rr]
+        for c in self.classes:
+            o = self.nodes[c]
+            if o.is_rr:
+                continue
+            for r in receivers:
+                n = self.nodes[r]
+                pairs = o.count * (n.count - 1) if r == c else o.count * n.count
+                total += pairs
+                has = any(self.edges[i].established() and self._valid(r, p)
+                          for i, p in n.adj_in[c].items())
+                if r == c and o.count == 1:
+                    continue
+                if not has:
+                    missing += pairs
+        return missing, total
+
+
+def _established_vars(cfg: PyConfig, v: PyVars, hold: Fraction) -> PyVars:
+    """An FSM in Established at t=0 with negotiated ``hold`` (a zone at rest)."""
+    for ev, kw in ((Event.ManualStart, {}), (Event.Tcp_CR_Acked, {}),
+                   (Event.BGPOpen, {"opened_hold": hold}), (Event.KeepAliveMsg, {})):
+        v, _ = step(cfg, v, ev, F(0), **kw)  # type: ignore[arg-type]
+    return v

@@ -1,0 +1,171 @@
+"""Traces: what a simulation did, as plain versioned JSON-serialisable data.
+
+A trace embeds the zone file's text and the run's parameters, so it replays on its own
+(``bgpcascade simulate --replay TRACE`` recomputes it and compares). Renderers read only
+traces (STYLE.md §5). Keys marked "contract" in docs/cli.md are relied on by scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .dynamics import ZERO, Sim, Trigger, _num
+from .topology import Zone
+
+TRACE_VERSION = 1
+
+
+@dataclass
+class Recorder:
+    """Runs a :class:`Sim` to its horizon, sampling the per-speaker series every ``dt``."""
+
+    sim: Sim
+    horizon: Fraction
+    dt: Fraction
+    t: list[Fraction] = field(default_factory=list)
+    delay: dict[str, list[float]] = field(default_factory=dict)
+    work: dict[str, list[float]] = field(default_factory=dict)
+    isolated: list[int] = field(default_factory=list)
+    unreachable: list[float] = field(default_factory=list)
+    up: dict[str, list[int]] = field(default_factory=dict)
+    isolated_peak: int = 0
+    unreachable_peak: float = 0.0
+
+    def run(self, progress: Callable[[Fraction], None] | None = None) -> None:
+        """Advance in steps of ``dt``; after every session event and at every sample,
+        measure isolation and reachability (so peaks are exact at event times)."""
+        sim = self.sim
+        seen = len(sim.events)
+        t = ZERO
+        self._sample(t)
+        while t < self.horizon:
+            t = min(self.horizon, t + self.dt)
+            while sim.heap and sim.heap[0][0] <= t:
+                sim.step()
+                if len(sim.events) != seen:
+                    seen = len(sim.events)
+                    self._peaks()
+            sim.now = max(sim.now, t)
+            self._sample(t)
+            if progress is not None:
+                progress(t)
+
+    def _peaks(self) -> tuple[int, float]:
+        iso = self.sim.clients_isolated()
+        missing, total = self.sim.unreachable_pairs()
+        frac = missing / total if total else 0.0
+        self.isolated_peak = max(self.isolated_peak, iso)
+        self.unreachable_peak = max(self.unreachable_peak, frac)
+        return iso, frac
+
+    def _sample(self, t: Fraction) -> None:
+        sim = self.sim
+        self.t.append(t)
+        for key, node in sim.nodes.items():
+            d = sim.queue_delay(key)
+            self.delay.setdefault(key, []).append(round(float(d), 6))
+            self.work.setdefault(key, []).append(
+                round(float(d * Fraction(str(node.profile.capacity))), 3))
+        iso, frac = self._peaks()
+        self.isolated.append(iso)
+        self.unreachable.append(round(frac, 6))
+        for e in sim.edges:
+            label = f"{e.a}~{e.b}" if e.a < e.b else f"{e.b}~{e.a}"
+            count = sim.nodes[e.a].count * sim.nodes[e.b].count
+            self.up.setdefault(label, []).append(count if e.established() else 0)
+
+
+def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[str, Any]:
+    """The summary of a run (``simulate --json``; every key is a contract)."""
+    zone = sim.zone
+    downs = [e for e in sim.events if e.kind == "down"]
+    cascade = [e for e in downs if not e.direct]
+    first_trigger = sim.triggers[0].t if sim.triggers else ZERO
+    by_reason: dict[str, int] = {}
+    for e in downs:
+        by_reason[e.reason] = by_reason.get(e.reason, 0) + e.count
+    clients = zone.client_count
+    all_up = all(e.established() for e in sim.edges)
+    missing, _ = sim.unreachable_pairs()
+    settled = max(sim.last_change, sim.last_backlog)
+    reconverged = _num(settled) if all_up and missing == 0 and settled <= rec.horizon \
+        else None
+    outage = (clients > 0 and rec.isolated_peak >= outage_threshold * clients) or \
+        rec.unreachable_peak >= outage_threshold
+    verdict = "zone-outage" if outage else "cascade" if cascade else "contained"
+    return {
+        "zone": zone.name,
+        "horizon_s": _num(rec.horizon),
+        "triggers": [t.as_json() for t in sim.triggers],
+        "sessions_total": zone.total_sessions,
+        "sessions_reset": sum(e.count for e in cascade),
+        "first_cascade_reset_s": _num(cascade[0].t - first_trigger) if cascade else None,
+        "resets_by_reason": dict(sorted(by_reason.items())),
+        "clients_total": clients,
+        "clients_isolated_peak": rec.isolated_peak,
+        "unreachable_pairs_peak_fraction": round(rec.unreachable_peak, 6),
+        "peak_queue_delay_s": {k: round(float(v), 6) for k, v in sim.peak_delay.items()},
+        "reconverged_at_s": reconverged,
+        "verdict": verdict,
+        "outage_threshold": outage_threshold,
+    }
+
+
+def build_trace(zone_text: str, zone_source: str, sim: Sim, rec: Recorder, *,
+                outage_threshold: float = 0.5, expand: bool = False) -> dict[str, Any]:
+    """The whole trace as JSON-ready data (version :data:`TRACE_VERSION`)."""
+    zone = sim.zone
+    nodes = []
+    for key, n in sim.nodes.items():
+        vn = sim.view.nodes[key]
+        g = zone.group(vn.group)
+        nodes.append({"key": key, "group": vn.group, "count": n.count,
+                      "role": g.role, "shard": g.shard, "tier": g.tier,
+                      "profile": g.profile, "capacity": n.profile.capacity,
+                      "hold_s": _num(g.timers.hold), "keepalive_s": _num(g.timers.keepalive),
+                      "keepalive_rx": n.profile.keepalive_rx,
+                      "keepalive_tx": n.profile.keepalive_tx})
+    sessions = [{"session": f"{e.a}~{e.b}" if e.a < e.b else f"{e.b}~{e.a}",
+                 "a": e.a, "b": e.b, "kind": "rr-client" if e.rel_ab in ("client", "rr")
+                 else "ibgp", "rr": e.a if e.rel_ab == "client" else
+                 e.b if e.rel_ab == "rr" else None,
+                 "count": sim.nodes[e.a].count * sim.nodes[e.b].count} for e in sim.edges]
+    return {
+        "version": TRACE_VERSION,
+        "zone": zone.name,
+        "zone_source": zone_source,
+        "zone_text": zone_text,
+        "params": {"horizon_s": _num(rec.horizon), "dt_s": _num(rec.dt),
+                   "link_delay_s": _num(sim.link_delay), "expand": expand,
+                   "outage_threshold": outage_threshold,
+                   "triggers": [t.as_json() for t in sim.triggers]},
+        "nodes": nodes,
+        "sessions": sessions,
+        "events": [e.as_json() for e in sim.events],
+        "series": {"t": [_num(t) for t in rec.t], "queue_delay_s": rec.delay,
+                   "queue_work": rec.work, "clients_isolated": rec.isolated,
+                   "unreachable_pairs_fraction": rec.unreachable, "sessions_up": rec.up},
+        "summary": summary(sim, rec, outage_threshold=outage_threshold),
+    }
+
+
+def trigger_from_json(d: dict[str, Any]) -> Trigger:
+    """Inverse of :meth:`Trigger.as_json`."""
+    return Trigger(kind=d["kind"], t=Fraction(str(d["t"])), a=d["a"], b=d.get("b"),
+                   work=Fraction(str(d.get("work", 0))),
+                   down_for=Fraction(str(d.get("down_for", 0))))
+
+
+def simulate(zone: Zone, zone_text: str, zone_source: str, triggers: list[Trigger], *,
+             horizon: Fraction, dt: Fraction, outage_threshold: float = 0.5,
+             expand: bool = False,
+             progress: Callable[[Fraction], None] | None = None) -> dict[str, Any]:
+    """Run one scenario and return its trace."""
+    sim = Sim(zone, triggers, expand=expand)
+    rec = Recorder(sim, horizon, dt)
+    rec.run(progress)
+    return build_trace(zone_text, zone_source, sim, rec, outage_threshold=outage_threshold,
+                       expand=expand)
