@@ -291,7 +291,10 @@ _row(S.OpenSent, (14, 16, 17), S.OpenSent, (TRACK,), f"{_C}: 'If a TcpConnection
      "tracked per Connection Collision processing'")
 _row(S.OpenSent, (15,), S.OpenSent, (), f"{_C}: 'Tcp_CR_Invalid (Event 15) is ignored'")
 _row(S.OpenSent, (18,), S.Active, (DROP_TCP, START_CRT, LISTEN),
-     f"{_C}: 'If a TcpConnectionFails event (Event 18) is received'")
+     f"{_C}: 'If a TcpConnectionFails event (Event 18) is received'", added=(RELEASE,),
+     deviation="FRR bgpd/bgp_fsm.c: OpenSent + TCP_connection_closed -> Active through "
+     "bgp_stop, which stops every timer; RFC 4271 leaves the large HoldTimer running, and "
+     "it would later fire in Connect as an FSM error")
 _row(S.OpenSent, (19,), S.OpenConfirm, (STOP_DELAY, STOP_CRT, SEND_KEEPALIVE, KEEPALIVE_NEG,
                                         HOLD_NEG, CHECK_COLLISION),
      f"{_C}: 'If there are no errors in the OPEN message (Event 19)'; 'Collision detection "
@@ -688,7 +691,8 @@ def step(cfg: PyConfig, v: PyVars, event: Event, now: Fraction, *, collision: bo
 
 def due_timers(v: PyVars) -> list[tuple[Fraction, Timer]]:
     """Running timers as (deadline, timer), earliest first."""
-    return sorted((v.deadline[t], t) for t in Timer if v.running[t])
+    return sorted(((v.deadline[t], t) for t in Timer if v.running[t]),
+                  key=lambda dt: (dt[0], dt[1].value))
 
 
 TIMER_EVENT: dict[Timer, Event] = {

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from rfc4271_fsm_transcription import TRANSCRIPTION
@@ -154,3 +155,15 @@ def test_damping_doubles_idle_hold_up_to_cap() -> None:
         assert row.next_state is State.Idle
         seen.append(v.idle_hold_time)
     assert seen == [2, 4, 8, 16, 32, 64, 120, 120, 120]
+
+
+def test_cli_fsm_check_proves_all_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "verdicts.json"
+    assert main(["fsm", "--check", "--timeout", "120", "--json", str(out), "-q"]) == 0
+    verdicts = json.loads(out.read_text())
+    assert {v["property"] for v in verdicts} >= {
+        "established_only_from_openconfirm_keepalive", "hold_timer_running",
+        "established_exit_releases_and_deletes_routes", "error_exit_increments_counter",
+        "established_reachable", "damping_backoff_grows_to_cap"}
+    assert all(v["status"] == "HOLDS" for v in verdicts)
+    assert main(["fsm", "--check", "--timeout", "-1"]) == 2

@@ -192,7 +192,7 @@ def test_huge_compact_zone_is_never_expanded() -> None:
     assert len(view.nodes) == len(zone.groups) == 8
     result = lint(zone)
     assert result.ok
-    reset = dict(((r[0], r) for r in result.table("reset_cost").rows))
+    reset = dict((r[0], r) for r in result.table("reset_cost").rows)
     # One client reset on a-rr1: its routes withdrawn from every other client, via both
     # RRs' groups, as counts, not lists.
     assert reset["a-c1~a-rr1"][2] == 1_000_000  # like_it: sessions of that shape

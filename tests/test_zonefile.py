@@ -966,7 +966,7 @@ ERRORS = [
     ("keepalive-tx-bogus", C + "profiles:\n  slow: {base: frr, keepalive_tx: urgent}\n"
      + ONE_SHARD,
      "z.yaml:3: profiles.slow.keepalive_tx: 'urgent' is not allowed "
-     "(allowed: 'fifo', 'priority')"),
+     "(allowed: 'fifo', 'priority', 'main-loop')"),
     ("graceful-restart-bogus", C + "profiles:\n  slow: {base: frr, graceful_restart: on}\n"
      + ONE_SHARD,
      "z.yaml:3: profiles.slow.graceful_restart: True is not allowed "
