@@ -167,6 +167,7 @@ class Node:
     adj_in: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
     adv_out: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
     epoch: int = 0  # bumped on restart: completions of an older epoch are void
+    stale: dict[int, set[str]] = field(default_factory=dict)  # GR: edge -> stale classes
 
 
 @dataclass
@@ -183,6 +184,7 @@ class _Item:
     hold: Fraction = ZERO
     message: str = ""
     changes: tuple[tuple[int, str, Path | None], ...] = ()
+    eor: int = -1  # tx-send: the edge whose End-of-RIB follows these UPDATEs
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,8 @@ class Sim:
         if not node.is_rr:
             return {}  # RFC 4271 §9.2: no re-advertisement of iBGP-learned routes
         cands = [(p, i) for i, p in node.adj_in[c].items()
-                 if self.edges[i].established() and self._valid(key, p)]
+                 if (self.edges[i].established() or c in node.stale.get(i, ()))
+                 and self._valid(key, p)]
         if not cands:
             return {}
         best, from_edge = min(cands, key=lambda pi: (len(pi[0].cluster_list),
@@ -430,13 +433,23 @@ class Sim:
             if it.kind in ("update", "update-rib"):
                 e = self.edges[it.edge]
                 if state_of(e.fsm[key]) is State.Established:
+                    node.stale.get(it.edge, set()).discard(it.cls)
+                    old = node.adj_in[it.cls].get(it.edge)
                     if it.path is None:
                         node.adj_in[it.cls].pop(it.edge, None)
                     else:
                         node.adj_in[it.cls][it.edge] = it.path
-                    touched.add(it.cls)
+                    if old != it.path:
+                        touched.add(it.cls)
             elif it.kind == "clear":
+                only = node.stale.pop(it.edge, None) if it.cls == "stale" else None
                 for c in self.classes:
+                    if only is not None and c not in only:
+                        continue
+                    if node.adj_in[c].pop(it.edge, None) is not None:
+                        touched.add(c)
+            elif it.kind == "eor":  # RFC 4724: End-of-RIB flushes what was not refreshed
+                for c in sorted(node.stale.pop(it.edge, set())):
                     if node.adj_in[c].pop(it.edge, None) is not None:
                         touched.add(c)
             elif it.kind == "send":
@@ -476,11 +489,12 @@ class Sim:
                     node.adv_out[c][only_edge] = out[only_edge]
                 else:
                     node.adv_out[c].pop(only_edge, None)
-        if not changes:
+        if not changes and not full:
             return
         self.last_change = self.now
         work = self._tx_cost(key, changes)
-        item = _Item(kind="tx-send", sender=key, changes=tuple(changes))
+        item = _Item(kind="tx-send", sender=key, changes=tuple(changes),
+                     eor=only_edge if full and only_edge is not None else -1)
         done = self._enqueue_work(key, item, work)
         for i, _, _ in changes:
             self.edges[i].tx_until[key] = max(self.edges[i].tx_until.get(key, F(0)), done)
@@ -524,6 +538,11 @@ class Sim:
                          _Item(kind="update", edge=i, sender=key, cls=c, path=path,
                                routes=routes))
             self._note_sent(e, key)
+        if item.eor >= 0 and self.edges[item.eor].tcp == "up":
+            e = self.edges[item.eor]
+            self._arrive(self.now + self.link_delay, e.other(key),
+                         _Item(kind="eor", edge=e.index, sender=key,
+                               routes=self.nodes[key].count))
 
     # -- the FSM at one end of an edge -------------------------------------------------
     def _fsm_message(self, key: str, it: _Item) -> None:
@@ -593,8 +612,16 @@ class Sim:
                     self._push(self.now + self.link_delay, 0, "tcp",
                                (e.index, other, Event.TcpConnectionFails))
             elif a == DELETE_ROUTES:
-                routes = sum(self._routes_per_member(other, key, c, e.index)
-                             for c, ins in self.nodes[key].adj_in.items() if e.index in ins)
+                learned = sorted(c for c, ins in self.nodes[key].adj_in.items()
+                                 if e.index in ins)
+                if self._keeps_stale(key, row.event):
+                    # RFC 4724 helper (RFC 8538 also after NOTIFICATION / hold expiry):
+                    # keep the peer's routes, stale, until End-of-RIB or the stale timer.
+                    self.nodes[key].stale[e.index] = set(learned)
+                    stale_for = F(str(self.nodes[key].profile.stale_time))
+                    self._push(self.now + stale_for, 0, "stale_timer", (key, e.index))
+                    continue
+                routes = sum(self._routes_per_member(other, key, c, e.index) for c in learned)
                 self._enqueue(key, [_Item(kind="clear", edge=e.index, routes=routes)])
             elif a in (SEND_OPEN, SEND_KEEPALIVE) or (
                     a.kind == "send_notification" and a.condition is None):
@@ -603,6 +630,22 @@ class Sim:
                 self._send(e, key, _Item(kind=kind, edge=e.index, sender=key,
                                          hold=e.cfg[key].hold_time, code=a.code or 0,
                                          routes=self.nodes[key].count))
+
+    def _keeps_stale(self, key: str, event: Event) -> bool:
+        """Graceful restart helper: does ``key`` keep the peer's routes on this drop?"""
+        mode = self.nodes[key].profile.graceful_restart
+        if mode == "off" or event is Event.ManualStop:
+            return False
+        if mode == "helper":
+            return event is Event.TcpConnectionFails  # RFC 4724: not after NOTIFICATION
+        return True  # RFC 8538 N bit: also NOTIFICATION and hold expiry
+
+    def _on_stale_timer(self, key: str, edge: int) -> None:
+        node = self.nodes[key]
+        if node.stale.get(edge):
+            routes = sum(self._routes_per_member(self.edges[edge].other(key), key, c, edge)
+                         for c in node.stale[edge])
+            self._enqueue(key, [_Item(kind="clear", edge=edge, cls="stale", routes=routes)])
 
     def _send(self, e: Edge, key: str, it: _Item) -> None:
         """A session message leaves per the sender's ``keepalive_tx`` path."""

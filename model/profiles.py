@@ -70,6 +70,9 @@ class Profile:
         Helper behaviour for a peer's routes when the session drops: ``off`` flushes them,
         ``helper`` keeps them stale on a TCP failure only (RFC 4724), ``notification``
         also after NOTIFICATION and hold expiry (RFC 8538 N bit).
+    stale_time:
+        How long a graceful-restart helper keeps a peer's stale routes when the peer does
+        not come back (FRR ``bgp graceful-restart stalepath-time``, default 360 s).
     advertise_to_sender:
         An RR sends a reflected route back to the client it came from as well (dropped
         there by the ORIGINATOR_ID check, but sent and counted).
@@ -95,6 +98,7 @@ class Profile:
     idle_hold_initial: float = 1.0
     idle_hold_max: float = 120.0
     graceful_restart: GracefulRestart = "off"
+    stale_time: float = 360.0
     advertise_to_sender: bool = False
     dynamic_neighbor_limit: int | None = None
     description: str = ""

@@ -94,6 +94,7 @@ class ProfileSpec(_Spec):
     idle_hold_initial: Seconds | None = None
     idle_hold_max: Seconds | None = None
     graceful_restart: GracefulRestart | None = None
+    stale_time: Seconds | None = None
     advertise_to_sender: bool | None = None
     dynamic_neighbor_limit: Annotated[int, Field(ge=1)] | None = None
     description: str | None = None
