@@ -450,12 +450,21 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """``bgpcascade demo``: the main job on the built-in fr-par-like zone."""
+    """``bgpcascade demo``: the main job on the built-in fr-par-like zone.
+
+    The zone summary, the static RFC 4456 checks, then the incident's story: one flap of a
+    spine/leaf RR session, simulated for 600 s; writes the trace, the lint tables and the
+    topology under ``--out``.
+    """
     from bgpcascade.diagrams import render_zone
+    from bgpcascade.io import read_zone_text
+    from bgpcascade.model.trace import simulate
+    from bgpcascade.triggers import parse_flap
 
     progress = Progress(args.quiet)
     source = "builtin:fr-par-like"
     progress(f"loading {source}")
+    text = read_zone_text(source)
     zone = load_zone_file(source)
     console = _console()
     _print_summary(console, zone_summary(zone))
@@ -465,11 +474,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _print_table(console, table, 8)
     out = check_out_dir(args.out)
     safe_write(out / "lint.json", dumps_json(result.as_json()))
+    console.print()
+    flap = parse_flap(zone, "spine1~b-rr1@30")
+    console.print(f"[bold]The incident's question:[/] what does one {escape(flap.label())} "
+                  "do to this zone?")
+    horizon = Fraction(600)
+
+    def tick(t: Fraction) -> None:
+        if t % 100 == 0:
+            progress(f"simulated {float(t):.0f} of 600 s")
+
+    trace = simulate(zone, text, source, [flap], horizon=horizon, dt=Fraction(1),
+                     progress=tick)
+    _timeline(console, trace)
+    _print_sim_summary(console, trace["summary"])
+    safe_write(out / "trace.json", dumps_json(trace))
     progress(f"rendering topology into {out}")
     rendered = render_zone(zone, out)
     console.print()
-    console.print(f"wrote {out / 'lint.json'}")
+    console.print(f"wrote {out / 'lint.json'}, {out / 'trace.json'}")
     console.print(f"open: {rendered.svg_path or rendered.dot_path}")
+    console.print(f"replay: bgpcascade simulate --replay {out / 'trace.json'}")
     if rendered.message:
         print(rendered.message, file=sys.stderr)
     return EXIT_OK
