@@ -715,7 +715,7 @@ SHARD_KEYS = ("name, clients, routes_per_client, rrs, rr_profile, client_profile
 PROFILE_KEYS = ("base, capacity, cost_rx_route, cost_tx_route, cost_tx_peer_route, cost_msg, "
                 "update_groups, routes_per_update, keepalive_rx, keepalive_tx, hold_jitter, "
                 "open_hold, send_hold_factor, send_hold_min, idle_hold_initial, "
-                "idle_hold_max, graceful_restart, advertise_to_sender, "
+                "idle_hold_max, graceful_restart, stale_time, advertise_to_sender, "
                 "dynamic_neighbor_limit, description")
 BUILTINS = "appliance, bird, frr, gobgp, openbgpd"
 HOLD_RULE = "0, or >= 3 seconds (RFC 4271 §4.2)"
