@@ -403,20 +403,27 @@ class Sim:
             return F(it.routes)
         return F(str(p.cost_msg)) * max(1, it.routes)
 
-    def _enqueue(self, key: str, items: list[_Item]) -> None:
+    def _enqueue(self, key: str, items: list[_Item], work: Fraction | None = None) -> Fraction:
+        """Append one batch to ``key``'s FIFO; return its completion time.
+
+        ``done = max(now, busy_until) + work / capacity`` (docs/model.md, "Queues").
+        ``work`` defaults to the sum of the items' costs.
+        """
         node = self.nodes[key]
-        work = sum((self._work(key, it) for it in items), F(0))
+        if work is None:
+            work = sum((self._work(key, it) for it in items), F(0))
         start = max(self.now, node.busy_until)
         done = start + work / F(str(node.profile.capacity))
         node.busy_until = done
         node.work_arrived += work
-        if start - self.now >= BACKLOG_S or done - self.now >= BACKLOG_S:
+        if done - self.now >= BACKLOG_S:
             self.last_backlog = max(self.last_backlog, done)
         for it in items:
             if it.edge >= 0:
                 node.pending_from[it.edge] += 1
         self.peak_delay[key] = max(self.peak_delay[key], done - self.now)
         self._push(done, 1, "complete", (key, node.epoch, items, work))
+        return done
 
     def _on_complete(self, key: str, epoch: int, items: list[_Item], work: Fraction) -> None:
         node = self.nodes[key]
@@ -495,22 +502,9 @@ class Sim:
         work = self._tx_cost(key, changes)
         item = _Item(kind="tx-send", sender=key, changes=tuple(changes),
                      eor=only_edge if full and only_edge is not None else -1)
-        done = self._enqueue_work(key, item, work)
+        done = self._enqueue(key, [item], work)
         for i, _, _ in changes:
             self.edges[i].tx_until[key] = max(self.edges[i].tx_until.get(key, F(0)), done)
-
-    def _enqueue_work(self, key: str, item: _Item, work: Fraction) -> Fraction:
-        """Queue local work (building UPDATEs) at ``key``; return its completion time."""
-        node = self.nodes[key]
-        start = max(self.now, node.busy_until)
-        done = start + work / F(str(node.profile.capacity))
-        node.busy_until = done
-        node.work_arrived += work
-        if done - self.now >= BACKLOG_S:
-            self.last_backlog = max(self.last_backlog, done)
-        self.peak_delay[key] = max(self.peak_delay[key], done - self.now)
-        self._push(done, 1, "complete", (key, node.epoch, [item], work))
-        return done
 
     def _tx_cost(self, key: str, changes: list[tuple[int, str, Path | None]]) -> Fraction:
         """Work to build and send ``changes`` (model.load.tx_work, per update-group)."""
