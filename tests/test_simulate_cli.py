@@ -1,0 +1,118 @@
+"""`bgpcascade simulate`: the JSON contract, exit codes, replay, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB = ROOT / "examples" / "lab.yaml"
+CASCADE = ROOT / "tests" / "examples" / "unsafe" / "appliance-shard-cascade.yaml"
+SUMMARY_KEYS = {
+    "zone", "horizon_s", "triggers", "sessions_total", "sessions_reset",
+    "first_cascade_reset_s", "resets_by_reason", "clients_total", "clients_isolated_peak",
+    "unreachable_pairs_peak_fraction", "peak_queue_delay_s", "reconverged_at_s", "verdict",
+}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bgpcascade", "simulate", *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_json_contract_and_exit_0_even_for_an_outage(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    proc = run(str(CASCADE), "--flap", "spine1~b-rr1@30", "--horizon", "300",
+               "--json", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(out.read_text())
+    assert set(s) >= SUMMARY_KEYS
+    assert s["verdict"] == "zone-outage"
+    assert s["sessions_reset"] > 0 and s["first_cascade_reset_s"] is not None
+    assert s["resets_by_reason"]["trigger"] == 1
+    assert s["clients_total"] == 700 and s["clients_isolated_peak"] == 300
+    assert s["peak_queue_delay_s"]["a-rr1"] > 90  # the appliance fell behind its hold time
+    assert "timeline" in proc.stdout and "zone-outage" in proc.stdout
+
+
+def test_trace_events_contract(tmp_path: Path) -> None:
+    trace = tmp_path / "t.json"
+    assert run(str(LAB), "--flap", "rr1~hv1@10", "--horizon", "30", "--trace", str(trace),
+               "-q").returncode == 0
+    data = json.loads(trace.read_text())
+    assert data["version"] == 1
+    first = data["events"][0]
+    assert {"t", "session", "kind", "reason"} <= set(first)
+    assert (first["t"], first["session"], first["kind"], first["reason"]) == (
+        10, "hv1~rr1", "down", "trigger")
+    assert data["events"][-1]["kind"] == "established"
+    assert len(data["series"]["t"]) == 31  # dt = 1 s, from 0 to 30
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--flap", "rr1~nobody@10"], "no speaker 'nobody'"),
+    (["--flap", "hv1~hv2@10"], "have no session"),
+    (["--flap", "rr1-hv1@10"], "A~B@T"),
+    (["--flap", "rr1~hv1@soon"], "not a number"),
+    (["--spike", "rr1:0@5"], "work 0"),
+    (["--restart", "rr1@500"], "after the horizon"),
+    (["--horizon", "-5"], "--horizon"),
+    (["--outage-threshold", "2"], "fraction in (0, 1]"),
+])
+def test_bad_input_is_one_line_exit_2(args: list[str], fragment: str) -> None:
+    proc = run(str(LAB), *args, "--horizon", "60") if "--horizon" not in args else \
+        run(str(LAB), *args)
+    assert proc.returncode == 2, proc.stdout
+    assert len(proc.stderr.strip().splitlines()) == 1 and fragment in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_replay_detects_any_difference(tmp_path: Path) -> None:
+    trace = tmp_path / "t.json"
+    assert run(str(LAB), "--spike", "rr1:100000@5", "--horizon", "20", "--trace", str(trace),
+               "-q").returncode == 0
+    ok = run("--replay", str(trace), "-q")
+    assert ok.returncode == 0 and "identical" in ok.stdout
+    data = json.loads(trace.read_text())
+    data["summary"]["peak_queue_delay_s"]["rr1"] += 1e-6
+    tampered = tmp_path / "bad.json"
+    tampered.write_text(json.dumps(data))
+    bad = run("--replay", str(tampered), "-q")
+    assert bad.returncode == 1 and "summary" in bad.stderr
+    junk = tmp_path / "junk.json"
+    junk.write_text("[1, 2]")
+    assert run("--replay", str(junk)).returncode == 2
+
+
+def test_same_input_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
+    outs = []
+    for seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        trace = tmp_path / f"t{seed}.json"
+        proc = run(str(CASCADE), "--flap", "spine1~b-rr1@30", "--horizon", "200", "--trace",
+                   str(trace), "-q", env=env)
+        assert proc.returncode == 0
+        outs.append((proc.stdout, trace.read_bytes()))
+    assert outs[0] == outs[1]
+
+
+def test_explicit_gives_the_same_summary_as_lumped(tmp_path: Path) -> None:
+    summaries = []
+    for extra in ([], ["--explicit"]):
+        out = tmp_path / f"s{len(extra)}.json"
+        assert run(str(LAB), "--flap", "rr1~hv2@10", "--spike", "rr2:50000@12",
+                   "--horizon", "60", "--json", str(out), "-q", *extra).returncode == 0
+        summaries.append(json.loads(out.read_text()))
+    lumped, explicit = summaries
+    for key in SUMMARY_KEYS - {"peak_queue_delay_s"}:
+        assert lumped[key] == explicit[key], key
+    for name, delay in explicit["peak_queue_delay_s"].items():
+        group = next((k for k in lumped["peak_queue_delay_s"] if k == name or
+                      (k.startswith("[") and name in ("hv1", "hv3", "hv4"))), None)
+        assert group is not None
+        assert lumped["peak_queue_delay_s"][group] == delay
