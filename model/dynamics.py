@@ -60,7 +60,7 @@ from .fsm_vocab import (
     State,
     Timer,
 )
-from .load import tx_work
+from .load import cost
 from .profiles import Profile
 from .reflection import Path, View
 from .session import session_config
@@ -168,6 +168,20 @@ class Node:
     adv_out: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
     epoch: int = 0  # bumped on restart: completions of an older epoch are void
     stale: dict[int, set[str]] = field(default_factory=dict)  # GR: edge -> stale classes
+    best_edge: dict[str, int] = field(default_factory=dict)  # RR: class -> edge of its best
+    local_items: list[_Item] = field(default_factory=list)  # local work of this instant
+    local_changes: list[Change] = field(default_factory=list)
+    local_eor: list[int] = field(default_factory=list)
+
+    @property
+    def capacity(self) -> Fraction:
+        """Work units per second, exact."""
+        return cost(self.profile, "capacity")
+
+
+#: One outgoing route change: (edge, class, path or None for a withdrawal, routes each
+#: member of the receiving node gets from each member of the sender).
+Change = tuple[int, str, Path | None, int]
 
 
 @dataclass
@@ -183,8 +197,9 @@ class _Item:
     code: int = 0
     hold: Fraction = ZERO
     message: str = ""
-    changes: tuple[tuple[int, str, Path | None], ...] = ()
-    eor: int = -1  # tx-send: the edge whose End-of-RIB follows these UPDATEs
+    changes: tuple[Change, ...] = ()
+    eor: tuple[int, ...] = ()  # tx-send: edges whose End-of-RIB follows these UPDATEs
+    work: Fraction | None = None  # spike: its work units
 
 
 @dataclass(frozen=True)
@@ -249,6 +264,7 @@ class Sim:
         self.seq = 0
         self.heap: list[tuple[Fraction, int, int, str, tuple[Any, ...]]] = []
         self.arrivals: dict[tuple[Fraction, str], list[_Item]] = {}
+        self._flushes: set[tuple[Fraction, str]] = set()
         self.events: list[SessionEvent] = []
         self.peak_delay: dict[str, Fraction] = dict.fromkeys(self.nodes, F(0))
         self.last_change = F(0)
@@ -308,9 +324,11 @@ class Sim:
                  if (self.edges[i].established() or c in node.stale.get(i, ()))
                  and self._valid(key, p)]
         if not cands:
+            node.best_edge.pop(c, None)
             return {}
         best, from_edge = min(cands, key=lambda pi: (len(pi[0].cluster_list),
                                                      self.nodes[pi[0].sender].order))
+        node.best_edge[c] = from_edge
         rel_from = self._rel(key, from_edge)
         out: dict[int, Path] = {}
         sent = Path((node.cluster_id, *best.cluster_list), best.originator, key)
@@ -339,7 +357,11 @@ class Sim:
         origin = self.nodes[c]
         per_sender = origin.routes if sender == c else origin.routes * origin.count
         if receiver == c and sender != c:
-            back = self.nodes[sender].profile.advertise_to_sender
+            # Each member gets the other members' routes; its own come back too when the
+            # sender sends to the session it learned them from (FRR) or learned them
+            # elsewhere (RFC 4456 §6 only spares the peer the best path came from).
+            back = self.nodes[sender].profile.advertise_to_sender or \
+                self.nodes[sender].best_edge.get(c) != edge
             per_sender = origin.routes * (origin.count - 1) + (origin.routes if back else 0)
         return per_sender * self.nodes[sender].count
 
@@ -397,11 +419,11 @@ class Sim:
 
     def _work(self, key: str, it: _Item) -> Fraction:
         p = self.nodes[key].profile
+        if it.work is not None:
+            return it.work
         if it.kind in ("update", "update-rib", "clear"):
-            return F(str(p.cost_rx_route)) * it.routes
-        if it.kind == "spike":
-            return F(it.routes)
-        return F(str(p.cost_msg)) * max(1, it.routes)
+            return cost(p, "cost_rx_route") * it.routes
+        return cost(p, "cost_msg") * max(1, it.routes)
 
     def _enqueue(self, key: str, items: list[_Item], work: Fraction | None = None) -> Fraction:
         """Append one batch to ``key``'s FIFO; return its completion time.
@@ -413,7 +435,7 @@ class Sim:
         if work is None:
             work = sum((self._work(key, it) for it in items), F(0))
         start = max(self.now, node.busy_until)
-        done = start + work / F(str(node.profile.capacity))
+        done = start + work / node.capacity
         node.busy_until = done
         node.work_arrived += work
         if done - self.now >= BACKLOG_S:
@@ -470,9 +492,9 @@ class Sim:
     # -- RIB changes and outgoing UPDATEs ------------------------------------------------
     def _update_rib(self, key: str, classes: Iterable[str], only_edge: int | None = None,
                     full: bool = False) -> None:
-        """Re-decide ``classes`` at ``key``; queue one tx batch with every change."""
+        """Re-decide ``classes`` at ``key``; the changes join this instant's local batch."""
         node = self.nodes[key]
-        changes: list[tuple[int, str, Path | None]] = []
+        changes: list[Change] = []
         for c in classes:
             out = self._decide(key, c)
             old = node.adv_out[c]
@@ -481,62 +503,103 @@ class Sim:
                 edges &= {only_edge}
             for i in sorted(edges):
                 new_p, old_p = out.get(i), old.get(i)
+                send: Path | bool | None = False
                 if full and new_p is not None:
-                    changes.append((i, c, new_p))
+                    send = new_p
                 elif new_p is None and old_p is not None:
                     if self.edges[i].established():
-                        changes.append((i, c, None))
+                        send = None
                 elif new_p is not None and (old_p is None or
                                             new_p.attributes() != old_p.attributes()):
-                    changes.append((i, c, new_p))
+                    send = new_p
+                if send is not False:
+                    other = self.edges[i].other(key)
+                    changes.append((i, c, send if isinstance(send, Path) else None,
+                                    self._routes_per_member(key, other, c, i)))
             if only_edge is None:
                 node.adv_out[c] = out
+            elif only_edge in out:
+                node.adv_out[c][only_edge] = out[only_edge]
             else:
-                if only_edge in out:
-                    node.adv_out[c][only_edge] = out[only_edge]
-                else:
-                    node.adv_out[c].pop(only_edge, None)
+                node.adv_out[c].pop(only_edge, None)
         if not changes and not full:
             return
         self.last_change = self.now
-        work = self._tx_cost(key, changes)
-        item = _Item(kind="tx-send", sender=key, changes=tuple(changes),
-                     eor=only_edge if full and only_edge is not None else -1)
-        done = self._enqueue(key, [item], work)
-        for i, _, _ in changes:
+        node.local_changes.extend(changes)
+        if full and only_edge is not None:
+            node.local_eor.append(only_edge)
+        self._schedule_flush(key)
+
+    def _local(self, key: str, item: _Item) -> None:
+        """Local work (a main-loop message) joins this instant's local batch."""
+        self.nodes[key].local_items.append(item)
+        self._schedule_flush(key)
+
+    def _schedule_flush(self, key: str) -> None:
+        slot = (self.now, key)
+        if slot not in self._flushes:
+            self._flushes.add(slot)
+            self._push(self.now, 3, "flush", (key,))
+
+    def _on_flush(self, key: str) -> None:
+        """Everything a node produced at this instant becomes ONE batch in its FIFO (so a
+        group and its members, built one session at a time, do the same work)."""
+        self._flushes.discard((self.now, key))
+        node = self.nodes[key]
+        items, changes, eor = node.local_items, node.local_changes, node.local_eor
+        node.local_items, node.local_changes, node.local_eor = [], [], []
+        work = sum((self._work(key, it) for it in items), F(0))
+        if changes or eor:
+            work += self._tx_cost(key, changes)
+            items.append(_Item(kind="tx-send", sender=key, changes=tuple(changes),
+                               eor=tuple(eor)))
+        if not items:
+            return
+        done = self._enqueue(key, items, work)
+        for i, _, _, _ in changes:
             self.edges[i].tx_until[key] = max(self.edges[i].tx_until.get(key, F(0)), done)
 
-    def _tx_cost(self, key: str, changes: list[tuple[int, str, Path | None]]) -> Fraction:
-        """Work to build and send ``changes`` (model.load.tx_work, per update-group)."""
+    def _tx_cost(self, key: str, changes: list[Change]) -> Fraction:
+        """Work to build and send ``changes`` (docs/model.md, "Queues").
+
+        Per route class and update-group (the receivers' relation to the sender): with
+        update-groups the UPDATE is built once (``cost_tx_route`` x the most routes any
+        receiver gets) and copied per peer (``cost_tx_peer_route`` x routes, summed over
+        receiving speakers); without, ``cost_tx_route`` per route per receiving speaker.
+        """
         node = self.nodes[key]
-        by_class: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for i, c, _ in changes:
-            by_class[c][self._rel(key, i)].append(i)
+        p = node.profile
+        groups: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        for i, c, _, routes in changes:
+            other = self.nodes[self.edges[i].other(key)]
+            per_peer = routes // max(1, node.count)  # from one member of the sender
+            groups[(c, self._rel(key, i))].append((per_peer, other.count))
         total = F(0)
-        for c, groups in by_class.items():
-            for edges in groups.values():
-                peers = sum(self.nodes[self.edges[i].other(key)].count for i in edges)
-                routes = max(self._routes_per_member(key, self.edges[i].other(key), c, i)
-                             // max(1, self.nodes[key].count) for i in edges)
-                total += F(str(tx_work(node.profile, routes, peers, groups=1)))
+        for peers in groups.values():
+            copies = sum(r * n for r, n in peers)
+            if p.update_groups:
+                total += cost(p, "cost_tx_route") * max(r for r, _ in peers) + \
+                    cost(p, "cost_tx_peer_route") * copies
+            else:
+                total += cost(p, "cost_tx_route") * copies
         return total
 
     def _deliver_updates(self, key: str, item: _Item) -> None:
-        for i, c, path in item.changes:
+        for i, c, path, routes in item.changes:
             e = self.edges[i]
             if e.tcp != "up":
                 continue
             other = e.other(key)
-            routes = self._routes_per_member(key, other, c, i)
             self._arrive(self.now + self.link_delay, other,
                          _Item(kind="update", edge=i, sender=key, cls=c, path=path,
                                routes=routes))
             self._note_sent(e, key)
-        if item.eor >= 0 and self.edges[item.eor].tcp == "up":
-            e = self.edges[item.eor]
-            self._arrive(self.now + self.link_delay, e.other(key),
-                         _Item(kind="eor", edge=e.index, sender=key,
-                               routes=self.nodes[key].count))
+        for i in item.eor:
+            e = self.edges[i]
+            if e.tcp == "up":
+                self._arrive(self.now + self.link_delay, e.other(key),
+                             _Item(kind="eor", edge=e.index, sender=key,
+                                   routes=self.nodes[key].count))
 
     # -- the FSM at one end of an edge -------------------------------------------------
     def _fsm_message(self, key: str, it: _Item) -> None:
@@ -646,8 +709,9 @@ class Sim:
         mode = self.nodes[key].profile.keepalive_tx
         if mode == "main-loop":
             peers = self.nodes[e.other(key)].count
-            self._enqueue(key, [_Item(kind="send", edge=-1, sender=key, message=it.kind,
-                                      routes=peers, code=it.code, hold=it.hold, cls=str(e.index))])
+            self._local(key, _Item(kind="send", edge=-1, sender=key, message=it.kind,
+                                   routes=peers, code=it.code, hold=it.hold,
+                                   cls=str(e.index)))
             return
         at = self.now
         if mode == "fifo":
@@ -742,7 +806,7 @@ class Sim:
                 self._fsm(e, end, Event.TcpConnectionFails, direct=True)
         elif trig.kind == "spike":
             key = self.view.node_of(trig.a)
-            self._enqueue(key, [_Item(kind="spike", routes=int(trig.work))])
+            self._enqueue(key, [_Item(kind="spike", work=trig.work)])
         else:
             key = self.view.node_of(trig.a)
             node = self.nodes[key]
@@ -751,6 +815,8 @@ class Sim:
             node.work_arrived = node.work_served
             node.busy_until = self.now
             node.pending_from.clear()
+            node.local_items, node.local_changes, node.local_eor = [], [], []
+            node.best_edge.clear()
             for c in self.classes:
                 node.adj_in[c].clear()
                 node.adv_out[c].clear()

@@ -7,6 +7,8 @@ figures (``bgpcascade show``) and the dynamics use (docs/model.md, "Load").
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .profiles import Profile
 
 
@@ -37,3 +39,12 @@ def tx_work(profile: Profile, routes: float, peers: int, groups: int = 1) -> flo
 def keepalive_rate(sessions: int, keepalive: float) -> float:
     """KEEPALIVE messages per second sent (and received) on ``sessions`` sessions."""
     return 0.0 if keepalive == 0 else sessions / keepalive
+
+
+def cost(profile: Profile, name: str) -> Fraction:
+    """A profile's cost or capacity field as an exact rational (its decimal value).
+
+    The dynamics do all time arithmetic in Fractions; reading ``0.02`` as ``1/50`` (not
+    the binary float) keeps grouped and per-speaker runs equal to the last digit.
+    """
+    return Fraction(str(getattr(profile, name)))
