@@ -169,6 +169,7 @@ class Node:
     epoch: int = 0  # bumped on restart: completions of an older epoch are void
     stale: dict[int, set[str]] = field(default_factory=dict)  # GR: edge -> stale classes
     best_edge: dict[str, int] = field(default_factory=dict)  # RR: class -> edge of its best
+    adj_routes: dict[tuple[str, int], int] = field(default_factory=dict)  # routes received
     local_items: list[_Item] = field(default_factory=list)  # local work of this instant
     local_changes: list[Change] = field(default_factory=list)
     local_eor: list[int] = field(default_factory=list)
@@ -300,6 +301,8 @@ class Sim:
                         for nbr_edge, path in out.items():
                             other = self.edges[nbr_edge].other(key)
                             self.nodes[other].adj_in[c][nbr_edge] = path
+                            self.nodes[other].adj_routes[(c, nbr_edge)] = \
+                                self._routes_per_member(key, other, c, nbr_edge)
                         for nbr_edge in set(node.adv_out[c]) - set(out):
                             other = self.edges[nbr_edge].other(key)
                             self.nodes[other].adj_in[c].pop(nbr_edge, None)
@@ -466,8 +469,10 @@ class Sim:
                     old = node.adj_in[it.cls].get(it.edge)
                     if it.path is None:
                         node.adj_in[it.cls].pop(it.edge, None)
+                        node.adj_routes.pop((it.cls, it.edge), None)
                     else:
                         node.adj_in[it.cls][it.edge] = it.path
+                        node.adj_routes[(it.cls, it.edge)] = it.routes
                     if old != it.path:
                         touched.add(it.cls)
             elif it.kind == "clear":
@@ -475,10 +480,12 @@ class Sim:
                 for c in self.classes:
                     if only is not None and c not in only:
                         continue
+                    node.adj_routes.pop((c, it.edge), None)
                     if node.adj_in[c].pop(it.edge, None) is not None:
                         touched.add(c)
             elif it.kind == "eor":  # RFC 4724: End-of-RIB flushes what was not refreshed
                 for c in sorted(node.stale.pop(it.edge, set())):
+                    node.adj_routes.pop((c, it.edge), None)
                     if node.adj_in[c].pop(it.edge, None) is not None:
                         touched.add(c)
             elif it.kind == "send":
@@ -678,7 +685,8 @@ class Sim:
                     stale_for = F(str(self.nodes[key].profile.stale_time))
                     self._push(self.now + stale_for, 0, "stale_timer", (key, e.index))
                     continue
-                routes = sum(self._routes_per_member(other, key, c, e.index) for c in learned)
+                # The work is what was actually received over the session.
+                routes = sum(self.nodes[key].adj_routes.get((c, e.index), 0) for c in learned)
                 self._enqueue(key, [_Item(kind="clear", edge=e.index, routes=routes)])
             elif a in (SEND_OPEN, SEND_KEEPALIVE) or (
                     a.kind == "send_notification" and a.condition is None):
@@ -700,8 +708,7 @@ class Sim:
     def _on_stale_timer(self, key: str, edge: int) -> None:
         node = self.nodes[key]
         if node.stale.get(edge):
-            routes = sum(self._routes_per_member(self.edges[edge].other(key), key, c, edge)
-                         for c in node.stale[edge])
+            routes = sum(node.adj_routes.get((c, edge), 0) for c in node.stale[edge])
             self._enqueue(key, [_Item(kind="clear", edge=edge, cls="stale", routes=routes)])
 
     def _send(self, e: Edge, key: str, it: _Item) -> None:
@@ -817,6 +824,7 @@ class Sim:
             node.pending_from.clear()
             node.local_items, node.local_changes, node.local_eor = [], [], []
             node.best_edge.clear()
+            node.adj_routes.clear()
             for c in self.classes:
                 node.adj_in[c].clear()
                 node.adv_out[c].clear()

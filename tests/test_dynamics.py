@@ -1,0 +1,874 @@
+"""The zone simulator (model/dynamics.py) against its own semantics (issue 4, section 3).
+
+What is checked, and why an operator cares:
+
+1. Work is conserved at every event (``test_work_is_conserved_at_every_event``).
+2. A zone at rest never resets a session, over any horizon (``test_zone_at_rest_*``).
+3. The spike bound: the exact condition under which one RR's hold timers expire after a
+   spike of W units at capacity C, tested on both sides (``test_spike_bound_*``).
+4. Single-tier zones: more capacity or a longer hold time never makes things worse
+   (``test_more_capacity_*``, ``test_longer_hold_*``).
+5. Lumped and explicit runs agree event by event (``test_lumped_equals_explicit``), with
+   one minimal failing test (strict xfail) per disagreement found in the engine.
+6. The built-in fr-par-like zone tells the incident's story (``test_fr_par_like_*``).
+7. Operator checks: held-down flaps, restarts, FRR vs appliance under the same spike,
+   isolation with one or two RRs, determinism.
+
+All times are exact Fractions; zones are written inline in YAML (compact or explicit).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from bgpcascade.io import load_zone_file
+from bgpcascade.model.dynamics import DEFAULT_LINK_DELAY, SessionEvent, Sim, Trigger
+from bgpcascade.model.zonefile import load_zone
+
+D = DEFAULT_LINK_DELAY  # 1 ms one-way
+BUILTIN = ("frr", "bird", "gobgp", "openbgpd", "appliance")
+
+
+#: CI runs a fifth of each property's examples (the whole file in about 15 s on 2 cores);
+#: BGPCASCADE_FULL_HYPOTHESIS=1 runs them all (several minutes: some generated zones
+#: produce long event chains).
+_FULL = os.environ.get("BGPCASCADE_FULL_HYPOTHESIS") == "1"
+
+
+def hsettings(examples: int) -> settings:
+    """Deterministic Hypothesis runs (same examples in CI and locally), no deadline."""
+    return settings(max_examples=examples if _FULL else max(2, examples // 5), deadline=None,
+                    derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def members(sim: Sim, key: str) -> list[str]:
+    """Speaker names of view node ``key`` (a group, part of one, or one speaker)."""
+    vn = sim.view.nodes[key]
+    names = sim.zone.group(vn.group).names
+    return [names[i] for i in vn.members]
+
+
+def down(sim: Sim, *, direct: bool | None = None) -> list[SessionEvent]:
+    """The down events (optionally only the direct / indirect ones)."""
+    return [e for e in sim.events if e.kind == "down" and (direct is None or e.direct is direct)]
+
+
+def resets(sim: Sim) -> int:
+    """Sessions reset other than by a trigger directly (counted per session)."""
+    return sum(e.count for e in down(sim, direct=False))
+
+
+def per_session(sim: Sim) -> Counter[tuple[object, ...]]:
+    """The events expanded to one entry per speaker pair: (t, pair, kind, reason, at, direct).
+
+    A lumped event of ``count`` sessions between nodes X and Y becomes one entry per
+    (member of X, member of Y); ``at`` becomes the member on the side that acted.
+    """
+    by_label = {sim._session_label(e): e for e in sim.edges}
+    out: Counter[tuple[object, ...]] = Counter()
+    for ev in sim.events:
+        edge = by_label[ev.session]
+        xs, ys = members(sim, edge.a), members(sim, edge.b)
+        assert ev.count == len(xs) * len(ys)
+        acting = set(members(sim, ev.at))
+        for x in xs:
+            for y in ys:
+                at = x if x in acting else y
+                out[(ev.t, tuple(sorted((x, y))), ev.kind, ev.reason, at, ev.direct)] += 1
+    return out
+
+
+def peak_per_speaker(sim: Sim) -> dict[str, F]:
+    """Peak queue delay of every speaker (a lumped node's value for each member)."""
+    return {m: v for key, v in sim.peak_delay.items() for m in members(sim, key)}
+
+
+def compact(shards: list[dict[str, object]], *, hold: int | F = 90,
+            keepalive: int | F | None = None,
+            connect_retry: int = 2, spines: dict[str, object] | None = None,
+            profiles: dict[str, dict[str, object]] | None = None) -> str:
+    """A compact zone file's text."""
+    def flow(d: dict[str, object]) -> str:
+        return "{" + ", ".join(f"{k}: {v}" for k, v in d.items()) + "}"
+    timers: dict[str, object] = {"hold": hold, "connect_retry": connect_retry}
+    if keepalive is not None:
+        timers["keepalive"] = keepalive
+    lines = ["zone: t", f"timers: {flow(timers)}"]
+    if profiles:
+        lines.append("profiles:")
+        lines += [f"  {name}: {flow(p)}" for name, p in profiles.items()]
+    if spines:
+        lines.append(f"spines: {flow(spines)}")
+    lines.append("shards:")
+    lines += [f"  - {flow(s)}" for s in shards]
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def small_zones(draw: st.DrawFn, profiles: tuple[str, ...] = BUILTIN, max_clients: int = 4,
+                max_shards: int = 2) -> tuple[str, list[tuple[list[str], list[str]]], bool]:
+    """A small compact zone: its text, per shard (RR names, client names), has spines."""
+    spines = draw(st.booleans())
+    shards, names = [], []
+    for i in range(draw(st.integers(1, max_shards))):
+        n, rrs = draw(st.integers(1, max_clients)), draw(st.integers(1, 2))
+        shards.append({"name": f"s{i}", "rrs": rrs, "clients": n,
+                       "rr_profile": draw(st.sampled_from(profiles)),
+                       "client_profile": draw(st.sampled_from(profiles)),
+                       "cluster_id": draw(st.sampled_from(["shared", "per-rr"])),
+                       "routes_per_client": draw(st.integers(0, 2000))})
+        names.append(([f"s{i}-rr{k}" for k in range(1, rrs + 1)],
+                      [f"s{i}-c{k}" for k in range(1, n + 1)]))
+    hold = draw(st.sampled_from([3, 9, 30]))
+    sp = {"count": 1, "profile": draw(st.sampled_from(profiles))} if spines else None
+    return compact(shards, hold=hold, spines=sp, profiles=EXACT_PROFILES), names, spines
+
+
+# Profiles whose costs are exact in binary floating point (see the float-cost xfail below):
+# FRR/BIRD semantics with cost_tx_peer_route 1/64 instead of 0.02.
+EXACT_PROFILES = {
+    "frrx": {"base": "frr", "cost_tx_peer_route": 0.015625},
+    "frrfifo": {"base": "frr", "keepalive_rx": "fifo", "cost_tx_peer_route": 0.015625},
+    "birdx": {"base": "bird", "cost_tx_peer_route": 0.015625},
+}
+
+
+@st.composite
+def triggers(draw: st.DrawFn, names: list[tuple[list[str], list[str]]], spines: bool,
+             kinds: tuple[str, ...] = ("flap", "spike", "restart"),
+             max_t: int = 300) -> list[Trigger]:
+    """One or two triggers on the zone's speakers."""
+    out = []
+    for _ in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(kinds))
+        t = F(draw(st.integers(1, max_t)), 10)
+        rrs, clients = draw(st.sampled_from(names))
+        if kind == "flap":
+            if spines and draw(st.booleans()):
+                a, b = "spine1", draw(st.sampled_from(rrs))
+            else:
+                a, b = draw(st.sampled_from(rrs)), draw(st.sampled_from(clients))
+            out.append(Trigger("flap", t, a, b, down_for=F(draw(st.integers(0, 5)))))
+        elif kind == "spike":
+            out.append(Trigger("spike", t, draw(st.sampled_from(rrs + clients)),
+                               work=F(draw(st.integers(1, 2_000_000)))))
+        else:
+            out.append(Trigger("restart", t, draw(st.sampled_from(rrs + clients))))
+    return out
+
+
+# -- 1. work is conserved --------------------------------------------------------------------
+#
+# The exact invariant, derived from the code. Work enters a node's FIFO as a batch (all
+# items that arrive at one instant, or one piece of local work: UPDATEs to build, a
+# KEEPALIVE the main loop must produce) with ``work_arrived += w`` and a ``complete`` event
+# at ``done = max(now, busy_until) + w / C``; ``work_served += w`` only when that event is
+# applied, i.e. a batch counts as served when it is finished, not progressively. Hence, after
+# every step, with P = the batches of the node's current epoch still waiting in the event
+# queue (d_1 <= ... <= d_k their completion times, w_i their work):
+#
+#     work_arrived == work_served + sum(w_i)                                   (exact)
+#     busy_until == d_k, and sum_{i>=2} w_i == C (busy_until - d_1)  (the FIFO never idles)
+#     fluid queue C max(0, busy_until - now) == sum(w_i) - C (now - (d_1 - w_1/C))
+#
+# so the fluid queue the issue names equals the unfinished work minus the part of the head
+# batch already processed: 0 <= sum(w_i) - C max(0, busy_until - now) <= w_1, with equality
+# on the left whenever no batch is part-way (e.g. right after a completion). A restart bumps
+# the epoch, voids P (``work_dropped += sum(w_i)``) and sets work_arrived := work_served.
+
+
+def _pending(sim: Sim) -> dict[str, list[tuple[F, int, F]]]:
+    out: dict[str, list[tuple[F, int, F]]] = {k: [] for k in sim.nodes}
+    for t, _prio, seq, kind, payload in sim.heap:
+        if kind == "complete":
+            key, epoch, _items, work = payload
+            if epoch == sim.nodes[key].epoch:
+                out[key].append((t, seq, work))
+    for v in out.values():
+        v.sort()
+    return out
+
+
+def check_conservation(sim: Sim, horizon: int) -> int:
+    """Step to ``horizon`` checking the invariant after every event; return the steps."""
+    pending = _pending(sim)
+    before = {k: (n.work_served, n.work_arrived + n.work_dropped, n.work_dropped, n.epoch)
+              for k, n in sim.nodes.items()}
+    steps = 0
+    while sim.heap and sim.heap[0][0] <= horizon:
+        sim.step()
+        steps += 1
+        now_pending = _pending(sim)
+        for key, node in sim.nodes.items():
+            cap = F(str(node.profile.capacity))
+            p = now_pending[key]
+            queued = sum((w for _, _, w in p), F(0))
+            assert node.work_arrived == node.work_served + queued, (key, sim.now)
+            fluid = cap * max(F(0), node.busy_until - sim.now)
+            if p:
+                (d1, _, w1), (dk, _, _) = p[0], p[-1]
+                assert node.busy_until == dk
+                assert sum((w for _, _, w in p[1:]), F(0)) == cap * (node.busy_until - d1)
+                assert queued - fluid == cap * (sim.now - (d1 - w1 / cap))
+                assert 0 <= queued - fluid <= w1
+            else:
+                assert fluid == 0
+            assert sim.peak_delay[key] >= node.busy_until - sim.now
+            served0, total0, dropped0, epoch0 = before[key]
+            assert node.work_served >= served0
+            assert node.work_arrived + node.work_dropped >= total0
+            if node.epoch == epoch0:
+                assert node.work_dropped == dropped0
+            else:  # restarted in this step: exactly the unfinished batches are lost
+                lost = sum((w for _, _, w in pending[key]), F(0))
+                assert node.work_dropped - dropped0 == lost
+            before[key] = (node.work_served, node.work_arrived + node.work_dropped,
+                           node.work_dropped, node.epoch)
+        pending = now_pending
+    return steps
+
+
+@hsettings(25)
+@given(data=st.data())
+def test_work_is_conserved_at_every_event(data: st.DataObject) -> None:
+    text, names, spines = data.draw(small_zones(profiles=(*BUILTIN, "frrfifo")))
+    trig = data.draw(triggers(names, spines, max_t=200))
+    sim = Sim(load_zone(text), trig)
+    assert check_conservation(sim, 40) > 0
+
+
+def test_work_conservation_survives_a_restart_mid_backlog() -> None:
+    """A restart while a backlog is queued: the lost work is exactly what was unfinished."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "appliance", "clients": 3,
+                     "routes_per_client": 100}], hold=9)
+    sim = Sim(load_zone(text), [Trigger("spike", F(1), "a-rr1", work=F(40_000)),
+                                Trigger("restart", F(2), "a-rr1")])
+    check_conservation(sim, 20)
+    # The spike is ONE batch (2 s at 20,000/s): half done at the restart, but a batch is only
+    # counted served when finished, so all of it is lost with the process.
+    assert sim.nodes["a-rr1"].work_dropped == 40_000
+
+
+# -- 2. a zone at rest never resets ----------------------------------------------------------
+
+
+@st.composite
+def zones_at_rest(draw: st.DrawFn) -> str:
+    """Compact zones with any built-in profiles, hold times (0 = no keepalives) and sizes."""
+    hold = draw(st.sampled_from([0, 3, 9, 30, 90, 180]))
+    ka = None if hold == 0 else draw(st.integers(1, hold // 3))
+    shards = []
+    for i in range(draw(st.integers(1, 3))):
+        sh_hold = draw(st.sampled_from([None, 0, 3, 9, 60, 240]))
+        sh: dict[str, object] = {
+            "name": f"s{i}", "rrs": draw(st.integers(1, 3)),
+            "clients": draw(st.integers(1, 1000)),
+            "routes_per_client": draw(st.integers(0, 300)),
+            "rr_profile": draw(st.sampled_from(BUILTIN)),
+            "client_profile": draw(st.sampled_from(BUILTIN)),
+            "cluster_id": draw(st.sampled_from(["shared", "per-rr"]))}
+        if sh_hold is not None:
+            sh["timers"] = f"{{hold: {sh_hold}}}"
+        shards.append(sh)
+    spines = draw(st.sampled_from([None, {"count": 1}, {"count": 2, "profile": "appliance"}]))
+    return compact(shards, hold=hold, keepalive=ka, spines=spines)
+
+
+@hsettings(30)
+@given(text=zones_at_rest(), horizon=st.integers(1, 300))
+def test_zone_at_rest_never_resets(text: str, horizon: int) -> None:
+    zone = load_zone(text)
+    sim = Sim(zone, [])
+    sim.run(horizon)
+    assert sim.events == []
+    assert sim.clients_isolated() == 0
+    assert sim.unreachable_pairs()[0] == 0
+    for key, node in sim.nodes.items():
+        assert node.work_dropped == 0
+        # KEEPALIVE work only: far below one keepalive interval even for 1,000 clients.
+        assert sim.peak_delay[key] < 1, key
+
+
+def test_zone_at_rest_long_horizon_fr_par_like() -> None:
+    """The built-in zone, 600 s at rest: nothing happens but keepalives."""
+    sim = Sim(load_zone_file("builtin:fr-par-like"), [])
+    sim.run(600)
+    assert sim.events == []
+    assert max(sim.peak_delay.values()) < F(1, 10)
+
+
+# -- 3. the spike bound ----------------------------------------------------------------------
+#
+# One RR (rx `fifo`, capacity C, cost_msg m = 1), N clients (frr), hold H, keepalive K;
+# KI = min(K, H/3) is the interval in use (RFC 4271 §10). Every session starts Established
+# at t = 0 with its HoldTimer due at H and KeepaliveTimer at KI. The clients' KEEPALIVEs
+# leave at k KI (their queues are empty) and reach the RR at a_k = k KI + d (d = 1 ms) as
+# ONE batch of N m units, served in N m / C: the RR's hold timer for them restarts at
+# s_k = a_k + N m / C (s_0 = 0: the timers started at t = 0).
+#
+# A spike of W units arrives at T. Let k0 = the last k with a_k < T (a KEEPALIVE arriving at
+# the same instant as the trigger queues behind it), B = max(T, s_k0) the start of the
+# spike's service. The next KEEPALIVE batch (a_{k0+1} >= T) is served at
+# c = max(a_{k0+1}, B + W/C) + N m/C, and the hold timer is due at s_k0 + H. A completion
+# and a timer at the same instant: the completion goes first. Later batches then follow
+# each other within KI <= H/3 and cannot expire. So, EXACTLY:
+#
+#     the RR's hold timers expire  <=>  B + W/C + N m/C > s_k0 + H
+#                                  <=>  W > C (s_k0 + H - B - N m / C) =: W*.
+#
+# For a spike that starts on an idle RR after at least one KEEPALIVE (B = T, k0 >= 1):
+#     expiry  <=>  W / C > H - (T - a_k0),
+# where T - a_k0 in (0, KI] is the age of the last KEEPALIVE that got through. Hence the
+# issue's rough bound is tight at both ends: W/C <= H - KI never expires, W/C > H always
+# does. All N sessions go at once (they share the KEEPALIVE batch), with reason
+# hold_timer_expired AT THE RR: with tx `priority` (or `fifo`: a spike is not UPDATE work
+# for any peer) the RR's own KEEPALIVEs still leave on time, so the clients' hold timers
+# keep being restarted. With rx `io-thread` (the reader restarts the hold timer on
+# receipt) or `rearm-on-backlog` (the queued KEEPALIVE re-arms it) nothing expires.
+# Note: the engine truncates a spike's work to an integer (see the xfail below), so the
+# tests use integer W: floor(W*) must not expire, floor(W*) + 1 must.
+
+
+def spike_zone(rx: str, tx: str, *, n: int, cap: int, hold: int, keepalive: int,
+               routes: int = 0) -> str:
+    return compact([{"name": "a", "rrs": 1, "rr_profile": "rr", "clients": n,
+                     "routes_per_client": routes}], hold=hold, keepalive=keepalive,
+                   profiles={"rr": {"base": "frr", "keepalive_rx": rx, "keepalive_tx": tx,
+                                    "capacity": cap}})
+
+
+def spike_threshold(*, n: int, cap: int, hold: int, keepalive: int, t: F) -> F:
+    """W* of the derivation above (rx fifo; cost_msg 1)."""
+    ki = min(F(keepalive), F(hold, 3))
+    serve = F(n, cap)
+    k0 = 0
+    while (k0 + 1) * ki + D < t:
+        k0 += 1
+    s_k0 = k0 * ki + D + serve if k0 >= 1 else F(0)
+    b = max(t, s_k0)
+    return cap * (s_k0 + hold - b - serve)
+
+
+@st.composite
+def spike_cases(draw: st.DrawFn) -> dict[str, object]:
+    hold = draw(st.integers(3, 120))
+    keepalive = draw(st.integers(1, hold))
+    ki = min(F(keepalive), F(hold, 3))
+    cap = draw(st.integers(1_000, 200_000))
+    n = draw(st.integers(1, 200))
+    assume(F(n, cap) < ki / 2)  # KEEPALIVE batches do not queue behind each other at rest
+    t = F(draw(st.integers(1, 4 * hold * 1000)), 1000)
+    return {"n": n, "cap": cap, "hold": hold, "keepalive": keepalive, "t": t,
+            "routes": draw(st.integers(0, 200))}
+
+
+def run_spike(text: str, t: F, work: int, horizon: F) -> Sim:
+    sim = Sim(load_zone(text), [Trigger("spike", t, "a-rr1", work=F(work))])
+    sim.run(horizon)
+    return sim
+
+
+@hsettings(60)
+@given(case=spike_cases(), tx=st.sampled_from(["priority", "fifo"]))
+def test_spike_bound_rx_fifo_exact_both_sides(case: dict[str, object], tx: str) -> None:
+    n, cap, hold, ka, t = (case["n"], case["cap"], case["hold"], case["keepalive"], case["t"])
+    assert isinstance(t, F) and isinstance(n, int) and isinstance(cap, int)
+    assert isinstance(hold, int) and isinstance(ka, int)
+    w_star = spike_threshold(n=n, cap=cap, hold=hold, keepalive=ka, t=t)
+    below, above = math.floor(w_star), math.floor(w_star) + 1
+    assume(below >= 0)
+    text = spike_zone("fifo", tx, n=n, cap=cap, hold=hold, keepalive=ka,
+                      routes=int(case["routes"]))  # type: ignore[call-overload]
+    horizon = t + F(above, cap) + 2 * hold
+    quiet = run_spike(text, t, below, horizon)
+    assert down(quiet) == [], f"W={below} <= W*={w_star} must not expire"
+    loud = run_spike(text, t, above, horizon)
+    first = down(loud)[0]
+    assert (first.kind, first.reason, first.at, first.direct) == \
+        ("down", "hold_timer_expired", "a-rr1", False)
+    assert first.count == n  # every client at once
+    assert first.session == (f"[a-c1..a-c{n}]~a-rr1" if n > 1 else "a-c1~a-rr1")
+    # It fires at the deadline set by the last KEEPALIVE served before the spike.
+    ki = min(F(ka), F(hold, 3))
+    k0 = max([k for k in range(0, int(t / ki) + 2) if k == 0 or k * ki + D < t])
+    s_k0 = k0 * ki + D + F(n, cap) if k0 else F(0)
+    assert first.t == s_k0 + hold
+
+
+@pytest.mark.parametrize(("t", "age"), [(F(21, 2), F(1499, 1000)), (F(12), F(2999, 1000)),
+                                        (F(12, 1) + D, F(3))])
+def test_spike_bound_rough_bound_is_tight(t: F, age: F) -> None:
+    """H = 9, KI = 3, C = 1000, N = 5: the threshold is H - age of the last KEEPALIVE.
+
+    At T = 12 + d the KEEPALIVE of 12 + d arrives with the spike but queues behind it, so the
+    last one through is 9 + d: age = KI and the bound is exactly H - KI = 6 s of work.
+    """
+    text = spike_zone("fifo", "priority", n=5, cap=1000, hold=9, keepalive=3)
+    w_star = 1000 * (9 - age)
+    assert spike_threshold(n=5, cap=1000, hold=9, keepalive=3, t=t) == w_star
+    assert w_star.denominator == 1
+    assert down(run_spike(text, t, int(w_star), t + 30)) == []
+    assert len(down(run_spike(text, t, int(w_star) + 1, t + 30))) >= 1
+    # the rough bound: never below H - KI, always above H
+    assert not down(run_spike(text, t, 6000, t + 30))
+    assert down(run_spike(text, t, 9001, t + 30))
+
+
+@hsettings(30)
+@given(case=spike_cases(), factor=st.integers(1, 20))
+def test_spike_io_thread_priority_or_rearm_resets_nothing(case: dict[str, object],
+                                                         factor: int) -> None:
+    n, cap, hold, ka, t = (case["n"], case["cap"], case["hold"], case["keepalive"], case["t"])
+    assert isinstance(t, F) and isinstance(n, int) and isinstance(cap, int)
+    assert isinstance(hold, int) and isinstance(ka, int)
+    work = factor * cap * hold  # up to 20 hold times of work
+    for rx, tx in (("io-thread", "priority"), ("rearm-on-backlog", "fifo")):
+        text = spike_zone(rx, tx, n=n, cap=cap, hold=hold, keepalive=ka)
+        sim = run_spike(text, t, work, t + F(work, cap) + 2 * hold)
+        assert sim.events == [], (rx, tx)
+        assert sim.queue_delay("a-rr1") <= F(n, cap)  # served; at most a KEEPALIVE batch left
+
+
+def test_spike_bound_appliance_who_expires_first() -> None:
+    """Appliance RR (rx fifo, tx main-loop: its own KEEPALIVEs wait in the FIFO too).
+
+    N = 5, C = 20,000 (N/C = 0.25 ms), H = 9, K = 3, spike at T = 10.5. Exact derivation:
+    - The RR's KeepaliveTimer fires, the main loop builds the KEEPALIVEs (N units, 0.25 ms)
+      and sending restarts the timer (RFC 4271 §8.2.2), so its keepalives leave at
+      j (K + N/C): 3.00025, 6.0005, 9.00075; the next timer, 12.00075, is behind the spike.
+    - Clients: the RR's KEEPALIVE of 9.00075 reaches them at 9.00175 and is served at
+      9.0017625 (1 unit at 80,000/s): their hold timers are due at 18.0017625. After the
+      spike the RR sends at T + W/C + 0.00025, served at T + W/C + 0.0012625 by the clients:
+      the clients expire iff W/C > 7.5005, i.e. W > 150,010.
+    - RR: the clients' KEEPALIVEs of 9.001 are served at 9.00125 (due 18.00125); those of
+      12.001 wait behind the spike AND the RR's own send queued at 12.00075: served at
+      T + W/C + 0.0005, so the RR expires iff W/C > 7.50075, i.e. W > 150,015.
+    So just above the bound the CLIENTS' hold timers expire (150,011..150,015), and for
+    W >= 150,016 the RR's own timer, due 0.5 ms earlier, fires first. Either way all 5
+    sessions reset together, and the rough bound H - K < W/C <= H holds.
+    """
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "appliance", "clients": 5,
+                     "routes_per_client": 0}], hold=9, keepalive=3)
+    t = F(21, 2)
+    assert down(run_spike(text, t, 150_010, 60)) == []
+    for w, at, when in ((150_011, "[a-c1..a-c5]", F("18.0017625")),
+                        (150_015, "[a-c1..a-c5]", F("18.0017625")),
+                        (150_016, "a-rr1", F("18.00125")),
+                        (9 * 20_000 + 1, "a-rr1", F("18.00125"))):
+        first = down(run_spike(text, t, w, 60))[0]
+        assert (first.t, first.at, first.reason, first.count) == \
+            (when, at, "hold_timer_expired", 5), w
+
+
+def test_spike_bound_every_client_explicit() -> None:
+    """Explicit run (one node per client): every one of the N sessions resets, same instant."""
+    text = spike_zone("fifo", "priority", n=4, cap=1000, hold=9, keepalive=3)
+    t = F(21, 2)
+    w = int(spike_threshold(n=4, cap=1000, hold=9, keepalive=3, t=t)) + 1
+    sim = Sim(load_zone(text), [Trigger("spike", t, "a-rr1", work=F(w))], expand=True)
+    sim.run(30)
+    first = [e for e in down(sim) if e.t == down(sim)[0].t]
+    assert sorted(e.session for e in first) == [f"a-c{i}~a-rr1" for i in range(1, 5)]
+    assert {(e.reason, e.at) for e in first} == {("hold_timer_expired", "a-rr1")}
+
+
+def test_spike_work_is_not_truncated() -> None:
+    """Regression: a spike's work was truncated to an integer (int(trig.work))."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "slow", "clients": 1,
+                     "routes_per_client": 0}], profiles={"slow": {"base": "frr", "capacity": 1}})
+    sim = Sim(load_zone(text), [Trigger("spike", F(1), "a-rr1", work=F(5, 2))])
+    sim.run(1)
+    assert sim.nodes["a-rr1"].work_arrived == F(5, 2)
+    assert sim.queue_delay("a-rr1") == F(5, 2)
+
+
+# -- 4. single tier: more capacity or a longer hold never makes it worse ----------------------
+#
+# Counting down events over a fixed horizon is NOT monotone, and that is not an engine bug:
+# in a cascade the weaker zone can keep a session down until the horizon (it cannot reset
+# again) while the stronger one brings it back and loses it a second time (see
+# test_reset_count_is_not_monotone_in_a_cascade). What does hold, and what an operator
+# asks ("does more capacity / a longer hold ever make a zone that survives fail, or fail
+# sooner, or lose sessions it kept?"), is tested here:
+#   - no cascade reset in the weaker zone  =>  none in the stronger one;
+#   - the first cascade reset is never earlier in the stronger zone;
+#   - the sessions that ever reset in the stronger zone are a subset of the weaker's.
+
+
+@st.composite
+def single_tier(draw: st.DrawFn) -> dict[str, object]:
+    ka = draw(st.integers(1, 10))
+    return {"rr": draw(st.sampled_from(BUILTIN)),
+            "client": draw(st.sampled_from(BUILTIN)),
+            "n": draw(st.integers(1, 300)), "rrs": draw(st.integers(1, 2)),
+            "routes": draw(st.integers(0, 300)), "cap": draw(st.integers(100, 50_000)),
+            "ka": ka, "hold": draw(st.integers(3 * ka, 3 * ka + 30)),
+            "cid": draw(st.sampled_from(["shared", "per-rr"]))}
+
+
+def single_tier_zone(p: dict[str, object], *, cap: int | None = None,
+                     hold: int | None = None) -> str:
+    return compact([{"name": "a", "rrs": p["rrs"], "rr_profile": "rr",
+                     "client_profile": p["client"], "clients": p["n"],
+                     "routes_per_client": p["routes"], "cluster_id": p["cid"]}],
+                   hold=hold if hold is not None else p["hold"],  # type: ignore[arg-type]
+                   keepalive=p["ka"],  # type: ignore[arg-type]
+                   profiles={"rr": {"base": p["rr"],
+                                    "capacity": cap if cap is not None else p["cap"]}})
+
+
+@st.composite
+def single_tier_triggers(draw: st.DrawFn, p: dict[str, object]) -> list[Trigger]:
+    out = []
+    rrs, n, cap = p["rrs"], p["n"], p["cap"]
+    assert isinstance(rrs, int) and isinstance(n, int) and isinstance(cap, int)
+    for _ in range(draw(st.integers(1, 2))):
+        t = F(draw(st.integers(1, 300)), 10)
+        rr = f"a-rr{draw(st.integers(1, rrs))}"
+        if draw(st.booleans()):
+            out.append(Trigger("flap", t, rr, f"a-c{draw(st.integers(1, n))}"))
+        else:
+            out.append(Trigger("spike", t, rr, work=F(draw(st.integers(1, 60 * cap)))))
+    return out
+
+
+def outcome(text: str, trig: list[Trigger], horizon: int = 150) -> tuple[
+        int, F | None, set[tuple[str, str]]]:
+    sim = Sim(load_zone(text), trig)
+    sim.run(horizon)
+    pairs = {k[1] for k in per_session(sim) if k[2] == "down" and not k[5]}
+    first = min((e.t for e in down(sim, direct=False)), default=None)
+    return resets(sim), first, pairs  # type: ignore[return-value]
+
+
+def assert_not_worse(weak: tuple[int, F | None, set[tuple[str, str]]],
+                     strong: tuple[int, F | None, set[tuple[str, str]]]) -> None:
+    if weak[0] == 0:
+        assert strong[0] == 0
+    if strong[1] is not None:
+        assert weak[1] is not None and strong[1] >= weak[1]
+    assert strong[2] <= weak[2]
+
+
+@hsettings(25)
+@given(data=st.data())
+def test_more_capacity_never_makes_it_worse(data: st.DataObject) -> None:
+    p = data.draw(single_tier())
+    trig = data.draw(single_tier_triggers(p))
+    factor = data.draw(st.integers(2, 10))
+    cap = p["cap"]
+    assert isinstance(cap, int)
+    assert_not_worse(outcome(single_tier_zone(p), trig),
+                     outcome(single_tier_zone(p, cap=cap * factor), trig))
+
+
+@hsettings(25)
+@given(data=st.data())
+def test_longer_hold_never_makes_it_worse(data: st.DataObject) -> None:
+    p = data.draw(single_tier())
+    trig = data.draw(single_tier_triggers(p))
+    hold = p["hold"]
+    assert isinstance(hold, int)
+    longer = hold + data.draw(st.integers(1, 60))
+    assert_not_worse(outcome(single_tier_zone(p), trig),
+                     outcome(single_tier_zone(p, hold=longer), trig))
+
+
+def test_reset_count_is_not_monotone_in_a_cascade() -> None:
+    """Why section 4 does not compare raw counts: found by Hypothesis, kept as a record.
+
+    Appliance RRs at 8,656 units/s, 206 clients x 266 routes, spike of 60 s of work at a-rr1.
+    Hold 25: a-rr1 loses a-rr2 and its clients at 25 s and never gets a-rr2 back within the
+    horizon. Hold 56: same at 56 s, but a-rr1~a-rr2 comes back at ~94 s and resets again at
+    ~156 s: one more down event, though the zone was up longer.
+    """
+    p = {"rr": "appliance", "client": "frr", "n": 206, "rrs": 2, "routes": 266,
+         "cap": 8656, "ka": 3, "hold": 25, "cid": "shared"}
+    trig = [Trigger("spike", F(1, 5), "a-rr1", work=F(519_360))]
+    weak, strong = outcome(single_tier_zone(p), trig, 200), \
+        outcome(single_tier_zone(p, hold=56), trig, 200)
+    assert strong[0] == weak[0] + 1
+    assert_not_worse(weak, strong)
+
+
+# -- 5. lumped and explicit agree event by event ----------------------------------------------
+#
+# Random small symmetric zones (compact form, 1-4 clients per shard, every built-in profile
+# plus exact-cost variants), one or two flaps and spikes anywhere (on RRs, spines and single
+# clients, which splits them out of their group): the lumped run's events, expanded by their
+# count, equal the explicit run's, to the last digit of the time, and so do the peak queue
+# delays per speaker. Restarts have their own tests below (one is a known disagreement).
+# The regression tests after the property each pin a disagreement this file found in an
+# earlier version of the engine (fixed since).
+
+LUMP_PROFILES = (*BUILTIN, "frrx", "frrfifo", "birdx")
+
+
+def assert_lumped_equals_explicit(text: str, trig: list[Trigger], horizon: int = 60) -> None:
+    zone = load_zone(text)
+    lumped, explicit = Sim(zone, trig), Sim(zone, trig, expand=True)
+    lumped.run(horizon)
+    explicit.run(horizon)
+    assert per_session(lumped) == per_session(explicit)
+    assert peak_per_speaker(lumped) == peak_per_speaker(explicit)
+
+
+@hsettings(60)
+@given(data=st.data())
+def test_lumped_equals_explicit(data: st.DataObject) -> None:
+    text, names, spines = data.draw(small_zones(profiles=LUMP_PROFILES))
+    trig = data.draw(triggers(names, spines, kinds=("flap", "spike")))
+    assert_lumped_equals_explicit(text, trig)
+
+
+def test_lumped_equals_explicit_cascade_example() -> None:
+    """A case with resets and re-establishment (rx fifo RR, big spike) agrees too."""
+    text = compact([{"name": "a", "rrs": 2, "rr_profile": "frrfifo", "clients": 3,
+                     "routes_per_client": 500}], hold=9, profiles=EXACT_PROFILES)
+    trig = [Trigger("spike", F(5), "a-rr1", work=F(2_000_000)),
+            Trigger("flap", F(7), "a-rr2", "a-c2")]
+    zone = load_zone(text)
+    sim = Sim(zone, trig)
+    sim.run(60)
+    assert resets(sim) > 0 and any(e.kind == "established" for e in sim.events)
+    assert_lumped_equals_explicit(text, trig)
+
+
+def test_lumped_equals_explicit_main_loop_keepalives() -> None:
+    """Regression: an appliance RR's KEEPALIVEs were one FIFO batch per session group
+    (lumped) but one per session (explicit): the explicit sessions' KeepaliveTimers (restarted
+    when the main loop finally sends) drifted apart and expiries moved by microseconds."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "appliance", "clients": 3,
+                     "routes_per_client": 0}], hold=9, keepalive=3)
+    assert_lumped_equals_explicit(text, [Trigger("spike", F(5), "a-rr1", work=F(200_000))])
+
+
+def test_lumped_equals_explicit_frr_costs_are_exact() -> None:
+    """Regression: tx work was float (0.25 x 117 + 0.02 x 117 x 3 = 36.269999999999996),
+    so lumped and explicit runs, which add the same work in different pieces, ended 1e-17 s
+    apart; times must be exact rationals."""
+    text = compact([{"name": "s0", "rrs": 1, "rr_profile": "gobgp", "client_profile": "frr",
+                     "cluster_id": "shared", "clients": 3, "routes_per_client": 117},
+                    {"name": "s1", "rrs": 2, "rr_profile": "frr", "client_profile": "frr",
+                     "cluster_id": "shared", "clients": 1, "routes_per_client": 52}],
+                   hold=3, spines={"count": 1})
+    trig = [Trigger("flap", F(1, 10), "spine1", "s0-rr1")]
+    assert_lumped_equals_explicit(text, trig)
+    sim = Sim(load_zone(text), trig)
+    sim.run(60)
+    assert all(v.denominator < 10**12 for v in sim.peak_delay.values())
+
+
+def test_lumped_equals_explicit_update_group_on_establish() -> None:
+    """Regression: the full table sent on Established was one batch (one update-group build)
+    per session: after an RR restart, 2 clients back at the same instant cost two builds
+    explicit (2 x (0.25 x 152 + 1/64 x 152)), one lumped (0.25 x 152 + 1/64 x 152 x 2)."""
+    text = compact([{"name": "s0", "rrs": 2, "rr_profile": "frrx",
+                     "client_profile": "openbgpd", "clients": 2, "routes_per_client": 76}],
+                   hold=3, profiles=EXACT_PROFILES)
+    assert_lumped_equals_explicit(text, [Trigger("restart", F(1, 10), "s0-rr1")])
+
+
+def test_lumped_equals_explicit_own_routes_via_spine() -> None:
+    """Regression: the lumped count assumed a group never gets its own routes back, but an RR
+    whose best path came over another session reflects them to their originators too (RFC
+    4456 only spares the sender). Here gobgp RR s0-rr1 restarts and learns its clients' routes
+    via spine1 (from s0-rr2) before they are back (gobgp idle hold 5 s): then it sends each
+    client both routes (4 units), not just its sibling's (2 units)."""
+    text = compact([{"name": "s0", "rrs": 2, "rr_profile": "gobgp", "client_profile": "gobgp",
+                     "cluster_id": "per-rr", "clients": 2, "routes_per_client": 1}],
+                   hold=3, spines={"count": 1, "profile": "frrx"}, profiles=EXACT_PROFILES)
+    assert_lumped_equals_explicit(text, [Trigger("restart", F(1, 10), "s0-rr1")])
+
+
+def test_lumped_equals_explicit_restart_frr_rr() -> None:
+    """A restart of an FRR RR (which sends clients their own routes back anyway) agrees."""
+    text = compact([{"name": "s0", "rrs": 2, "rr_profile": "frrx", "client_profile": "frrx",
+                     "clients": 3, "routes_per_client": 76}], hold=3, spines={"count": 1},
+                   profiles=EXACT_PROFILES)
+    assert_lumped_equals_explicit(text, [Trigger("restart", F(1, 10), "s0-rr1")])
+
+
+def test_lumped_equals_explicit_restart_rr_without_advertise_to_sender() -> None:
+    # gobgp RR (advertise_to_sender off), 2 frr clients x 1 route. Before the restart each
+    # client holds ONE route from the RR: its sibling's (its own is not sent back, the best
+    # path came from it). The RR restarts at 0.1; at 0.101 the clients see the TCP failure
+    # and delete what they learned. Explicit: 1 route each. Lumped: _routes_per_member(
+    # s0-rr1, [s0-c1..s0-c2], [s0-c1..s0-c2], e) asks s0-rr1.best_edge, already cleared by
+    # the restart, so 'back' is true and it counts 2: the clients' queue delays differ
+    # (2/80,000 vs 1/80,000 s). The size of a deletion should come from what was received
+    # (the receiver's adj_in), not from the sender's current state.
+    text = compact([{"name": "s0", "rrs": 1, "rr_profile": "gobgp", "client_profile": "frr",
+                     "clients": 2, "routes_per_client": 1}], hold=3)
+    assert_lumped_equals_explicit(text, [Trigger("restart", F(1, 10), "s0-rr1")])
+
+
+# -- 6. the built-in fr-par-like zone: the incident's shape ------------------------------------
+#
+# Flap spine1~b-rr1 at t = 30. spine1 loses b-rr1's 60,000 routes (400 x 150), then gets them
+# back ~4 s later; every leaf RR's best path for them changes twice (withdraw to spine2's copy,
+# then back to spine1's). FRR RRs build one UPDATE per update-group (a few seconds of work at
+# 80,000/s at most, and rearm-on-backlog keeps their hold timers alive). The appliance RRs of
+# shard a send a copy per client: 60,000 x 800 = 4.8e7 units at 20,000/s, i.e. ~2,400 s of one
+# FIFO in which their KEEPALIVEs (rx fifo, tx main-loop) also wait. The spines' and clients'
+# hold timers for a-rr1/a-rr2 were last restarted by a KEEPALIVE that left before the burst
+# reached the appliance (less than one keepalive interval, 30 s, before t = 30), so they expire
+# between 30 + (H - K) = 90 s and about 30 + H = 120 s, plus the few ms the burst takes to
+# arrive: the first reset is in [90, 150] (here 120.001: the last KEEPALIVE was the one of t=30).
+
+
+@pytest.fixture(scope="module")
+def fr_par_flap() -> Sim:
+    sim = Sim(load_zone_file("builtin:fr-par-like"), [Trigger("flap", F(30), "spine1", "b-rr1")])
+    sim.run(200)
+    return sim
+
+
+def test_fr_par_like_frr_shards_and_spines_stay_up(fr_par_flap: Sim) -> None:
+    sim = fr_par_flap
+    appliance = {"a-rr1", "a-rr2"}
+    for e in down(sim):
+        if not set(e.session.split("~")) & appliance and "[a-c1..a-c800]" not in e.session:
+            assert e.direct and e.session == "b-rr1~spine1" and e.reason == "trigger", e
+    assert [e.session for e in down(sim, direct=True)] == ["b-rr1~spine1"]
+    back = [e for e in sim.events if e.session == "b-rr1~spine1" and e.kind == "established"]
+    assert back and back[0].t < 30 + 10
+
+
+def test_fr_par_like_appliance_shard_resets(fr_par_flap: Sim) -> None:
+    sim = fr_par_flap
+    cascade = down(sim, direct=False)
+    assert {e.session for e in cascade} == {
+        "a-rr1~spine1", "a-rr1~spine2", "a-rr2~spine1", "a-rr2~spine2",
+        "[a-c1..a-c800]~a-rr1", "[a-c1..a-c800]~a-rr2"}
+    assert {e.reason for e in cascade} == {"hold_timer_expired"}
+    assert resets(sim) == 4 + 2 * 800
+    first = min(e.t for e in cascade)
+    assert 30 + 60 <= first <= 30 + 120
+    assert sim.clients_isolated() == 800  # every hypervisor of shard a has lost both RRs
+    assert sim.peak_delay["a-rr1"] > 1000  # the appliance FIFO: tens of minutes of work
+    assert max(v for k, v in sim.peak_delay.items() if not k.startswith(("a-", "[a-"))) < 60
+
+
+# -- 7. what an operator also wants ------------------------------------------------------------
+
+
+def small_frr(rrs: int = 2, clients: int = 4) -> str:
+    return compact([{"name": "a", "rrs": rrs, "clients": clients, "routes_per_client": 100}],
+                   hold=9, connect_retry=2)
+
+
+def test_flap_down_for_holds_the_session_down() -> None:
+    t, held = F(10), F(20)
+    sim = Sim(load_zone(small_frr()), [Trigger("flap", t, "a-rr1", "a-c2", down_for=held)])
+    sim.run(60)
+    mine = [e for e in sim.events if e.session == "a-c2~a-rr1"]
+    assert mine[0].kind == "down" and mine[0].t == t and mine[0].direct
+    up = [e for e in mine if e.kind == "established"]
+    assert up, "the session comes back"
+    assert up[0].t >= t + held
+    assert up[0].t <= t + held + 2 + 1 + 1  # one connect-retry (2 s) + idle hold + exchange
+    assert resets(sim) == 0
+
+
+def test_flap_without_hold_down_comes_back_after_idle_hold() -> None:
+    sim = Sim(load_zone(small_frr()), [Trigger("flap", F(10), "a-rr1", "a-c2")])
+    sim.run(60)
+    up = [e for e in sim.events if e.kind == "established"]
+    assert len(up) == 1 and F(11) <= up[0].t <= F(12)  # FRR start timer 1 s, then OPENs
+    assert resets(sim) == 0
+    assert sim.clients_isolated() == 0 and sim.unreachable_pairs()[0] == 0
+
+
+def test_restart_drops_and_recovers_every_session_of_the_speaker() -> None:
+    sim = Sim(load_zone(small_frr()), [Trigger("restart", F(10), "a-rr1")])
+    isolated = 0
+    while sim.heap and sim.heap[0][0] <= 60:
+        sim.step()
+        isolated = max(isolated, sim.clients_isolated())
+    dropped = down(sim)
+    assert {e.session for e in dropped} == {"a-rr1~a-rr2", "[a-c1..a-c4]~a-rr1"}
+    assert all(e.t == 10 and e.direct and e.reason == "trigger" and e.at == "a-rr1"
+               for e in dropped)
+    assert {e.session for e in sim.events if e.kind == "established"} == \
+        {e.session for e in dropped}
+    assert isolated == 0  # the other RR keeps every client connected
+    assert sim.unreachable_pairs()[0] == 0
+
+
+def test_restart_of_the_only_rr_isolates_its_clients_until_back() -> None:
+    sim = Sim(load_zone(small_frr(rrs=1)), [Trigger("restart", F(10), "a-rr1")])
+    seen = []
+    while sim.heap and sim.heap[0][0] <= 60:
+        sim.step()
+        seen.append((sim.now, sim.clients_isolated(), sim.unreachable_pairs()[0]))
+    assert max(i for _, i, _ in seen) == 4
+    assert max(u for _, _, u in seen) == 4 * 3  # every ordered client pair
+    assert seen[-1][1:] == (0, 0)
+
+
+@pytest.mark.parametrize("profile", ["frr20k", "appliance"])
+def test_same_spike_frr_rr_survives_appliance_rr_resets(profile: str) -> None:
+    """Same capacity (20,000/s), same 800 clients, same spike of 2 hold times of work."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": profile, "clients": 800,
+                     "routes_per_client": 150}], hold=90, keepalive=30,
+                   profiles={"frr20k": {"base": "frr", "capacity": 20_000}})
+    sim = Sim(load_zone(text), [Trigger("spike", F(45), "a-rr1", work=F(2 * 90 * 20_000))])
+    sim.run(400)
+    if profile == "frr20k":
+        assert sim.events == []
+    else:
+        first = down(sim)[0]
+        assert (first.count, first.reason, first.direct) == (800, "hold_timer_expired", False)
+        # The clients expire: the appliance's own KEEPALIVEs (built by its main loop, 800
+        # units = 40 ms) are stuck behind the spike. The last one through left at 30.04 s and
+        # was served by the clients at 30.04 + d + 1/80,000: their hold ends 90 s later.
+        assert first.at == "[a-c1..a-c800]"
+        assert first.t == 30 + F(800, 20_000) + D + F(1, 80_000) + 90
+
+
+def test_simulation_is_deterministic() -> None:
+    text = small_frr(clients=20)
+    trig = [Trigger("flap", F(3), "a-rr1", "a-c7"), Trigger("spike", F(4), "a-rr2",
+                                                              work=F(500_000))]
+    runs = []
+    for _ in range(2):
+        sim = Sim(load_zone(text), trig)
+        sim.run(120)
+        runs.append(([e.as_json() for e in sim.events], dict(sim.peak_delay), sim.processed))
+    assert runs[0] == runs[1]
+
+
+def test_explicit_zone_two_rrs_one_shared_client() -> None:
+    """An explicit zone (speakers + sessions) runs like its compact twin."""
+    explicit = """
+zone: twin
+timers: {hold: 9, connect_retry: 2}
+speakers:
+  - {name: rr1, routes: 0}
+  - {name: rr2, routes: 0}
+  - {name: h1, routes: 50}
+  - {name: h2, routes: 50}
+sessions:
+  - {peers: [rr1, rr2]}
+  - {rr: rr1, client: h1}
+  - {rr: rr1, client: h2}
+  - {rr: rr2, client: h1}
+  - {rr: rr2, client: h2}
+"""
+    trig = [Trigger("flap", F(5), "rr1", "h1")]
+    sim = Sim(load_zone(explicit), trig)
+    sim.run(30)
+    assert next((e.t, e.session, e.kind) for e in sim.events) == (F(5), "h1~rr1", "down")
+    assert resets(sim) == 0 and sim.clients_isolated() == 0
+    assert_lumped_equals_explicit(explicit, trig, 30)
