@@ -790,10 +790,13 @@ class Sim:
         if not v.running[timer] or v.deadline[timer] != deadline:
             return  # restarted or stopped since
         node = self.nodes[key]
+        # The hold time in use: negotiated once an OPEN was accepted, else the OpenSent
+        # "large value" (RFC 4271 §8.2.2). Never 0, or the timer would re-arm forever.
+        in_use = v.negotiated_hold if v.negotiated_hold > 0 else e.cfg[key].large_hold
         if timer is Timer.HoldTimer and node.profile.keepalive_rx == "rearm-on-backlog" \
-                and node.pending_from[edge] > 0:
+                and node.pending_from[edge] > 0 and in_use > 0:
             rearm = dict(v.deadline)
-            rearm[Timer.HoldTimer] = self.now + v.negotiated_hold
+            rearm[Timer.HoldTimer] = self.now + in_use
             e.fsm[key] = replace(v, deadline=rearm)
             self._schedule_timers(e, key)
             return

@@ -8,8 +8,8 @@ What is checked, and why an operator cares:
    spike of W units at capacity C, tested on both sides (``test_spike_bound_*``).
 4. Single-tier zones: more capacity or a longer hold time never makes things worse
    (``test_more_capacity_*``, ``test_longer_hold_*``).
-5. Lumped and explicit runs agree event by event (``test_lumped_equals_explicit``), with
-   one minimal failing test (strict xfail) per disagreement found in the engine.
+5. Lumped and explicit runs agree event by event (``test_lumped_equals_explicit``), with a
+   regression test per disagreement this file found (fixed since).
 6. The built-in fr-par-like zone tells the incident's story (``test_fr_par_like_*``).
 7. Operator checks: held-down flaps, restarts, FRR vs appliance under the same spike,
    isolation with one or two RRs, determinism.
@@ -19,7 +19,6 @@ All times are exact Fractions; zones are written inline in YAML (compact or expl
 
 from __future__ import annotations
 
-import math
 import os
 from collections import Counter
 from fractions import Fraction as F
@@ -134,8 +133,8 @@ def small_zones(draw: st.DrawFn, profiles: tuple[str, ...] = BUILTIN, max_client
     return compact(shards, hold=hold, spines=sp, profiles=EXACT_PROFILES), names, spines
 
 
-# Profiles whose costs are exact in binary floating point (see the float-cost xfail below):
-# FRR/BIRD semantics with cost_tx_peer_route 1/64 instead of 0.02.
+# Variants with other costs (FRR/BIRD semantics with cost_tx_peer_route 1/64 instead of 0.02)
+# and an FRR with rx fifo, so random zones also meet RRs whose hold timers can expire.
 EXACT_PROFILES = {
     "frrx": {"base": "frr", "cost_tx_peer_route": 0.015625},
     "frrfifo": {"base": "frr", "keepalive_rx": "fifo", "cost_tx_peer_route": 0.015625},
@@ -280,7 +279,8 @@ def zones_at_rest(draw: st.DrawFn) -> str:
         if sh_hold is not None:
             sh["timers"] = f"{{hold: {sh_hold}}}"
         shards.append(sh)
-    spines = draw(st.sampled_from([None, {"count": 1}, {"count": 2, "profile": "appliance"}]))
+    spines: dict[str, object] | None = draw(st.sampled_from(
+        [None, {"count": 1}, {"count": 2, "profile": "appliance"}]))
     return compact(shards, hold=hold, keepalive=ka, spines=spines)
 
 
@@ -335,8 +335,8 @@ def test_zone_at_rest_long_horizon_fr_par_like() -> None:
 # for any peer) the RR's own KEEPALIVEs still leave on time, so the clients' hold timers
 # keep being restarted. With rx `io-thread` (the reader restarts the hold timer on
 # receipt) or `rearm-on-backlog` (the queued KEEPALIVE re-arms it) nothing expires.
-# Note: the engine truncates a spike's work to an integer (see the xfail below), so the
-# tests use integer W: floor(W*) must not expire, floor(W*) + 1 must.
+# Work is exact (a spike of 5/2 units is 5/2 units: test_spike_work_is_not_truncated), so
+# the tests hit the bound exactly: W = W* must not expire, W = W* + 1/1000 must.
 
 
 def spike_zone(rx: str, tx: str, *, n: int, cap: int, hold: int, keepalive: int,
@@ -372,7 +372,7 @@ def spike_cases(draw: st.DrawFn) -> dict[str, object]:
             "routes": draw(st.integers(0, 200))}
 
 
-def run_spike(text: str, t: F, work: int, horizon: F) -> Sim:
+def run_spike(text: str, t: F, work: int | F, horizon: F | int) -> Sim:
     sim = Sim(load_zone(text), [Trigger("spike", t, "a-rr1", work=F(work))])
     sim.run(horizon)
     return sim
@@ -385,7 +385,7 @@ def test_spike_bound_rx_fifo_exact_both_sides(case: dict[str, object], tx: str) 
     assert isinstance(t, F) and isinstance(n, int) and isinstance(cap, int)
     assert isinstance(hold, int) and isinstance(ka, int)
     w_star = spike_threshold(n=n, cap=cap, hold=hold, keepalive=ka, t=t)
-    below, above = math.floor(w_star), math.floor(w_star) + 1
+    below, above = w_star, w_star + F(1, 1000)
     assume(below >= 0)
     text = spike_zone("fifo", tx, n=n, cap=cap, hold=hold, keepalive=ka,
                       routes=int(case["routes"]))  # type: ignore[call-overload]
@@ -492,28 +492,55 @@ def test_spike_work_is_not_truncated() -> None:
     assert sim.queue_delay("a-rr1") == F(5, 2)
 
 
-# -- 4. single tier: more capacity or a longer hold never makes it worse ----------------------
+# -- 4. single tier: more capacity or a longer hold never adds a reset ------------------------
 #
-# Counting down events over a fixed horizon is NOT monotone, and that is not an engine bug:
-# in a cascade the weaker zone can keep a session down until the horizon (it cannot reset
-# again) while the stronger one brings it back and loses it a second time (see
-# test_reset_count_is_not_monotone_in_a_cascade). What does hold, and what an operator
-# asks ("does more capacity / a longer hold ever make a zone that survives fail, or fail
-# sooner, or lose sessions it kept?"), is tested here:
-#   - no cascade reset in the weaker zone  =>  none in the stronger one;
-#   - the first cascade reset is never earlier in the stronger zone;
-#   - the sessions that ever reset in the stronger zone are a subset of the weaker's.
+# One shard, 1-2 RRs, no spines; the same flaps and spikes (spikes of 0.2-3 hold times of
+# work, around the bound of section 3) on a weaker and a stronger zone (capacity x2..x10, or
+# hold +1..+60 s with the same keepalive). Over a FINITE horizon, Hypothesis found that no
+# raw comparison is monotone, for reasons that are not engine bugs (pinned below):
+#   - the number of down events: the weaker zone may keep a session down until the horizon
+#     (it cannot reset again) while the stronger one brings it back and loses it again;
+#   - the time of the first cascade reset: a hold timer restarts when the KEEPALIVE batch is
+#     SERVED, so a slower RR restarts it later and it expires later;
+#   - resets at all / which sessions: the stronger RR works through the backlog sooner and so
+#     reaches the fan-out that starves its peers within the horizon; the weaker one would
+#     get there after it.
+# What holds, and is tested: when the weaker zone has ridden the event out by the horizon
+# (every queue empty, every session Established), then
+#   (a) no cascade reset in the weaker zone  =>  none in the stronger one, and
+#   (b) every session that ever went down in the stronger zone also went down in the weaker.
+# The zones are stable at rest (KEEPALIVE load at most half of each RR's capacity).
+
+
+class Livelock(Exception):
+    """The simulation stopped advancing time (see the xfail test below)."""
+
+
+def run_guarded(sim: Sim, horizon: int | F, same_instant: int = 20_000) -> None:
+    """``sim.run(horizon)``, but raise Livelock after ``same_instant`` events at one time."""
+    same, last = 0, None
+    while sim.heap and sim.heap[0][0] <= horizon:
+        sim.step()
+        if sim.now == last:
+            same += 1
+            if same > same_instant:
+                raise Livelock(f"stuck at t={sim.now}")
+        else:
+            same, last = 0, sim.now
 
 
 @st.composite
 def single_tier(draw: st.DrawFn) -> dict[str, object]:
     ka = draw(st.integers(1, 10))
-    return {"rr": draw(st.sampled_from(BUILTIN)),
-            "client": draw(st.sampled_from(BUILTIN)),
-            "n": draw(st.integers(1, 300)), "rrs": draw(st.integers(1, 2)),
-            "routes": draw(st.integers(0, 300)), "cap": draw(st.integers(100, 50_000)),
-            "ka": ka, "hold": draw(st.integers(3 * ka, 3 * ka + 30)),
-            "cid": draw(st.sampled_from(["shared", "per-rr"]))}
+    p: dict[str, object] = {
+        "rr": draw(st.sampled_from(BUILTIN)), "client": draw(st.sampled_from(BUILTIN)),
+        "n": draw(st.integers(1, 120)), "rrs": draw(st.integers(1, 2)),
+        "routes": draw(st.integers(0, 200)), "cap": draw(st.integers(100, 50_000)),
+        "ka": ka, "hold": draw(st.integers(3 * ka, 3 * ka + 30)),
+        "cid": draw(st.sampled_from(["shared", "per-rr"]))}
+    # KEEPALIVEs in and out of each RR per second, cost 1 each: at most half its capacity.
+    assume(2 * p["n"] * p["rrs"] / ka <= p["cap"] / 2)  # type: ignore[operator]
+    return p
 
 
 def single_tier_zone(p: dict[str, object], *, cap: int | None = None,
@@ -532,73 +559,156 @@ def single_tier_triggers(draw: st.DrawFn, p: dict[str, object]) -> list[Trigger]
     out = []
     rrs, n, cap = p["rrs"], p["n"], p["cap"]
     assert isinstance(rrs, int) and isinstance(n, int) and isinstance(cap, int)
+    hold = p["hold"]
+    assert isinstance(hold, int)
     for _ in range(draw(st.integers(1, 2))):
         t = F(draw(st.integers(1, 300)), 10)
         rr = f"a-rr{draw(st.integers(1, rrs))}"
         if draw(st.booleans()):
             out.append(Trigger("flap", t, rr, f"a-c{draw(st.integers(1, n))}"))
         else:
-            out.append(Trigger("spike", t, rr, work=F(draw(st.integers(1, 60 * cap)))))
+            holds = F(draw(st.integers(2, 30)), 10)
+            out.append(Trigger("spike", t, rr, work=F(int(holds * hold * cap))))
     return out
 
 
-def outcome(text: str, trig: list[Trigger], horizon: int = 150) -> tuple[
-        int, F | None, set[tuple[str, str]]]:
+Outcome = tuple[int, "F | None", set[tuple[str, str]], bool]
+
+
+def outcome(text: str, trig: list[Trigger], horizon: int = 120) -> Outcome:
+    """(cascade resets, first cascade reset time, speaker pairs that ever went down,
+    ridden out: every queue empty and every session Established at the horizon)."""
     sim = Sim(load_zone(text), trig)
-    sim.run(horizon)
-    pairs = {k[1] for k in per_session(sim) if k[2] == "down" and not k[5]}
+    try:
+        run_guarded(sim, horizon)
+    except Livelock:
+        assume(False)  # the known livelock (xfail test below), not this property's business
+    pairs = {k[1] for k in per_session(sim) if k[2] == "down"}
     first = min((e.t for e in down(sim, direct=False)), default=None)
-    return resets(sim), first, pairs  # type: ignore[return-value]
+    over = all(n.busy_until <= horizon for n in sim.nodes.values()) and \
+        all(e.established() for e in sim.edges)
+    return resets(sim), first, pairs, over  # type: ignore[return-value]
 
 
-def assert_not_worse(weak: tuple[int, F | None, set[tuple[str, str]]],
-                     strong: tuple[int, F | None, set[tuple[str, str]]]) -> None:
+def assert_no_reset_added(weak: Outcome, strong: Outcome) -> None:
+    if not weak[3]:
+        return  # the weaker zone is still in the middle of it: no verdict (see above)
     if weak[0] == 0:
-        assert strong[0] == 0
-    if strong[1] is not None:
-        assert weak[1] is not None and strong[1] >= weak[1]
-    assert strong[2] <= weak[2]
+        assert strong[0] == 0, "the stronger zone has a cascade, the weaker none"
+    assert strong[2] <= weak[2], f"only the stronger zone loses {strong[2] - weak[2]}"
 
 
-@hsettings(25)
+@hsettings(20)
 @given(data=st.data())
-def test_more_capacity_never_makes_it_worse(data: st.DataObject) -> None:
+def test_more_capacity_never_adds_a_reset(data: st.DataObject) -> None:
     p = data.draw(single_tier())
     trig = data.draw(single_tier_triggers(p))
-    factor = data.draw(st.integers(2, 10))
     cap = p["cap"]
     assert isinstance(cap, int)
-    assert_not_worse(outcome(single_tier_zone(p), trig),
-                     outcome(single_tier_zone(p, cap=cap * factor), trig))
+    more = cap * data.draw(st.integers(2, 10))
+    assert_no_reset_added(outcome(single_tier_zone(p), trig),
+                          outcome(single_tier_zone(p, cap=more), trig))
 
 
-@hsettings(25)
+@hsettings(20)
 @given(data=st.data())
-def test_longer_hold_never_makes_it_worse(data: st.DataObject) -> None:
+def test_longer_hold_never_adds_a_reset(data: st.DataObject) -> None:
     p = data.draw(single_tier())
     trig = data.draw(single_tier_triggers(p))
     hold = p["hold"]
     assert isinstance(hold, int)
     longer = hold + data.draw(st.integers(1, 60))
-    assert_not_worse(outcome(single_tier_zone(p), trig),
-                     outcome(single_tier_zone(p, hold=longer), trig))
+    assert_no_reset_added(outcome(single_tier_zone(p), trig),
+                          outcome(single_tier_zone(p, hold=longer), trig))
 
 
 def test_reset_count_is_not_monotone_in_a_cascade() -> None:
-    """Why section 4 does not compare raw counts: found by Hypothesis, kept as a record.
-
-    Appliance RRs at 8,656 units/s, 206 clients x 266 routes, spike of 60 s of work at a-rr1.
-    Hold 25: a-rr1 loses a-rr2 and its clients at 25 s and never gets a-rr2 back within the
-    horizon. Hold 56: same at 56 s, but a-rr1~a-rr2 comes back at ~94 s and resets again at
-    ~156 s: one more down event, though the zone was up longer.
-    """
+    """Pinned: appliance RRs at 8,656 units/s, 206 clients x 266 routes, 60 s of work at
+    a-rr1. Hold 25: a-rr1 loses a-rr2 and its clients at 25 s and does not get a-rr2 back
+    within 200 s. Hold 56: the same at 56 s, but a-rr1~a-rr2 is back at ~94 s and resets
+    again at ~156 s: one more down event, though the zone was up longer."""
     p = {"rr": "appliance", "client": "frr", "n": 206, "rrs": 2, "routes": 266,
          "cap": 8656, "ka": 3, "hold": 25, "cid": "shared"}
     trig = [Trigger("spike", F(1, 5), "a-rr1", work=F(519_360))]
     weak, strong = outcome(single_tier_zone(p), trig, 200), \
         outcome(single_tier_zone(p, hold=56), trig, 200)
-    assert strong[0] == weak[0] + 1
-    assert_not_worse(weak, strong)
+    assert strong[0] > weak[0]
+    assert not weak[3]
+
+
+def test_first_reset_can_come_sooner_with_more_capacity() -> None:
+    """Pinned: appliance RRs (200 vs 400 units/s), 114 appliance clients x 167 routes, hold
+    34, keepalive 9; a-c114~a-rr2 flaps at 24.7 s. Both cascade; a-rr2 drops its clients at
+    52.5712 s (weak) vs 52.2862 s (strong): the last KEEPALIVE batch before the burst (114
+    units from the clients and a-rr1, arrived at 18.0012 s) restarted the hold timers when
+    served, 114/200 s vs 114/400 s later."""
+    p = {"rr": "appliance", "client": "appliance", "n": 114, "rrs": 2, "routes": 167,
+         "cap": 200, "ka": 9, "hold": 34, "cid": "shared"}
+    trig = [Trigger("flap", F(247, 10), "a-rr2", "a-c114")]
+    weak, strong = outcome(single_tier_zone(p), trig, 150), \
+        outcome(single_tier_zone(p, cap=400), trig, 150)
+    assert weak[1] == F("18.0012") + F(114, 200) + 34
+    assert strong[1] == F("18.0012") + F(114, 400) + 34
+    assert not weak[3]
+
+
+def test_stronger_rr_can_reach_its_fan_out_within_the_horizon() -> None:
+    """Pinned: openbgpd RR (io-thread rx, tx fifo) at 319 vs 638 units/s, 239 frr clients x
+    210 routes, hold 9, keepalive 3; a-c1 flaps at 0.1 s. The RR sends a-c1 the full table
+    (49,980 units); a-c1's UPDATEs then wait behind it. The stronger RR gets to them at
+    ~109 s and re-sends to the 238 others (49,980 units): its KEEPALIVEs to them wait
+    behind that (tx fifo) and they expire at 117 s. The weaker RR would do the same at
+    ~187 s, past the 150 s horizon: within it, only the stronger zone lost them."""
+    p = {"rr": "openbgpd", "client": "frr", "n": 239, "rrs": 1, "routes": 210, "cap": 319,
+         "ka": 3, "hold": 9, "cid": "shared"}
+    trig = [Trigger("flap", F(1, 10), "a-rr1", "a-c1")]
+    weak, strong = outcome(single_tier_zone(p), trig, 150), \
+        outcome(single_tier_zone(p, cap=638), trig, 150)
+    assert (weak[0], strong[0]) == (1, 239)
+    assert not weak[3]
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: rearm-on-backlog re-arms an OpenSent/"
+                   "OpenConfirm HoldTimer by negotiated_hold, which is 0 there: zero-time "
+                   "livelock, Sim.run never returns")
+def test_rearm_on_backlog_before_open_does_not_livelock() -> None:
+    # FRR RR at 100 units/s, 2 clients, hold 9. At t = 1 a-c1's session flaps and 30 s of
+    # work (a spike) land on the RR. a-c1 reconnects at ~2 s; the RR enters OpenSent (FRR:
+    # HoldTimer = configured hold, 9 s, open_hold None) while a-c1's OPEN waits in its FIFO
+    # behind the spike. At ~11 s the HoldTimer fires, pending_from[edge] > 0, so _on_timer
+    # re-arms it at now + v.negotiated_hold = now + 0 (negotiated_hold is only set when an
+    # OPEN is accepted): the same timer fires again at the same instant, forever (here at
+    # t = 11.002). Expected: re-arm by the timer's own period (large_hold / configured hold
+    # before Established), or no re-arm before Established.
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "slow", "clients": 2,
+                     "routes_per_client": 10}], hold=9,
+                   profiles={"slow": {"base": "frr", "capacity": 100}})
+    sim = Sim(load_zone(text), [Trigger("flap", F(1), "a-rr1", "a-c1"),
+                                Trigger("spike", F(1), "a-rr1", work=F(3000))])
+    run_guarded(sim, 40)
+    assert sim.now >= 39
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: an End-of-RIB queued on a connection that "
+                   "has since closed is still applied and flushes the routes the graceful-"
+                   "restart helper keeps stale")
+def test_end_of_rib_from_a_closed_connection_does_not_flush_stale_routes() -> None:
+    # The pinned case above, stronger RR (openbgpd: graceful_restart notification, RFC 8538).
+    # a-c1 comes back at 30.104 s and sends its table + End-of-RIB; the RR queues them (behind
+    # the 49,980 units of full table it owes a-c1). a-c1's hold timer expires at 39.103 s (the
+    # RR's KEEPALIVEs wait behind that table, tx fifo): the RR keeps a-c1's routes stale
+    # (stale timer 360 s). At 108.77 s the RR's main loop reaches the OLD End-of-RIB, now in
+    # OpenConfirm of a new connection, applies it, flushes a-c1's stale routes and withdraws
+    # them from the 238 other clients (49,980 units). Expected: what was queued on a closed
+    # connection is dropped with it (as 'update' items are ignored outside Established), and
+    # the stale routes stay until the new End-of-RIB or the stale timer.
+    p = {"rr": "openbgpd", "client": "frr", "n": 239, "rrs": 1, "routes": 210, "cap": 638,
+         "ka": 3, "hold": 9, "cid": "shared"}
+    sim = Sim(load_zone(single_tier_zone(p)), [Trigger("flap", F(1, 10), "a-rr1", "a-c1")])
+    run_guarded(sim, 110)
+    edge = next(e for e in sim.edges if {e.a, e.b} == {"a-rr1", "a-c1"})
+    assert not edge.established()
+    assert sim.nodes["a-rr1"].adj_in["a-c1"], "a-c1's routes are gone before the stale timer"
 
 
 # -- 5. lumped and explicit agree event by event ----------------------------------------------
@@ -700,14 +810,10 @@ def test_lumped_equals_explicit_restart_frr_rr() -> None:
 
 
 def test_lumped_equals_explicit_restart_rr_without_advertise_to_sender() -> None:
-    # gobgp RR (advertise_to_sender off), 2 frr clients x 1 route. Before the restart each
-    # client holds ONE route from the RR: its sibling's (its own is not sent back, the best
-    # path came from it). The RR restarts at 0.1; at 0.101 the clients see the TCP failure
-    # and delete what they learned. Explicit: 1 route each. Lumped: _routes_per_member(
-    # s0-rr1, [s0-c1..s0-c2], [s0-c1..s0-c2], e) asks s0-rr1.best_edge, already cleared by
-    # the restart, so 'back' is true and it counts 2: the clients' queue delays differ
-    # (2/80,000 vs 1/80,000 s). The size of a deletion should come from what was received
-    # (the receiver's adj_in), not from the sender's current state.
+    """Regression: after an RR restart its peers sized DELETE_ROUTES with the restarted RR's
+    (cleared) best_edge, so a lumped client group 'deleted' its own routes, which it never
+    received: gobgp RR (advertise_to_sender off), 2 frr clients x 1 route, each holding only
+    its sibling's route; lumped cleared 2 units per client, explicit 1."""
     text = compact([{"name": "s0", "rrs": 1, "rr_profile": "gobgp", "client_profile": "frr",
                      "clients": 2, "routes_per_client": 1}], hold=3)
     assert_lumped_equals_explicit(text, [Trigger("restart", F(1, 10), "s0-rr1")])
@@ -872,3 +978,19 @@ sessions:
     assert next((e.t, e.session, e.kind) for e in sim.events) == (F(5), "h1~rr1", "down")
     assert resets(sim) == 0 and sim.clients_isolated() == 0
     assert_lumped_equals_explicit(explicit, trig, 30)
+
+
+def test_rearm_on_backlog_in_open_sent_makes_progress() -> None:
+    """Regression: an FRR RR whose HoldTimer expires in OpenSent (nothing negotiated yet)
+    with that peer's input still queued must re-arm by the hold in use, not by 0 (which
+    looped forever at one instant on a 50,000-client zone)."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
+                     "routes_per_client": 10}], hold=9, keepalive=3)
+    sim = Sim(load_zone(text), [Trigger("spike", F(1), "a-rr1", work=F(80_000 * 30)),
+                                Trigger("restart", F(2), "a-c1")])
+    steps = 0
+    while sim.heap and sim.heap[0][0] <= 120:
+        sim.step()
+        steps += 1
+        assert steps < 100_000, "stuck at one instant"
+    assert sim.now >= 100
