@@ -483,7 +483,10 @@ class Sim:
                     node.adj_routes.pop((c, it.edge), None)
                     if node.adj_in[c].pop(it.edge, None) is not None:
                         touched.add(c)
-            elif it.kind == "eor":  # RFC 4724: End-of-RIB flushes what was not refreshed
+            elif it.kind == "eor" and \
+                    state_of(self.edges[it.edge].fsm[key]) is State.Established:
+                # RFC 4724: End-of-RIB flushes what was not refreshed. One queued on a
+                # connection that has closed since is dropped with it (like its UPDATEs).
                 for c in sorted(node.stale.pop(it.edge, set())):
                     node.adj_routes.pop((c, it.edge), None)
                     if node.adj_in[c].pop(it.edge, None) is not None:
