@@ -502,18 +502,21 @@ def test_spike_work_is_not_truncated() -> None:
 #     (it cannot reset again) while the stronger one brings it back and loses it again;
 #   - the time of the first cascade reset: a hold timer restarts when the KEEPALIVE batch is
 #     SERVED, so a slower RR restarts it later and it expires later;
-#   - resets at all / which sessions: the stronger RR works through the backlog sooner and so
-#     reaches the fan-out that starves its peers within the horizon; the weaker one would
-#     get there after it.
-# What holds, and is tested: when the weaker zone has ridden the event out by the horizon
-# (every queue empty, every session Established), then
+# What holds, and is tested (on the whole horizon, whether or not the weaker zone has
+# ridden the event out by then):
 #   (a) no cascade reset in the weaker zone  =>  none in the stronger one, and
-#   (b) every session that ever went down in the stronger zone also went down in the weaker.
-# The zones are stable at rest (KEEPALIVE load at most half of each RR's capacity).
+#   (b) every session that ever went down (for any reason) in the stronger zone also went
+#       down in the weaker one.
+# Caveat: a stronger RR also gets through its backlog sooner, so at a finite horizon it
+# could in principle reach a starving fan-out that the weaker one only reaches after the
+# horizon. The one case Hypothesis found was the stale End-of-RIB bug (fixed; see
+# test_stronger_rr_keeps_the_flapped_clients_routes_stale); 300 further examples on the
+# fixed engine found none. The zones are stable at rest (KEEPALIVE load at most half of
+# each RR's capacity): above that both fail on their own.
 
 
 class Livelock(Exception):
-    """The simulation stopped advancing time (see the xfail test below)."""
+    """The simulation stopped advancing time (the OpenSent re-arm bug, regression test below)."""
 
 
 def run_guarded(sim: Sim, horizon: int | F, same_instant: int = 20_000) -> None:
@@ -582,7 +585,7 @@ def outcome(text: str, trig: list[Trigger], horizon: int = 120) -> Outcome:
     try:
         run_guarded(sim, horizon)
     except Livelock:
-        assume(False)  # the known livelock (xfail test below), not this property's business
+        assume(False)  # a livelock has its own regression test; not this property's business
     pairs = {k[1] for k in per_session(sim) if k[2] == "down"}
     first = min((e.t for e in down(sim, direct=False)), default=None)
     over = all(n.busy_until <= horizon for n in sim.nodes.values()) and \
@@ -591,8 +594,6 @@ def outcome(text: str, trig: list[Trigger], horizon: int = 120) -> Outcome:
 
 
 def assert_no_reset_added(weak: Outcome, strong: Outcome) -> None:
-    if not weak[3]:
-        return  # the weaker zone is still in the middle of it: no verdict (see above)
     if weak[0] == 0:
         assert strong[0] == 0, "the stronger zone has a cascade, the weaker none"
     assert strong[2] <= weak[2], f"only the stronger zone loses {strong[2] - weak[2]}"
@@ -991,3 +992,53 @@ def test_rearm_on_backlog_in_open_sent_makes_progress() -> None:
         steps += 1
         assert steps < 100_000, "stuck at one instant"
     assert sim.now >= 100
+
+
+# -- open engine issues found late (strict xfail: the suite stays green, the lead decides) ----
+
+
+def _flap_behind_spike() -> Sim:
+    """FRR RR at 100 units/s, 2 clients x 10 routes, hold 9 (keepalive 3): a-c1's session
+    flaps at 1 s while 30 s of work (a spike) land on the RR at the same instant."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "slow", "clients": 2,
+                     "routes_per_client": 10}], hold=9,
+                   profiles={"slow": {"base": "frr", "capacity": 100}})
+    sim = Sim(load_zone(text), [Trigger("flap", F(1), "a-rr1", "a-c1"),
+                                Trigger("spike", F(1), "a-rr1", work=F(3000))])
+    run_guarded(sim, 40)
+    return sim
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: messages queued on a TCP connection that "
+                   "has closed since (OPEN, KEEPALIVE, NOTIFICATION) are applied to the "
+                   "session's next connection: an old NOTIFICATION resets a new session")
+def test_messages_of_a_closed_connection_do_not_reach_the_next_one() -> None:
+    # a-c1 reconnects at 2 s and sends OPEN (connection 1); the RR's FIFO holds it behind the
+    # spike until ~31 s. a-c1's OpenSent hold timer expires at 11.003 s: it sends NOTIFICATION
+    # 4 and closes connection 1; it tries again on connection 2 (12.005 s, same fate at
+    # 21.005 s) and 3 (23.007 s). At 31.137 s the RR's main loop reaches connection 1's OPEN
+    # and KEEPALIVEs and goes Established on connection 3 (31.147 s) with messages the peer
+    # sent on connection 1, then reaches connection 1's NOTIFICATION and drops the session at
+    # 31.307 s ("notification_received"). Real stacks discard a closed socket's unread input;
+    # expected: items carry their connection and are dropped when it is gone (the End-of-RIB
+    # fix checks the FSM state only, which a new connection's Established also satisfies).
+    sim = _flap_behind_spike()
+    bad = [e for e in sim.events if e.session == "a-c1~a-rr1" and e.kind == "down"
+           and e.reason == "notification_received"]
+    assert bad == []
+
+
+@pytest.mark.xfail(strict=True, reason="doubtful semantics: tx fifo KEEPALIVEs wait for UPDATE "
+                   "work that is still queued behind other work (not yet built), so an FRR "
+                   "RR starves a client it has not even started to update")
+def test_frr_keepalives_do_not_wait_for_updates_not_yet_built() -> None:
+    # At 1 s the flap makes the RR withdraw a-c1's 10 routes from a-c2: a tx batch queued
+    # behind the 30 s spike (done ~31 s), and tx_until[a-c2] := its completion. The RR's
+    # KEEPALIVEs to a-c2 at 3 s and 6 s (tx fifo) are held until then, so a-c2's hold timer
+    # expires at 9.0 s and a-c2~a-rr1 resets. FRR (bgp-facts.md) appends a KEEPALIVE to the
+    # peer's OUTPUT queue, behind UPDATEs already built; this withdrawal is not built until
+    # the main loop reaches it at ~31 s, so the KEEPALIVEs of 3 s and 6 s would leave on time
+    # and a-c2 would stay up. (The same mechanism drops every client of the 6,000-client FRR
+    # shards at 150 s in the 50,000-client benchmark zone.)
+    sim = _flap_behind_spike()
+    assert not [e for e in sim.events if e.session == "a-c2~a-rr1" and e.kind == "down"]
