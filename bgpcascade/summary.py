@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
-from bgpcascade.model.load import keepalive_rate
-from bgpcascade.model.profiles import Profile
+from bgpcascade.model.load import keepalive_rate, tx_work
 from bgpcascade.model.reflection import View, rib_figures
 from bgpcascade.model.topology import Zone, seconds_json, session_keepalive
-
-
-def tx_work_copies(profile: Profile, copies: float, peers: int) -> float:
-    """Work to send ``copies`` route copies spread over ``peers`` peers of one update-group."""
-    if peers == 0:
-        return 0.0
-    if profile.update_groups:
-        return profile.cost_tx_route * copies / peers + profile.cost_tx_peer_route * copies
-    return profile.cost_tx_route * copies
 
 
 @dataclass(frozen=True)
@@ -72,8 +63,9 @@ def rr_loads(zone: Zone) -> list[RRLoad]:
             kal += keepalive_rate(ng.count, float(ka_local)) + \
                 keepalive_rate(ng.count, float(ka_remote))
             peers_by_rel[rel] = peers_by_rel.get(rel, 0) + ng.count
-        tx = sum(tx_work_copies(profile, copies, peers_by_rel.get(rel, 0))
-                 for rel, copies in figs.copies_out_by_relation[g.key].items())
+        tx = float(sum(tx_work(profile, [(Fraction(copies, n), n)])
+                       for rel, copies in figs.copies_out_by_relation[g.key].items()
+                       if (n := peers_by_rel.get(rel, 0))))
         rx = profile.cost_rx_route * figs.paths_in[g.key]
         out.append(RRLoad(
             name=g.key, profile=g.profile, capacity=profile.capacity,

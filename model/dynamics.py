@@ -60,7 +60,7 @@ from .fsm_vocab import (
     State,
     Timer,
 )
-from .load import cost
+from .load import cost, tx_work
 from .profiles import Profile
 from .reflection import Path, View
 from .session import session_config
@@ -578,21 +578,12 @@ class Sim:
         receiving speakers); without, ``cost_tx_route`` per route per receiving speaker.
         """
         node = self.nodes[key]
-        p = node.profile
-        groups: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        groups: dict[tuple[str, str], list[tuple[Fraction, int]]] = defaultdict(list)
         for i, c, _, routes in changes:
             other = self.nodes[self.edges[i].other(key)]
-            per_peer = routes // max(1, node.count)  # from one member of the sender
+            per_peer = F(routes // max(1, node.count))  # from one member of the sender
             groups[(c, self._rel(key, i))].append((per_peer, other.count))
-        total = F(0)
-        for peers in groups.values():
-            copies = sum(r * n for r, n in peers)
-            if p.update_groups:
-                total += cost(p, "cost_tx_route") * max(r for r, _ in peers) + \
-                    cost(p, "cost_tx_peer_route") * copies
-            else:
-                total += cost(p, "cost_tx_route") * copies
-        return total
+        return sum((tx_work(node.profile, peers) for peers in groups.values()), F(0))
 
     def _deliver_updates(self, key: str, item: _Item) -> None:
         for i, c, path, routes in item.changes:

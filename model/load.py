@@ -17,23 +17,26 @@ def rx_work(profile: Profile, routes: float, messages: float = 0) -> float:
     return profile.cost_rx_route * routes + profile.cost_msg * messages
 
 
-def tx_work(profile: Profile, routes: float, peers: int, groups: int = 1) -> float:
-    """Work to send ``routes`` routes to ``peers`` peers forming ``groups`` update-groups.
+def tx_work(profile: Profile, peers: list[tuple[Fraction, int]]) -> Fraction:
+    """Work to send one route class to one update-group: ``peers`` lists, per receiving
+    node, (routes each receiver gets, receivers).
 
-    With update-groups (FRR) an UPDATE is built once per group and copied to each peer:
-    ``cost_tx_route x routes x groups + cost_tx_peer_route x routes x peers``. Without, it
-    is built per peer: ``cost_tx_route x routes x peers``.
+    With update-groups (FRR) the UPDATE is built once (``cost_tx_route`` x the most routes
+    any receiver gets) and copied per peer (``cost_tx_peer_route`` x routes, summed over
+    receivers); without, ``cost_tx_route`` per route per receiver.
 
     >>> from bgpcascade.model.profiles import BUILTIN_PROFILES as P
-    >>> tx_work(P["appliance"], 100, peers=800)
-    80000.0
-    >>> tx_work(P["frr"], 100, peers=800, groups=1)
-    1625.0
+    >>> tx_work(P["appliance"], [(Fraction(100), 800)])
+    Fraction(80000, 1)
+    >>> tx_work(P["frr"], [(Fraction(100), 800)])
+    Fraction(1625, 1)
     """
+    copies = sum((r * n for r, n in peers), Fraction(0))
     if profile.update_groups:
-        return profile.cost_tx_route * routes * min(groups, peers) + \
-            profile.cost_tx_peer_route * routes * peers
-    return profile.cost_tx_route * routes * peers
+        build = max((r for r, _ in peers), default=Fraction(0))
+        return cost(profile, "cost_tx_route") * build + \
+            cost(profile, "cost_tx_peer_route") * copies
+    return cost(profile, "cost_tx_route") * copies
 
 
 def keepalive_rate(sessions: int, keepalive: float) -> float:

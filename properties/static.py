@@ -21,7 +21,7 @@ zone is a few dozen nodes, never 20,000 path sets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -287,8 +287,3 @@ def report_reset_cost(zone: Zone) -> Table:
         note="teardown: withdrawn/replaced/announced; re-establishment: resent (both "
         "Adj-RIB-Outs over the session) + restored (teardown changes undone)",
     )
-
-
-def format_rows(table: Table, limit: int | None = None) -> Sequence[tuple[Cell, ...]]:
-    """Rows for display, at most ``limit``."""
-    return table.rows if limit is None else table.rows[:limit]
