@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal
@@ -174,10 +174,7 @@ class Node:
     local_changes: list[Change] = field(default_factory=list)
     local_eor: list[int] = field(default_factory=list)
 
-    @property
-    def capacity(self) -> Fraction:
-        """Work units per second, exact."""
-        return cost(self.profile, "capacity")
+    capacity: Fraction = ZERO  # work units per second, exact (set from the profile)
 
 
 #: One outgoing route change: (edge, class, path or None for a withdrawal, routes each
@@ -227,7 +224,11 @@ class Sim:
     """The zone simulator: state, and the one step function."""
 
     def __init__(self, zone: Zone, triggers: Iterable[Trigger] = (), *,
-                 expand: bool = False, link_delay: Fraction = DEFAULT_LINK_DELAY) -> None:
+                 expand: bool = False, link_delay: Fraction = DEFAULT_LINK_DELAY,
+                 bind: Callable[[Sim], None] | None = None) -> None:
+        """``bind``, when given, runs after the nodes, edges and triggers are built and
+        before the zone settles at rest: the Z3 engine uses it to make parameters symbolic
+        (properties/symbolic.py)."""
         self.zone = zone
         self.triggers = tuple(sorted(triggers, key=lambda t: (t.t, t.label())))
         self.link_delay = link_delay
@@ -243,35 +244,39 @@ class Sim:
             self.nodes[key] = Node(
                 key=key, count=vn.count, is_rr=vn.is_rr, cluster_id=vn.cluster_id,
                 order=vn.order, profile=zone.profile_of(group), routes=vn.routes,
-                client_to_client=vn.client_to_client)
+                client_to_client=vn.client_to_client,
+                capacity=cost(zone.profile_of(group), "capacity"))
         self.edges: list[Edge] = []
         self.edges_of: dict[str, list[int]] = defaultdict(list)
-        seen: set[tuple[str, str]] = set()
-        for a in sorted(view.adj, key=lambda k: view.nodes[k].order):
-            for b, rel in view.adj[a]:
-                if (b, a) in seen:
-                    continue
-                seen.add((a, b))
-                ga, gb = zone.group(view.nodes[a].group), zone.group(view.nodes[b].group)
-                cfg = {a: session_config(self.nodes[a].profile, ga.timers),
-                       b: session_config(self.nodes[b].profile, gb.timers)}
-                edge = Edge(len(self.edges), a, b, rel, cfg, {})
-                self.edges.append(edge)
-                self.edges_of[a].append(edge.index)
-                self.edges_of[b].append(edge.index)
+        for a, b, rel in view.pairs():
+            ga, gb = zone.group(view.nodes[a].group), zone.group(view.nodes[b].group)
+            cfg = {a: session_config(self.nodes[a].profile, ga.timers),
+                   b: session_config(self.nodes[b].profile, gb.timers)}
+            edge = Edge(len(self.edges), a, b, rel, cfg, {})
+            self.edges.append(edge)
+            self.edges_of[a].append(edge.index)
+            self.edges_of[b].append(edge.index)
         self.classes = sorted((k for k, n in self.nodes.items() if n.routes > 0),
                               key=lambda k: self.nodes[k].order)
         self.now = F(0)
         self.seq = 0
         self.heap: list[tuple[Fraction, int, int, str, tuple[Any, ...]]] = []
-        self.arrivals: dict[tuple[Fraction, str], list[_Item]] = {}
-        self._flushes: set[tuple[Fraction, str]] = set()
+        # Pending arrivals and flushes per node, keyed by time through explicit
+        # comparisons (never a hash of the time), so that a symbolic run records every
+        # "same instant?" decision (properties/symbolic.py).
+        self.arrivals: dict[str, list[tuple[Fraction, list[_Item]]]] = defaultdict(list)
+        self._flushes: dict[str, list[Fraction]] = defaultdict(list)
         self.events: list[SessionEvent] = []
         self.peak_delay: dict[str, Fraction] = dict.fromkeys(self.nodes, F(0))
         self.last_change = F(0)
         self.last_backlog = F(0)  # completion of the last batch that waited >= BACKLOG_S
         self.processed = 0
+        #: Bumped whenever what a speaker has learned or a session's state changes, so that
+        #: isolation and reachability peaks are measured after every such step.
+        self.reach_version = 0
         self._direct: set[int] = set()
+        if bind is not None:
+            bind(self)
         self._establish_at_rest()
         for trig in self.triggers:
             self._push(trig.t, 0, "trigger", (trig,))
@@ -399,14 +404,18 @@ class Sim:
 
     # -- arrivals, batches, completions -----------------------------------------------
     def _arrive(self, t: Fraction, key: str, item: _Item) -> None:
-        slot = (t, key)
-        if slot not in self.arrivals:
-            self.arrivals[slot] = []
-            self._push(t, 0, "arrival", (t, key))
-        self.arrivals[slot].append(item)
+        slots = self.arrivals[key]
+        for at, items in slots:
+            if at == t:
+                items.append(item)
+                return
+        slots.append((t, [item]))
+        self._push(t, 0, "arrival", (t, key))
 
     def _on_arrival(self, t: Fraction, key: str) -> None:
-        items = self.arrivals.pop((t, key))
+        slots = self.arrivals[key]
+        i = next(i for i, (at, _) in enumerate(slots) if at == t)
+        items = slots.pop(i)[1]
         node = self.nodes[key]
         queued: list[_Item] = []
         for it in items:
@@ -494,6 +503,7 @@ class Sim:
             elif it.kind == "send":
                 self._transmit(key, it)
         if touched:
+            self.reach_version += 1
             self._update_rib(key, sorted(touched, key=lambda c: self.nodes[c].order))
         for it in items:
             if it.kind == "tx-send":
@@ -546,15 +556,16 @@ class Sim:
         self._schedule_flush(key)
 
     def _schedule_flush(self, key: str) -> None:
-        slot = (self.now, key)
-        if slot not in self._flushes:
-            self._flushes.add(slot)
+        pending = self._flushes[key]
+        if not any(t == self.now for t in pending):
+            pending.append(self.now)
             self._push(self.now, 3, "flush", (key,))
 
     def _on_flush(self, key: str) -> None:
         """Everything a node produced at this instant becomes ONE batch in its FIFO (so a
         group and its members, built one session at a time, do the same work)."""
-        self._flushes.discard((self.now, key))
+        pending = self._flushes[key]
+        pending[:] = [t for t in pending if t != self.now]
         node = self.nodes[key]
         items, changes, eor = node.local_items, node.local_changes, node.local_eor
         node.local_items, node.local_changes, node.local_eor = [], [], []
@@ -581,7 +592,9 @@ class Sim:
         groups: dict[tuple[str, str], list[tuple[Fraction, int]]] = defaultdict(list)
         for i, c, _, routes in changes:
             other = self.nodes[self.edges[i].other(key)]
-            per_peer = F(routes // max(1, node.count))  # from one member of the sender
+            # From one member of the sender: routes were counted over the sender's members,
+            # so the division is exact (and stays polynomial in a symbolic run).
+            per_peer = (ZERO + routes) / max(1, node.count)
             groups[(c, self._rel(key, i))].append((per_peer, other.count))
         return sum((tx_work(node.profile, peers) for peers in groups.values()), F(0))
 
@@ -652,6 +665,7 @@ class Sim:
     def _record(self, e: Edge, kind: Literal["down", "established"], reason: str, at: str,
                 direct: bool, detail: str) -> None:
         count = self.nodes[e.a].count * self.nodes[e.b].count
+        self.reach_version += 1
         self.events.append(SessionEvent(self.now, self._session_label(e), count, kind,
                                         reason, at, direct, detail))
         self.last_change = self.now
@@ -822,6 +836,7 @@ class Sim:
             node.local_items, node.local_changes, node.local_eor = [], [], []
             node.best_edge.clear()
             node.adj_routes.clear()
+            self.reach_version += 1
             for c in self.classes:
                 node.adj_in[c].clear()
                 node.adv_out[c].clear()
@@ -855,10 +870,10 @@ class Sim:
                 out += n.count
         return out
 
-    def unreachable_pairs(self) -> tuple[int, int]:
+    def unreachable_pairs(self) -> tuple[Fraction, Fraction]:
         """(client pairs without a route, client pairs in all): receiver lacks the origin's
         routes (only origins with routes, receivers that are not RRs)."""
-        missing = total = 0
+        missing = total = ZERO
         receivers = [k for k, n in self.nodes.items() if not n.is_rr]
         for c in self.classes:
             o = self.nodes[c]

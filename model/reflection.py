@@ -121,6 +121,18 @@ class View:
         """An independent copy (nodes are immutable; adjacency lists are copied)."""
         return View(self.zone, dict(self.nodes), {k: list(v) for k, v in self.adj.items()})
 
+    def pairs(self) -> list[tuple[str, str, Relation]]:
+        """Every session group once, as (a, b, relation of b seen from a), ``a`` the end
+        earlier in zone order: the order the simulator numbers its edges in."""
+        out: list[tuple[str, str, Relation]] = []
+        seen: set[tuple[str, str]] = set()
+        for a in sorted(self.adj, key=lambda k: self.nodes[k].order):
+            for b, rel in self.adj[a]:
+                if (b, a) not in seen:
+                    seen.add((a, b))
+                    out.append((a, b, rel))
+        return out
+
     def node_of(self, speaker: str) -> str:
         """Key of the node holding speaker ``speaker``."""
         loc = self.zone.locate(speaker)

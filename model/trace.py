@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from .dynamics import ZERO, Sim, Trigger, _num
+from .outcomes import Outcome
 from .topology import Zone
 
 TRACE_VERSION = 1
@@ -32,34 +33,42 @@ class Recorder:
     unreachable: list[float] = field(default_factory=list)
     up: dict[str, list[int]] = field(default_factory=dict)
     isolated_peak: int = 0
-    unreachable_peak: float = 0.0
+    #: (client pairs unreachable, client pairs) at every measurement: the outage check
+    #: compares ``missing >= threshold * total`` (no division, so a symbolic run stays
+    #: polynomial); the peak fraction is computed when asked for.
+    reach: list[tuple[Fraction, Fraction]] = field(default_factory=list)
+
+    @property
+    def unreachable_peak(self) -> Fraction:
+        """The largest fraction of client pairs unreachable at one time."""
+        return max((m / t for m, t in self.reach if t), default=ZERO)
 
     def run(self, progress: Callable[[Fraction], None] | None = None) -> None:
-        """Advance in steps of ``dt``; after every session event and at every sample,
-        measure isolation and reachability (so peaks are exact at event times)."""
+        """Advance in steps of ``dt``, sampling the series; after every step that changes
+        a session's state or what a speaker has learned, measure isolation and
+        reachability, so their peaks are exact (they do not depend on ``dt``)."""
         sim = self.sim
-        seen = len(sim.events)
+        seen = sim.reach_version
         t = ZERO
         self._sample(t)
         while t < self.horizon:
             t = min(self.horizon, t + self.dt)
             while sim.heap and sim.heap[0][0] <= t:
                 sim.step()
-                if len(sim.events) != seen:
-                    seen = len(sim.events)
+                if sim.reach_version != seen:
+                    seen = sim.reach_version
                     self._peaks()
             sim.now = max(sim.now, t)
             self._sample(t)
             if progress is not None:
                 progress(t)
 
-    def _peaks(self) -> tuple[int, float]:
+    def _peaks(self) -> tuple[int, Fraction, Fraction]:
         iso = self.sim.clients_isolated()
         missing, total = self.sim.unreachable_pairs()
-        frac = missing / total if total else 0.0
         self.isolated_peak = max(self.isolated_peak, iso)
-        self.unreachable_peak = max(self.unreachable_peak, frac)
-        return iso, frac
+        self.reach.append((missing, total))
+        return iso, missing, total
 
     def _sample(self, t: Fraction) -> None:
         sim = self.sim
@@ -69,9 +78,10 @@ class Recorder:
             self.delay.setdefault(key, []).append(round(float(d), 6))
             self.work.setdefault(key, []).append(
                 round(float(d * Fraction(str(node.profile.capacity))), 3))
-        iso, frac = self._peaks()
+        iso, missing, total = self._peaks()
         self.isolated.append(iso)
-        self.unreachable.append(round(frac, 6))
+        self.unreachable.append(round(float(missing) / float(total), 6) if float(total)
+                                else 0.0)
         for e in sim.edges:
             label = f"{e.a}~{e.b}" if e.a < e.b else f"{e.b}~{e.a}"
             count = sim.nodes[e.a].count * sim.nodes[e.b].count
@@ -81,20 +91,14 @@ class Recorder:
 def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[str, Any]:
     """The summary of a run (``simulate --json``; every key is a contract)."""
     zone = sim.zone
-    downs = [e for e in sim.events if e.kind == "down"]
-    cascade = [e for e in downs if not e.direct]
-    first_trigger = sim.triggers[0].t if sim.triggers else ZERO
+    out = Outcome.of(rec)
+    cascade = out.cascade
     by_reason: dict[str, int] = {}
-    for e in downs:
+    for e in out.resets:
         by_reason[e.reason] = by_reason.get(e.reason, 0) + e.count
-    clients = zone.client_count
-    all_up = all(e.established() for e in sim.edges)
-    missing, _ = sim.unreachable_pairs()
-    settled = max(sim.last_change, sim.last_backlog)
-    reconverged = _num(settled) if all_up and missing == 0 and settled <= rec.horizon \
-        else None
-    outage = (clients > 0 and rec.isolated_peak >= outage_threshold * clients) or \
-        rec.unreachable_peak >= outage_threshold
+    settled = out.reconverged_at()
+    reconverged = None if settled is None else _num(settled)
+    outage = out.outage(Fraction(str(outage_threshold)))
     verdict = "zone-outage" if outage else "cascade" if cascade else "contained"
     return {
         "zone": zone.name,
@@ -102,11 +106,12 @@ def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[s
         "triggers": [t.as_json() for t in sim.triggers],
         "sessions_total": zone.total_sessions,
         "sessions_reset": sum(e.count for e in cascade),
-        "first_cascade_reset_s": _num(cascade[0].t - first_trigger) if cascade else None,
+        "first_cascade_reset_s": _num(cascade[0].t - out.first_trigger) if cascade
+        else None,
         "resets_by_reason": dict(sorted(by_reason.items())),
-        "clients_total": clients,
+        "clients_total": out.clients,
         "clients_isolated_peak": rec.isolated_peak,
-        "unreachable_pairs_peak_fraction": round(rec.unreachable_peak, 6),
+        "unreachable_pairs_peak_fraction": round(float(rec.unreachable_peak), 6),
         "peak_queue_delay_s": {k: round(float(v), 6) for k, v in sim.peak_delay.items()},
         "reconverged_at_s": reconverged,
         "verdict": verdict,

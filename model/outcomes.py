@@ -1,0 +1,97 @@
+"""What a run did, as the numbers properties are judged on (one definition for all engines).
+
+:class:`Outcome` collects, from a finished :class:`~bgpcascade.model.trace.Recorder` run,
+the session resets, the isolation and reachability peaks and the reconvergence time.
+``simulate``'s verdict (:func:`bgpcascade.model.trace.summary`) and the named properties
+of :mod:`bgpcascade.properties.library` both read it, so the simulator and the Z3 engine
+judge a run by the same arithmetic. Every number is exact (``Fraction`` or ``int``); in
+the Z3 engine the same code runs on symbolic numbers (properties/symbolic.py), which is
+why comparisons are written as plain operators and thresholds are exact rationals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .dynamics import SessionEvent
+    from .trace import Recorder
+
+ZERO = Fraction(0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The measurable result of one run up to its horizon.
+
+    ``resets``: session groups that went down, in order. ``cascade``: those not caused
+    directly by a trigger (hold or send-hold expiry, NOTIFICATIONs, failures that follow).
+    ``clients``: speakers that are not RRs. ``isolated_peak``: the most of them without
+    any Established session to an RR at once. ``reach``: (pairs unreachable, pairs) of
+    (origin, receiver) client pairs at every measurement. ``settled``: the last
+    session change or backlogged batch. ``converged``: at the horizon every session is
+    Established and every client pair reachable.
+    """
+
+    resets: tuple[SessionEvent, ...]
+    first_trigger: Fraction
+    horizon: Fraction
+    clients: int
+    isolated_peak: int
+    reach: tuple[tuple[Fraction, Fraction], ...]
+    settled: Fraction
+    converged: bool
+    peak_delay: dict[str, Fraction]
+
+    @classmethod
+    def of(cls, rec: Recorder) -> Outcome:
+        """The outcome of the run ``rec`` drove (call after :meth:`Recorder.run`)."""
+        sim = rec.sim
+        clients = sum((n.count for n in sim.nodes.values() if not n.is_rr), 0)
+        missing, _ = sim.unreachable_pairs()
+        converged = all(e.established() for e in sim.edges) and not missing
+        return cls(
+            resets=tuple(e for e in sim.events if e.kind == "down"),
+            first_trigger=sim.triggers[0].t if sim.triggers else ZERO,
+            horizon=rec.horizon, clients=clients, isolated_peak=rec.isolated_peak,
+            reach=tuple(rec.reach),
+            settled=max(sim.last_change, sim.last_backlog), converged=converged,
+            peak_delay=dict(sim.peak_delay))
+
+    @property
+    def cascade(self) -> tuple[SessionEvent, ...]:
+        """Resets a trigger did not cause directly (the snowball)."""
+        return tuple(e for e in self.resets if not e.direct)
+
+    def cascaded(self) -> bool:
+        """Did any session reset that no trigger reset directly?"""
+        return bool(self.cascade)
+
+    def outage(self, threshold: Fraction) -> bool:
+        """Zone-wide outage: at least ``threshold`` of the clients isolated at once, or at
+        least ``threshold`` of the client pairs unreachable at once."""
+        if self.clients > 0 and self.isolated_peak >= threshold * self.clients:
+            return True
+        return any(missing >= threshold * total for missing, total in self.reach if total)
+
+    @property
+    def unreachable_peak(self) -> Fraction:
+        """The largest fraction of client pairs unreachable at one time."""
+        return max((m / t for m, t in self.reach if t), default=ZERO)
+
+    def reconverged_at(self) -> Fraction | None:
+        """When the zone settled (absolute time), or None if not converged by the horizon."""
+        if self.converged and self.settled <= self.horizon:
+            return self.settled
+        return None
+
+    def reconverged_within(self, limit: Fraction) -> bool:
+        """Settled, converged, within ``limit`` seconds of the first trigger."""
+        at = self.reconverged_at()
+        return at is not None and at - self.first_trigger <= limit
+
+    def cascade_size(self) -> int:
+        """Sessions reset by the cascade (not by a trigger directly)."""
+        return sum((e.count for e in self.cascade), 0)
