@@ -26,6 +26,7 @@ from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import zone_json_schema
 from bgpcascade.progress import Progress
 from bgpcascade.properties.static import LintResult, Table, lint
+from bgpcascade.search_cli import add_search_args, cmd_check, cmd_search
 from bgpcascade.summary import zone_summary
 
 EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -115,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Z3 time limit per property in seconds (default 60)")
     p.add_argument("--json", metavar="FILE", help="with --check: write the verdicts as JSON")
     _add_common(p)
+
+    p = sub.add_parser("check", help="is there ONE flap, anywhere in the --vary ranges, "
+                       "that breaks a property? (exit 0 holds, 1 violated, 3 unknown)")
+    add_search_args(p, check=True)
+
+    p = sub.add_parser("search", help="the boundary of one parameter between safe and "
+                       "cascading, and the headroom of its current value")
+    add_search_args(p, check=False)
 
     p = sub.add_parser("render", help="draw a zone's topology (Graphviz DOT + SVG)")
     p.add_argument("input", help="zone file (YAML) or builtin:fr-par-like")
@@ -508,6 +517,8 @@ _HANDLERS = {
     "simulate": cmd_simulate,
     "fsm": cmd_fsm,
     "render": cmd_render,
+    "check": cmd_check,
+    "search": cmd_search,
 }
 
 

@@ -1,0 +1,255 @@
+"""``bgpcascade check`` and ``bgpcascade search``: the Z3 cascade search on the command line.
+
+``check`` answers "is there ONE flap, at any point of the --vary ranges, that violates a
+property within the horizon?" (exit 0 HOLDS, 1 VIOLATED with the counterexample written
+under --out, 3 UNKNOWN). ``search`` answers "how far may this one number go?" (the
+boundary, the headroom of the current value). Semantics: docs/model.md "The Z3 engine";
+flags and JSON keys (contracts): docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from bgpcascade.io import check_out_dir, dumps_json, read_zone_text, safe_write
+from bgpcascade.model.dynamics import Trigger
+from bgpcascade.model.errors import InputError
+from bgpcascade.model.params import NAMES_HELP, Param, Space
+from bgpcascade.model.zonefile import load_zone
+from bgpcascade.progress import Progress
+from bgpcascade.properties.cascade_z3 import (
+    Boundary,
+    Engine,
+    Finding,
+    boundary,
+    exists_violation,
+    representative_flaps,
+)
+from bgpcascade.properties.library import DEFAULT_PROPERTIES, Selected, parse_property
+from bgpcascade.triggers import parse_flap
+
+EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
+
+
+def add_search_args(p: argparse.ArgumentParser, *, check: bool) -> None:
+    """The flags ``check`` and ``search`` share."""
+    p.add_argument("zone", help="zone file (YAML) or builtin:fr-par-like")
+    if check:
+        p.add_argument("--engine", choices=("z3", "sim"), default="z3",
+                       help="z3: every point of the --vary ranges (default); sim: the "
+                       "zone as written, one simulation per trigger")
+    p.add_argument("--property", action="append", default=[], metavar="NAME[=ARG]",
+                   help="no_cascade, no_zone_outage[=FRACTION], reconverges_within[=S] "
+                   f"(repeatable; default {' and '.join(DEFAULT_PROPERTIES)})")
+    p.add_argument("--vary", action="append", default=[], metavar="NAME=LO..HI",
+                   help=f"a parameter range ({NAMES_HELP})" +
+                   ("; repeatable" if check else "; exactly one"))
+    p.add_argument("--flap", action="append", default=[], metavar="A~B@T",
+                   help="the triggers to consider (repeatable; default: one flap per "
+                   "session group, at --at)")
+    p.add_argument("--at", type=float, default=30.0, metavar="T",
+                   help="when the default flaps happen (default 30 s)")
+    p.add_argument("--horizon", type=float, default=300.0, metavar="S",
+                   help="seconds after t=0 that are checked (default 300)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                   help="budget in seconds; when it runs out the answer is UNKNOWN "
+                   "(exit 3), never HOLDS (default 300)")
+    p.add_argument("--out", default="bgpcascade-out", metavar="DIR",
+                   help="where counterexamples go (default ./bgpcascade-out/)")
+    p.add_argument("--json", metavar="FILE", help="write the result as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+
+def _engine(args: argparse.Namespace, progress: Progress) -> tuple[Engine, list[Selected]]:
+    text = read_zone_text(args.zone)
+    zone = load_zone(text, source=args.zone)
+    space = Space(text, args.zone, zone)
+    for v in args.vary:
+        space.add(v)
+    props = [parse_property(p) for p in (args.property or DEFAULT_PROPERTIES)]
+    if len({s.label for s in props}) != len(props):
+        raise InputError("a property is given twice", field="--property",
+                         allowed="each property once")
+    horizon = _seconds(args.horizon, "--horizon")
+    if horizon > 86400:
+        raise InputError(f"{args.horizon:g} s", field="--horizon",
+                         allowed="at most 86400 s (one day)")
+    if not 0 < args.timeout <= 86400:
+        raise InputError(f"{args.timeout:g} s", field="--timeout", allowed="0 < S <= 86400")
+    at = _seconds(args.at, "--at", zero=True)
+    triggers: list[Trigger] = [parse_flap(zone, f) for f in args.flap] if args.flap else \
+        representative_flaps(space, at)
+    for t in triggers:
+        if t.t >= horizon:
+            raise InputError(f"{t.label()} is not before the horizon ({args.horizon:g} s)",
+                             field="--horizon", allowed="a horizon after every trigger")
+    eng = Engine(space, triggers, props, horizon, timeout=args.timeout,
+                 progress=progress)
+    return eng, props
+
+
+def _seconds(x: float, flag: str, zero: bool = False) -> Fraction:
+    if not (x >= 0 if zero else x > 0) or x != x or x == float("inf"):
+        raise InputError(f"{x:g} is not allowed", field=flag,
+                         allowed="seconds >= 0" if zero else "seconds > 0")
+    return Fraction(str(x))
+
+
+def _bounds(eng: Engine) -> dict[str, Any]:
+    return {"horizon_s": _num(eng.horizon),
+            "events_max": eng.max_steps,
+            "paths": eng.paths,
+            "triggers": [t.label() for t in eng.triggers],
+            "ranges": {p.name: [p.lo, p.hi] for p in eng.space.params},
+            "properties": [s.label for s in eng.props]}
+
+
+def _num(x: Fraction) -> int | float:
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _write_counterexample(eng: Engine, f: Finding, out: Path, stem: str,
+                          inputs: tuple[str, ...]) -> dict[str, Any]:
+    assert f.trace is not None and f.point is not None and f.trigger is not None
+    trace_path = out / f"{stem}.trace.json"
+    zone_path = out / f"{stem}.yaml"
+    safe_write(trace_path, dumps_json(f.trace), inputs=inputs)
+    safe_write(zone_path, eng.space.text_at(f.point), inputs=inputs)
+    flap = f.trigger.label().split(" ", 1)[1]
+    return {"trigger": f.trigger.label(), "point": dict(sorted(f.point.items())),
+            "violated": f.violated, "verdict": f.trace["summary"]["verdict"],
+            "trace": str(trace_path), "zone": str(zone_path),
+            "replay": f"bgpcascade simulate --replay {trace_path}",
+            "simulate": f"bgpcascade simulate {zone_path} --flap {flap} "
+                        f"--horizon {_num(eng.horizon)}"}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``bgpcascade check ZONE``: exit 0 HOLDS, 1 VIOLATED, 3 UNKNOWN (2 bad input)."""
+    progress = Progress(args.quiet)
+    eng, props = _engine(args, progress)
+    if args.engine == "sim" and any(p.lo < p.hi for p in eng.space.params):
+        raise InputError("--engine sim checks the zone as written", field="--vary",
+                         allowed="--engine z3 for ranges (or `bgpcascade search`)")
+    out = check_out_dir(args.out, inputs=(args.zone,))
+    started = time.monotonic()
+    finding = exists_violation(eng)
+    elapsed = time.monotonic() - started
+    result: dict[str, Any] = {
+        "zone": eng.space.zone.name, "engine": args.engine, "status": finding.status,
+        "properties": [s.label for s in props], "bounds": _bounds(eng),
+        "reason": finding.reason or None, "counterexample": None}
+    print(f"{eng.space.zone.name}: {finding.status} ({args.engine})")
+    b = result["bounds"]
+    ranges = ", ".join(f"{k}={lo}..{hi}" for k, (lo, hi) in b["ranges"].items()) \
+        or "the zone as written"
+    print(f"  properties: {', '.join(b['properties'])}")
+    print(f"  bounds: horizon {b['horizon_s']} s, {len(eng.triggers)} single flaps, "
+          f"{ranges}; {eng.paths} paths of up to {eng.max_steps} events "
+          f"({elapsed:.1f} s)")
+    if finding.status == "VIOLATED":
+        stem = f"{eng.space.zone.name}-counterexample"
+        cx = _write_counterexample(eng, finding, out, stem, (args.zone,))
+        result["counterexample"] = cx
+        point = ", ".join(f"{k}={v}" for k, v in cx["point"].items()) or "as written"
+        print(f"  VIOLATED {', '.join(finding.violated)}: {cx['trigger']} at {point} -> "
+              f"{cx['verdict']}")
+        print(f"  counterexample: {cx['zone']}, {cx['trace']}")
+        print(f"  replay: {cx['replay']}")
+    elif finding.status == "UNKNOWN":
+        print(f"  UNKNOWN: {finding.reason}")
+    if args.json:
+        safe_write(args.json, dumps_json(result), inputs=(args.zone,))
+    return {"HOLDS": EXIT_OK, "VIOLATED": EXIT_VIOLATED}.get(finding.status, EXIT_UNKNOWN)
+
+
+def _beyond_safe_range(param: Param, res: Boundary) -> bool:
+    """The whole range is safe and the current value lies past it: nothing is known."""
+    end = param.hi if param.worse == "up" else param.lo
+    past = param.current > end if param.worse == "up" else param.current < end
+    return res.boundary == end and res.counterexample is None and past
+
+
+def headroom_percent(param: Param, bound: int | None) -> float | None:
+    """(boundary - current) / current x 100, sign-adjusted so that negative means the
+    current value is past the boundary (docs/cli.md). None when nothing is safe."""
+    if bound is None or param.current == 0:
+        return None
+    diff = bound - param.current if param.worse == "up" else param.current - bound
+    return round(100 * diff / param.current, 1)
+
+
+def describe(param: Param, res: Boundary) -> str:
+    """One line: "a.clients: 800 clients, safe up to 430: over by 86%"."""
+    cur, b = param.current, res.boundary
+    word = "up to" if param.worse == "up" else "down to"
+    head = f"{param.name}: {cur:,} {param.unit}"
+    if res.status == "UNKNOWN" and b is None:
+        return f"{head}, boundary UNKNOWN ({res.reason})"
+    if b is None:
+        return f"{head}, no value in {param.lo:,}..{param.hi:,} is safe"
+    if _beyond_safe_range(param, res):
+        return (f"{head}, every value in {param.lo:,}..{param.hi:,} is safe; the current "
+                "value is outside the range (widen --vary)")
+    extent = "" if res.status == "HOLDS" else " at least"
+    over = (cur > b) if param.worse == "up" else (cur < b)
+    if over:
+        pct = 100 * abs(cur - b) / b if b else float("inf")
+        return f"{head}, safe{extent} {word} {b:,}: over by {pct:.0f}%"
+    end = param.hi if param.worse == "up" else param.lo
+    tail = " (the whole range)" if b == end and res.counterexample is None else ""
+    hp = headroom_percent(param, b)
+    return f"{head}, safe{extent} {word} {b:,}{tail}: headroom {hp:g}%"
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """``bgpcascade search ZONE --vary NAME=LO..HI``: exit 0 when the current value is
+    within the safe range, 1 when it is past the boundary, 3 when the answer is UNKNOWN."""
+    if len(args.vary) != 1:
+        raise InputError(f"{len(args.vary)} --vary given", field="--vary",
+                         allowed="exactly one NAME=LO..HI (the others stay as written)")
+    progress = Progress(args.quiet)
+    eng, _props = _engine(args, progress)
+    param = eng.space.params[0]
+    out = check_out_dir(args.out, inputs=(args.zone,))
+    started = time.monotonic()
+    res = boundary(eng, param)
+    elapsed = time.monotonic() - started
+    cx = None
+    if res.counterexample is not None:
+        cx = _write_counterexample(eng, res.counterexample, out,
+                                   f"{eng.space.zone.name}-{param.name}-past-boundary",
+                                   (args.zone,))
+    result = {
+        "zone": eng.space.zone.name, "vary": param.name, "lo": param.lo, "hi": param.hi,
+        "current": param.current, "boundary": res.boundary,
+        "headroom_percent": None if _beyond_safe_range(param, res)
+        else headroom_percent(param, res.boundary),
+        "engine": res.engine, "status": res.status, "reason": res.reason or None,
+        "bounds": {**_bounds(eng), "z3_paths": res.z3_paths,
+                   "values_scanned": res.scanned, "values_covered_by_z3": res.covered_by_z3},
+        "counterexample": cx["trace"] if cx else None,
+        "counterexample_detail": cx}
+    print(describe(param, res))
+    print(f"  engine {res.engine}: {res.z3_paths} Z3 paths covering "
+          f"{res.covered_by_z3:,} values, {res.scanned:,} values simulated one by one; "
+          f"horizon {_num(eng.horizon)} s, {len(eng.triggers)} single flaps "
+          f"({elapsed:.1f} s)")
+    if cx:
+        point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())
+        print(f"  just past the boundary: {cx['trigger']} at {point} -> {cx['verdict']} "
+              f"({', '.join(cx['violated'])})")
+        print(f"  replay: {cx['replay']}")
+    if args.json:
+        safe_write(args.json, dumps_json(result), inputs=(args.zone,))
+    if res.status != "HOLDS" or _beyond_safe_range(param, res):
+        return EXIT_UNKNOWN
+    if res.boundary is None:
+        return EXIT_VIOLATED
+    within = param.current <= res.boundary if param.worse == "up" else \
+        param.current >= res.boundary
+    return EXIT_OK if within else EXIT_VIOLATED

@@ -1,0 +1,244 @@
+"""The Z3 cascade search (issue 5): the symbolic run is the simulator's own step.
+
+- Conformance: a symbolic run's path condition is exact. At any other point Z3 finds in
+  the region, the plain simulator takes the same events at the times the symbolic terms
+  give (Engine.replay raises otherwise), and judges the properties alike.
+- Boundaries equal a plain simulator scan over the same range.
+- Golden zones through the CLI: VIOLATED with a trace that replays, HOLDS with its bounds,
+  UNKNOWN (exit 3) when the budget is too small, one-line errors (exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import z3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bgpcascade.model.dynamics import Sim, Trigger
+from bgpcascade.model.outcomes import Outcome
+from bgpcascade.model.params import Space
+from bgpcascade.model.trace import Recorder
+from bgpcascade.properties.cascade_z3 import Engine, boundary, exists_violation
+from bgpcascade.properties.library import parse_property
+from bgpcascade.properties.symbolic import Sym, recording
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "tests" / "examples"
+FULL = os.environ.get("BGPCASCADE_FULL_HYPOTHESIS") == "1"
+PROPS = [parse_property("no_cascade"), parse_property("no_zone_outage")]
+
+
+def _zone(shards: list[tuple[int, int, str, int | None]], hold: int, spines: bool) -> str:
+    lines = ["zone: z", f"timers: {{hold: {hold}, connect_retry: 5}}"]
+    if spines:
+        lines.append("spines: {count: 2, profile: frr}")
+    lines.append("shards:")
+    for i, (clients, routes, profile, cap) in enumerate(shards):
+        extra = f", rr_capacity: {cap}" if cap else ""
+        lines.append(f"  - {{name: s{i}, rrs: 2, rr_profile: {profile}, clients: {clients}, "
+                     f"routes_per_client: {routes}{extra}}}")
+    return "\n".join(lines) + "\n"
+
+
+shard = st.tuples(st.integers(2, 6), st.integers(1, 40),
+                  st.sampled_from(["frr", "appliance"]),
+                  st.sampled_from([None, 200, 1000]))
+zones = st.builds(_zone, st.lists(shard, min_size=1, max_size=2),
+                  st.sampled_from([9, 30, 90]), st.booleans())
+
+
+def _engine(text: str, vary: str, trigger: Trigger, horizon: int = 120) -> Engine:
+    space = Space(text, "gen.yaml")
+    space.add(vary)
+    return Engine(space, [trigger], PROPS, Fraction(horizon), timeout=600)
+
+
+def _flap(text: str, seed: int) -> Trigger:
+    space = Space(text, "gen.yaml")
+    from bgpcascade.properties.cascade_z3 import representative_flaps
+
+    flaps = representative_flaps(space, Fraction(10))
+    return flaps[seed % len(flaps)]
+
+
+@settings(max_examples=40 if FULL else 8, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(zones, st.sampled_from(["s0.clients=2..40", "s0.routes_per_client=1..60",
+                               "s0.rr_capacity=100..5000", "hold=6..120"]),
+       st.integers(0, 50), st.data())
+def test_path_condition_is_exact(text: str, vary: str, seed: int, data: st.DataObject) -> None:
+    """Any point of a path's region replays the symbolic events exactly (conformance)."""
+    eng = _engine(text, vary, _flap(text, seed))
+    p = eng.space.params[0]
+    x0 = data.draw(st.integers(p.lo, p.hi), label="point")
+    path = eng.run(eng.triggers[0], {p.name: x0})
+    x = eng.xs[p.name]
+    s = z3.Solver()
+    s.add(x >= p.lo, x <= p.hi, x != x0, path.pc.formula(eng.xs))
+    others = [x0]
+    if s.check() == z3.sat:
+        others.append(s.model()[x].as_long())
+    for v in others:
+        eng.replay(path, {p.name: v})  # raises ReplayMismatch on any difference
+
+
+@settings(max_examples=10 if FULL else 3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(zones, st.sampled_from(["s0.clients=2..14", "s0.rr_capacity=100..160"]),
+       st.integers(0, 50))
+def test_boundary_equals_a_simulator_scan(text: str, vary: str, seed: int) -> None:
+    """The boundary is the last safe value before the first violating one, walking from
+    the safe end, exactly as a value-by-value simulator scan finds it."""
+    trig = _flap(text, seed)
+    eng = _engine(text, vary, trig)
+    p = eng.space.params[0]
+    res = boundary(eng, p)
+    assert res.status == "HOLDS"
+    step = 1 if p.worse == "up" else -1
+    expected = None
+    for v in range(p.safe_end, (p.hi if step == 1 else p.lo) + step, step):
+        sim = Sim(eng.space.zone_at({p.name: v}), [trig])
+        rec = Recorder(sim, eng.horizon, Fraction(1))
+        rec.run()
+        out = Outcome.of(rec)
+        if not all(s.holds(out) for s in PROPS):
+            break
+        expected = v
+    assert res.boundary == expected
+
+
+def test_the_appliance_boundary_is_found_and_replays() -> None:
+    text = (EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml").read_text()
+    eng = _engine(text, "a.clients=2..300", Trigger("flap", Fraction(30), "spine1", "b-rr1"),
+                  horizon=300)
+    res = boundary(eng, eng.space.params[0])
+    assert res.status == "HOLDS" and res.boundary is not None and res.boundary < 300
+    cx = res.counterexample
+    assert cx is not None and cx.point == {"a.clients": res.boundary + 1}
+    assert cx.trace is not None and cx.trace["summary"]["verdict"] != "contained"
+
+
+def test_exists_finds_the_counterexample_and_minimises_it() -> None:
+    text = (EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml").read_text()
+    eng = _engine(text, "a.clients=200..300", Trigger("flap", Fraction(30), "spine1",
+                                                      "b-rr1"), horizon=300)
+    f = exists_violation(eng)
+    assert f.status == "VIOLATED" and f.point is not None and f.trace is not None
+    assert 200 <= f.point["a.clients"] <= 300
+    # Minimised inside the violating region: no smaller point of that region exists, and
+    # the trace replays through the CLI.
+    assert f.trace["summary"]["verdict"] in ("cascade", "zone-outage")
+
+
+def test_a_budget_that_is_too_small_is_unknown_never_holds() -> None:
+    text = (EXAMPLES / "safe" / "two-tier-shared-cluster.yaml").read_text()
+    space = Space(text, "x.yaml")
+    from bgpcascade.properties.cascade_z3 import representative_flaps
+
+    eng = Engine(space, representative_flaps(space, Fraction(30)), PROPS, Fraction(300),
+                 timeout=1e-6)
+    assert exists_violation(eng).status == "UNKNOWN"
+
+
+def test_symbolic_numbers_refuse_unrecorded_decisions() -> None:
+    s = Sym(Fraction(3), {(): Fraction(0), ("x",): Fraction(1)})
+    with pytest.raises(TypeError):
+        hash(s)
+    with pytest.raises(TypeError):
+        int(s)
+    with pytest.raises(RuntimeError):
+        bool(s < 5)  # a decision outside recording()
+    with recording({"x": z3.Int("x")}) as pc:
+        assert s < 5 and not s > 4 and s == 3
+    assert len(pc) == 3 and pc.decisions == 3
+    sol = z3.Solver()
+    sol.add(pc.formula({"x": z3.Int("x")}))
+    assert sol.check() == z3.sat and sol.model()[z3.Int("x")].as_long() == 3
+
+
+# -- the CLI ---------------------------------------------------------------------------------
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bgpcascade", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_check_unsafe_golden_zone_is_violated_and_the_trace_replays(tmp_path: Path) -> None:
+    zone = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
+    r = _cli("check", str(zone), "--out", "out", "--json", "r.json", "-q", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["status"] == "VIOLATED"
+    cx = data["counterexample"]
+    assert (tmp_path / cx["zone"]).exists() and (tmp_path / cx["trace"]).exists()
+    r2 = _cli("simulate", "--replay", cx["trace"], "-q", cwd=tmp_path)
+    assert r2.returncode == 0 and "identical" in r2.stdout
+
+
+def test_check_safe_golden_zone_holds_with_its_bounds(tmp_path: Path) -> None:
+    zone = EXAMPLES / "safe" / "two-tier-shared-cluster.yaml"
+    r = _cli("check", str(zone), "--json", "r.json", "-q", "--horizon", "200",
+             cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["status"] == "HOLDS" and data["counterexample"] is None
+    b = data["bounds"]
+    assert b["horizon_s"] == 200 and len(b["triggers"]) == 13 and b["events_max"] > 0
+    assert "HOLDS" in r.stdout and "horizon 200 s" in r.stdout
+
+
+def test_check_with_a_tiny_budget_exits_3(tmp_path: Path) -> None:
+    zone = EXAMPLES / "safe" / "two-tier-shared-cluster.yaml"
+    r = _cli("check", str(zone), "--timeout", "0.000001", "-q", cwd=tmp_path)
+    assert r.returncode == 3 and "UNKNOWN" in r.stdout
+
+
+def test_search_json_contract(tmp_path: Path) -> None:
+    zone = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
+    r = _cli("search", str(zone), "--vary", "a.clients=2..400", "--flap", "spine1~b-rr1@30",
+             "--json", "s.json", "-q", cwd=tmp_path)
+    data = json.loads((tmp_path / "s.json").read_text())
+    for key in ("vary", "lo", "hi", "current", "boundary", "headroom_percent", "engine",
+                "bounds", "counterexample"):
+        assert key in data
+    assert data["vary"] == "a.clients" and data["lo"] == 2 and data["hi"] == 400
+    assert data["current"] == 300 and data["engine"] in ("z3", "z3+sim-scan", "sim-scan")
+    assert data["bounds"]["triggers"] == ["flap b-rr1~spine1@30"]
+    assert data["boundary"] is not None and data["boundary"] < 300  # the golden is unsafe
+    assert r.returncode == 1 and data["headroom_percent"] < 0
+    assert data["counterexample"] and (tmp_path / data["counterexample"]).exists()
+    assert "a.clients: 300 clients, safe up to" in r.stdout and "over by" in r.stdout
+    # The whole range safe, the current value outside it: unknown, not "over".
+    r = _cli("search", str(zone), "--vary", "a.clients=2..5", "--flap", "spine1~b-rr1@30",
+             "--json", "t.json", "-q", cwd=tmp_path)
+    data = json.loads((tmp_path / "t.json").read_text())
+    if data["boundary"] == 5:
+        assert r.returncode == 3 and data["headroom_percent"] is None
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["search", "{z}"], "--vary"),
+    (["search", "{z}", "--vary", "a.clients=1..3", "--vary", "hold=9..90"], "exactly one"),
+    (["check", "{z}", "--vary", "a.bogus=1..3"], "unknown parameter"),
+    (["check", "{z}", "--vary", "zz.clients=1..3"], "no shard or speaker"),
+    (["check", "{z}", "--vary", "a.clients=9..3"], "9 > 3"),
+    (["check", "{z}", "--vary", "hold=1..90"], "hold=1"),
+    (["check", "{z}", "--property", "nope"], "unknown property"),
+    (["check", "{z}", "--property", "no_zone_outage=2"], "(0, 1]"),
+    (["check", "{z}", "--engine", "sim", "--vary", "a.clients=2..3"], "--engine z3"),
+    (["check", "{z}", "--timeout", "0"], "--timeout"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    zone = str(EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml")
+    r = _cli(*[a.replace("{z}", zone) for a in args], "-q", cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr
