@@ -10,6 +10,7 @@ flags and JSON keys (contracts): docs/cli.md.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -23,10 +24,13 @@ from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
 from bgpcascade.properties.cascade_z3 import (
     Boundary,
+    BudgetExceeded,
     Engine,
     Finding,
+    Ranked,
     boundary,
     exists_violation,
+    rank_triggers,
     representative_flaps,
 )
 from bgpcascade.properties.library import DEFAULT_PROPERTIES, Selected, parse_property
@@ -60,6 +64,9 @@ def add_search_args(p: argparse.ArgumentParser, *, check: bool) -> None:
                    "(exit 3), never HOLDS (default 300)")
     p.add_argument("--out", default="bgpcascade-out", metavar="DIR",
                    help="where counterexamples go (default ./bgpcascade-out/)")
+    p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
+                   help="processes for plain simulator runs (default: the CPUs, at most "
+                   "4); the answer does not depend on it")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
@@ -87,8 +94,10 @@ def _engine(args: argparse.Namespace, progress: Progress) -> tuple[Engine, list[
         if t.t >= horizon:
             raise InputError(f"{t.label()} is not before the horizon ({args.horizon:g} s)",
                              field="--horizon", allowed="a horizon after every trigger")
+    if not 1 <= args.jobs <= 64:
+        raise InputError(f"{args.jobs}", field="--jobs", allowed="1..64")
     eng = Engine(space, triggers, props, horizon, timeout=args.timeout,
-                 progress=progress)
+                 progress=progress, jobs=args.jobs)
     return eng, props
 
 
@@ -137,12 +146,26 @@ def cmd_check(args: argparse.Namespace) -> int:
                          allowed="--engine z3 for ranges (or `bgpcascade search`)")
     out = check_out_dir(args.out, inputs=(args.zone,))
     started = time.monotonic()
-    finding = exists_violation(eng)
+    ranked: list[Ranked] = []
+    if args.engine == "sim":
+        try:
+            ranked = rank_triggers(eng)
+            worst = next((r.finding for r in ranked if r.finding is not None), None)
+            finding = worst if worst is not None else \
+                Finding("HOLDS", triggers_checked=len(ranked))
+        except BudgetExceeded:
+            finding = Finding("UNKNOWN", f"budget of {eng.timeout:g} s ran out")
+    else:
+        finding = exists_violation(eng)
     elapsed = time.monotonic() - started
     result: dict[str, Any] = {
         "zone": eng.space.zone.name, "engine": args.engine, "status": finding.status,
         "properties": [s.label for s in props], "bounds": _bounds(eng),
-        "reason": finding.reason or None, "counterexample": None}
+        "reason": finding.reason or None, "counterexample": None,
+        "triggers_ranked": [{"trigger": r.trigger.label(), "verdict": r.verdict,
+                             "cascade_sessions": r.cascade_sessions,
+                             "clients_isolated_peak": r.clients_isolated_peak,
+                             "violated": r.violated} for r in ranked] or None}
     print(f"{eng.space.zone.name}: {finding.status} ({args.engine})")
     b = result["bounds"]
     ranges = ", ".join(f"{k}={lo}..{hi}" for k, (lo, hi) in b["ranges"].items()) \
@@ -151,6 +174,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"  bounds: horizon {b['horizon_s']} s, {len(eng.triggers)} single flaps, "
           f"{ranges}; {eng.paths} paths of up to {eng.max_steps} events "
           f"({elapsed:.1f} s)")
+    if ranked:
+        print("  worst single flaps (sessions reset by the cascade, clients isolated):")
+        for r in ranked[:5]:
+            print(f"    {r.trigger.label():<36} {r.verdict:<12} {r.cascade_sessions:>7,} "
+                  f"{r.clients_isolated_peak:>7,}")
     if finding.status == "VIOLATED":
         stem = f"{eng.space.zone.name}-counterexample"
         cx = _write_counterexample(eng, finding, out, stem, (args.zone,))
@@ -188,22 +216,25 @@ def describe(param: Param, res: Boundary) -> str:
     cur, b = param.current, res.boundary
     word = "up to" if param.worse == "up" else "down to"
     head = f"{param.name}: {cur:,} {param.unit}"
-    if res.status == "UNKNOWN" and b is None:
-        return f"{head}, boundary UNKNOWN ({res.reason})"
+    if res.status == "UNKNOWN":
+        if b is None:
+            return f"{head}, boundary UNKNOWN ({res.reason})"
+        start = param.safe_end
+        return (f"{head}, boundary UNKNOWN: every value from {start:,} {word} {b:,} is "
+                f"safe, then {res.reason}")
     if b is None:
         return f"{head}, no value in {param.lo:,}..{param.hi:,} is safe"
     if _beyond_safe_range(param, res):
         return (f"{head}, every value in {param.lo:,}..{param.hi:,} is safe; the current "
                 "value is outside the range (widen --vary)")
-    extent = "" if res.status == "HOLDS" else " at least"
     over = (cur > b) if param.worse == "up" else (cur < b)
     if over:
         pct = 100 * abs(cur - b) / b if b else float("inf")
-        return f"{head}, safe{extent} {word} {b:,}: over by {pct:.0f}%"
+        return f"{head}, safe {word} {b:,}: over by {pct:.0f}%"
     end = param.hi if param.worse == "up" else param.lo
     tail = " (the whole range)" if b == end and res.counterexample is None else ""
     hp = headroom_percent(param, b)
-    return f"{head}, safe{extent} {word} {b:,}{tail}: headroom {hp:g}%"
+    return f"{head}, safe {word} {b:,}{tail}: headroom {hp:g}%"
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -217,7 +248,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     param = eng.space.params[0]
     out = check_out_dir(args.out, inputs=(args.zone,))
     started = time.monotonic()
-    res = boundary(eng, param)
+    try:
+        res = boundary(eng, param)
+    finally:
+        eng.close()
     elapsed = time.monotonic() - started
     cx = None
     if res.counterexample is not None:

@@ -41,7 +41,7 @@ NAMES_HELP = ("<shard>.clients, <shard>.routes_per_client, <shard>.rr_capacity, 
               "<shard>.hold, spines.capacity, spines.hold, hold; explicit zones: "
               "<speaker>.capacity, <speaker>.routes, <speaker>.hold")
 
-_RANGE = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*$")
+_RANGE = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*(?:/\s*(\d+)\s*)?$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,11 @@ class Param:
     current: int
     worse: Worse
     where: tuple[str | int, ...]  # the path of the field in the zone file's data
+    step: int = 1  # the resolution: values are safe_end +- k * step
+
+    def on_grid(self, v: int) -> bool:
+        """Is ``v`` one of the values searched?"""
+        return (v - self.safe_end) % self.step == 0
 
     @property
     def safe_end(self) -> int:
@@ -85,7 +90,9 @@ class Space:
 
     # -- parsing --vary ------------------------------------------------------------------
     def add(self, text: str) -> Param:
-        """Parse ``NAME=LO..HI`` (or ``NAME=V`` for one value) and add the parameter."""
+        """Parse ``NAME=LO..HI`` (or ``NAME=LO..HI/STEP``, or ``NAME=V`` for one value)
+        and add the parameter. With STEP the values searched are the safe end of the range
+        plus or minus multiples of STEP (the resolution of a boundary)."""
         flag = "--vary"
         name, eq, rng = text.partition("=")
         name = name.strip()
@@ -97,15 +104,19 @@ class Space:
             m = _RANGE.match(f"{rng.strip()}..{rng.strip()}")
         if m is None:
             raise InputError(f"{text!r}: {rng!r} is not a range of whole numbers",
-                             field=flag, allowed="LO..HI with 0 <= LO <= HI, e.g. 100..2000")
+                             field=flag, allowed="LO..HI[/STEP] with 0 <= LO <= HI, e.g. "
+                             "100..2000 or 100000..5000000/10000")
         lo, hi = int(m.group(1)), int(m.group(2))
+        step = int(m.group(3)) if m.group(3) else 1
+        if step < 1:
+            raise InputError(f"{text!r}: step {step}", field=flag, allowed="STEP >= 1")
         if lo > hi:
             raise InputError(f"{text!r}: {lo} > {hi}", field=flag, allowed="LO <= HI")
         if any(p.name == name for p in self.params):
             raise InputError(f"{name} is varied twice", field=flag,
                              allowed="each parameter once")
         where, worse, current = self._locate(name, text)
-        param = Param(name, lo, hi, current, worse, where)
+        param = Param(name, lo, hi, current, worse, where, step)
         self.params.append(param)
         for end in sorted({lo, hi}):
             try:

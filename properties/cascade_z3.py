@@ -25,6 +25,7 @@ before it, exact at the model's resolution (whole numbers).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -203,9 +204,30 @@ class Engine:
     max_steps: int = 0
     solver_calls: int = 0
     xs: dict[str, z3.ArithRef] = field(default_factory=dict)
+    jobs: int = 1
+    _pool: Any = None
 
     def __post_init__(self) -> None:
         self.xs = {p.name: z3.Int(p.name) for p in self.space.params}
+
+    def pool(self) -> Any:
+        """A process pool for plain runs (started on first use; see :meth:`close`)."""
+        if self._pool is None:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork")
+            vary = [f"{p.name}={p.lo}..{p.hi}" for p in self.space.params]
+            self._pool = ctx.Pool(self.jobs, _worker_init,
+                                  (self.space.text, self.space.source, vary,
+                                   [s.label for s in self.props], self.horizon))
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
 
     # -- budget ---------------------------------------------------------------------------
     def remaining(self) -> float:
@@ -362,6 +384,48 @@ def exists_violation(eng: Engine) -> Finding:
     return Finding("HOLDS", triggers_checked=checked)
 
 
+@dataclass
+class Ranked:
+    """One trigger's outcome at the zone as written (``check --engine sim``)."""
+
+    trigger: Trigger
+    cascade_sessions: int
+    clients_isolated_peak: int
+    verdict: str
+    violated: list[str]
+    finding: Finding | None
+
+
+def rank_triggers(eng: Engine) -> list[Ranked]:
+    """Simulate every trigger at the current values; worst first (most sessions reset by
+    the cascade, then most clients isolated, then trigger order): the worst trigger."""
+    out: list[tuple[tuple[int, int, int], Ranked]] = []
+    point = eng.space.point()
+    for n, trig in enumerate(eng.triggers):
+        eng.progress(f"sim: trigger {n + 1}/{len(eng.triggers)} {trig.label()}")
+        eng._check_budget()
+        zone = eng.space.zone_at(point)
+        sim = Sim(zone, [trig])
+        rec = Recorder(sim, eng.horizon, Fraction(1))
+        rec.run()
+        eng.paths += 1
+        eng.max_steps = max(eng.max_steps, sim.processed)
+        o = Outcome.of(rec)
+        violated = [s.label for s in eng.props if not s.holds(o)]
+        finding = None
+        if violated:
+            trace = build_trace(eng.space.text_at(point),
+                                f"{eng.space.source} ({_point_label(point)})", sim, rec)
+            finding = Finding("VIOLATED", trigger=trig, point=point, violated=violated,
+                              trace=trace)
+            verdict = str(trace["summary"]["verdict"])
+        else:
+            verdict = "contained" if not o.cascaded() else "cascade"
+        r = Ranked(trig, o.cascade_size(), o.isolated_peak, verdict, violated, finding)
+        out.append(((-r.cascade_sessions, -r.clients_isolated_peak, n), r))
+    return [r for _, r in sorted(out, key=lambda kr: kr[0])]
+
+
 def _counterexample(eng: Engine, path: Path) -> Finding:
     point = eng.minimise(path)
     try:
@@ -404,78 +468,151 @@ class Boundary:
 SCAN_WHEN_NARROWER = 16
 
 
+#: Values each trigger runs in the plain simulator before its first Z3 path: near a
+#: realistic zone the regions are a few values wide (benchmarks/RESULTS.md).
+SCAN_FIRST = 8
+
+
 def boundary(eng: Engine, param: Param) -> Boundary:
     """The last safe value of ``param`` walking from its safe end (others at their current
     values), and the counterexample just past it.
 
-    Z3 path regions cover runs of values at once; where they are narrow (near a cascade
-    every few clients change the event order), the plain simulator runs the next values
-    one by one, then Z3 is tried again. A value is safe when no trigger violates a
-    property there.
+    Each trigger keeps its own frontier: the last value up to which it is proved safe. A
+    symbolic path at value x covers that trigger's whole region at once (the first value
+    outside it comes from the region's bounds, confirmed by Z3). Where a trigger's regions
+    are narrow (near a cascade every few clients change the event order), its next values
+    run one by one in the plain simulator (in ``eng.jobs`` processes), then Z3 is tried
+    again. The walk moves on only when every trigger covers the current value, so the
+    first violation found is at the first violating value; among the triggers violating
+    there, the first in trigger order is the counterexample.
     """
-    step = 1 if param.worse == "up" else -1
-    end = param.hi if step == 1 else param.lo
-    x = param.safe_end
-    last_safe: int | None = None
+    step = param.step if param.worse == "up" else -param.step
+    end = param.hi if step > 0 else param.lo
+    end = param.safe_end + (end - param.safe_end) // step * step  # the last grid value
     x_var = eng.xs[param.name]
     res = Boundary(param, "HOLDS", None, None)
-    scan_left = 0
-    scan_len = SCAN_WHEN_NARROWER
+    start = param.safe_end
+    covered = {i: start - step for i in range(len(eng.triggers))}
+    scan_left = dict.fromkeys(covered, SCAN_FIRST)
+    scan_len = dict.fromkeys(covered, SCAN_WHEN_NARROWER)
+    x = start
+    scanned: set[int] = set()
+
+    def past(a: int, b: int) -> bool:  # a is beyond b in the walk direction
+        return a > b if step > 0 else a < b
+
     try:
         while True:
-            if scan_left > 0:
-                eng.progress(f"scan: {param.name}={x} ({len(eng.triggers)} triggers)")
-                for trig in eng.triggers:
-                    cx = _plain_violation(eng, trig, {param.name: x})
-                    if cx is not None:
-                        res.boundary, res.counterexample = last_safe, cx
-                        return res
-                res.scanned += 1
-                scan_left -= 1
-                last_safe = x
-                if x == end:
-                    res.boundary = end
-                    return res
-                x += step
-                continue
-            eng.progress(f"z3: {param.name}={x} ({len(eng.triggers)} triggers)")
-            regions: list[z3.BoolRef] = []
-            for trig in eng.triggers:
-                path = eng.run(trig, {param.name: x}, symbolic=[param])
+            eng.progress(f"search: {param.name}={x} ({len(eng.triggers)} triggers)")
+            due = [i for i in covered if past(x, covered[i])]
+            plain = [i for i in due if scan_left[i] > 0]
+            found: dict[int, Finding] = {}
+            if plain:
+                scanned.add(x)
+                for i, violated in _plain_batch(eng, plain, {param.name: x}):
+                    if violated:
+                        found[i] = _plain_violation(eng, eng.triggers[i], {param.name: x})
+                    covered[i] = x
+                    scan_left[i] -= 1
+            for i in due:
+                if i in plain or found:
+                    continue
+                path = eng.run(eng.triggers[i], {param.name: x}, symbolic=[param])
                 res.z3_paths += 1
                 if path.violated:
                     try:
                         trace = eng.replay(path, path.point)
                     except ReplayMismatch as exc:
-                        res.status, res.boundary = "UNKNOWN", last_safe
+                        res.status, res.boundary = "UNKNOWN", _before(x, start, step)
                         res.reason = f"internal error: replay disagrees ({exc})"
                         return res
-                    res.boundary = last_safe
-                    res.counterexample = Finding("VIOLATED", trigger=trig, point=path.point,
-                                                 violated=path.violated, trace=trace)
-                    return res
-                regions.append(path.pc.formula(eng.xs))
-            nxt = _first_outside(eng, x_var, regions, x, end, step)
-            if nxt is None:
-                res.covered_by_z3 += abs(end - x) + 1
-                res.boundary = end
+                    found[i] = Finding("VIOLATED", trigger=eng.triggers[i],
+                                       point=path.point, violated=path.violated, trace=trace)
+                    continue
+                nxt = _first_outside(eng, x_var, path.pc, x, end, step)
+                covered[i] = end if nxt is None else nxt - step
+                if abs(covered[i] - x) // abs(step) + 1 < SCAN_WHEN_NARROWER:
+                    scan_left[i] = scan_len[i]
+                    scan_len[i] = min(scan_len[i] * 2, 1024)
+                else:
+                    scan_len[i] = SCAN_WHEN_NARROWER
+            if found:
+                res.boundary = _before(x, start, step)
+                res.counterexample = found[min(found)]
                 return res
-            covered = abs(nxt - x)
-            res.covered_by_z3 += covered
-            last_safe = nxt - step
-            x = nxt
-            if covered < SCAN_WHEN_NARROWER:
-                scan_left, scan_len = scan_len, min(scan_len * 2, 1024)
-            else:
-                scan_len = SCAN_WHEN_NARROWER
+            # Every trigger covers x now; the next value some trigger does not cover:
+            frontier = min(covered.values()) if step > 0 else max(covered.values())
+            if frontier == end:
+                res.boundary = end
+                break
+            x = frontier + step
     except BudgetExceeded:
-        res.status, res.boundary = "UNKNOWN", last_safe
+        res.status = "UNKNOWN"
+        res.boundary = _before(x, start, step)
         res.reason = f"budget of {eng.timeout:g} s ran out at {param.name}={x}"
-        return res
+    except SolverGaveUp as exc:
+        res.status = "UNKNOWN"
+        res.boundary = _before(x, start, step)
+        res.reason = f"the solver gave up at {param.name}={x} ({exc})"
+    finally:
+        res.scanned = len(scanned)
+        done = res.boundary if res.boundary is not None else start - step
+        res.covered_by_z3 = max(0, abs(done - start) // abs(step) + 1 - res.scanned)
+    return res
 
 
-def _plain_violation(eng: Engine, trig: Trigger, values: Mapping[str, int]) -> Finding | None:
-    """Run the plain simulator at one point; the counterexample if a property fails."""
+def _before(x: int, start: int, step: int) -> int | None:
+    """The value before ``x`` in the walk, None when ``x`` is the first."""
+    return None if x == start else x - step
+
+
+# -- plain runs, in worker processes when there are several ------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _outcome_violations(space: Space, trig: Trigger, point: Mapping[str, int],
+                        props: Sequence[Selected], horizon: Fraction) -> list[str]:
+    """Labels of the properties one plain run violates (peaks do not depend on ``dt``)."""
+    sim = Sim(space.zone_at(point), [trig])
+    rec = Recorder(sim, horizon, horizon)
+    rec.run()
+    outcome = Outcome.of(rec)
+    return [s.label for s in props if not s.holds(outcome)]
+
+
+def _worker_init(text: str, source: str, vary: list[str], props: list[str],
+                 horizon: Fraction) -> None:
+    from .library import parse_property
+
+    space = Space(text, source)
+    for v in vary:
+        space.add(v)
+    _WORKER.update(space=space, props=[parse_property(p) for p in props], horizon=horizon)
+
+
+def _worker_run(job: tuple[Trigger, dict[str, int]]) -> list[str]:
+    trig, point = job
+    return _outcome_violations(_WORKER["space"], trig, point, _WORKER["props"],
+                               _WORKER["horizon"])
+
+
+def _plain_batch(eng: Engine, indices: list[int],
+                 values: Mapping[str, int]) -> list[tuple[int, list[str]]]:
+    """Run the triggers ``indices`` at one point in the plain simulator; their violations,
+    in trigger order (the same whatever ``eng.jobs``)."""
+    eng._check_budget()
+    point = eng.space.point(values)
+    if eng.jobs <= 1 or len(indices) < 2:
+        return [(i, _outcome_violations(eng.space, eng.triggers[i], point, eng.props,
+                                        eng.horizon)) for i in indices]
+    pool = eng.pool()
+    jobs = [(eng.triggers[i], point) for i in indices]
+    return list(zip(indices, pool.map(_worker_run, jobs), strict=True))
+
+
+def _plain_violation(eng: Engine, trig: Trigger, values: Mapping[str, int]) -> Finding:
+    """Run the plain simulator at one point where a property fails: the counterexample,
+    with its trace sampled every second as ``simulate`` writes it."""
     eng._check_budget()
     point = eng.space.point(values)
     zone = eng.space.zone_at(point)
@@ -484,35 +621,54 @@ def _plain_violation(eng: Engine, trig: Trigger, values: Mapping[str, int]) -> F
     rec.run()
     outcome = Outcome.of(rec)
     violated = [s.label for s in eng.props if not s.holds(outcome)]
-    if not violated:
-        return None
+    assert violated, "the plain run violated nothing on the second run"
     trace = build_trace(eng.space.text_at(point),
                         f"{eng.space.source} ({_point_label(point)})", sim, rec)
     return Finding("VIOLATED", trigger=trig, point=point, violated=violated, trace=trace)
 
 
-def _first_outside(eng: Engine, x: z3.ArithRef, regions: list[z3.BoolRef], start: int,
+class SolverGaveUp(Exception):
+    """Z3 answered unknown."""
+
+
+def _first_outside(eng: Engine, x: z3.ArithRef, pc: PathCondition, start: int,
                    end: int, step: int) -> int | None:
-    """The first value after ``start`` (towards ``end``) outside some region, by binary
-    search with the solver; None when every value up to ``end`` is inside all."""
+    """The first grid value (``start + k * step``) after ``start``, towards ``end``,
+    outside the path region ``pc``; None when every one up to ``end`` is inside.
+
+    When the region is only bounds on this one parameter (the usual case), the candidate
+    comes from the bounds and Z3 confirms it in one or two checks; otherwise a binary
+    search with the solver finds it.
+    """
     if start == end:
         return None
-    outside = z3.Or([z3.Not(r) for r in regions]) if regions else z3.BoolVal(False)
+    region = pc.formula(eng.xs)
 
     def any_outside(a: int, b: int) -> bool:
         lo, hi = min(a, b), max(a, b)
         s = eng._solver()
-        s.add(x >= lo, x <= hi, outside)
+        s.add(x >= lo, x <= hi, z3.Not(region))
+        if abs(step) > 1:
+            s.add((x - start) % abs(step) == 0)
         eng.solver_calls += 1
         r = s.check()
         if r == z3.unknown:
-            raise BudgetExceeded
+            if eng.remaining() <= 0:
+                raise BudgetExceeded
+            raise SolverGaveUp(s.reason_unknown())
         return bool(r == z3.sat)
 
     first = start + step
+    guess = _interval_guess(pc, str(x), start, end, step)
+    if guess is not None:
+        nxt, exact = guess
+        inside_to = end if nxt is None else nxt - step
+        if exact and (inside_to == start or not any_outside(first, inside_to)) and \
+                (nxt is None or any_outside(nxt, nxt)):
+            return nxt
     if not any_outside(first, end):
         return None
-    lo, hi = 0, abs(end - first)  # offsets from first
+    lo, hi = 0, abs(end - first) // abs(step)  # offsets from first, in steps
     while lo < hi:
         mid = (lo + hi) // 2
         if any_outside(first, first + step * mid):
@@ -520,6 +676,50 @@ def _first_outside(eng: Engine, x: z3.ArithRef, regions: list[z3.BoolRef], start
         else:
             lo = mid + 1
     return first + step * lo
+
+
+def _interval_guess(pc: PathCondition, name: str, start: int, end: int,
+                    step: int) -> tuple[int | None, bool] | None:
+    """From bounds on ``name`` alone: the first whole value past ``start`` outside them."""
+    keys = set(pc.lower) | set(pc.upper) | set(pc.equal) | set(pc.unequal)
+    if pc.poly or pc.nonlinear or keys - {name}:
+        return None
+    if pc.equal.get(name):
+        return (start + step if start != end else None), True
+    g = abs(step)
+
+    def grid_after(v: int) -> int:  # the first grid value at or beyond v (walk direction)
+        k = -((start - v) // g) if step > 0 else -((v - start) // g)
+        return start + k * g if step > 0 else start - k * g
+
+    cands: list[int] = []
+    if step > 0:
+        up = pc.upper.get(name)
+        if up is not None:
+            t, strict = up
+            last_in = (math.ceil(t) - 1) if strict else math.floor(t)
+            if last_in < end:
+                cands.append(grid_after(last_in + 1))
+        cands += [int(u) for u in pc.unequal.get(name, ()) if u.denominator == 1
+                  and start < u <= end and (u - start) % g == 0]
+        nxt = min(cands) if cands else None
+        if nxt is not None and nxt > end:
+            nxt = None
+    else:
+        low = pc.lower.get(name)
+        if low is not None:
+            t, strict = low
+            first_in = (math.floor(t) + 1) if strict else math.ceil(t)
+            if first_in > end:
+                cands.append(grid_after(first_in - 1))
+        cands += [int(u) for u in pc.unequal.get(name, ()) if u.denominator == 1
+                  and end <= u < start and (start - u) % g == 0]
+        nxt = max(cands) if cands else None
+        if nxt is not None and nxt < end:
+            nxt = None
+    if nxt is not None and (nxt - start) * step <= 0:
+        nxt = start + step
+    return nxt, True
 
 
 def value_of(x: Any) -> Any:

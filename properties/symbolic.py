@@ -22,6 +22,7 @@ keyed by a time would decide "same instant?" by hash, unrecorded) and refuses ``
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
@@ -44,10 +45,19 @@ def recip(name: str) -> str:
 
 
 class PathCondition:
-    """The decisions a symbolic run took: polynomial conditions over the basis variables
-    (kept as exact data and deduplicated) and, for terms beyond polynomials, Z3 ones."""
+    """The decisions a symbolic run took.
+
+    A linear condition on one basis variable (by far the most common: an event time
+    against a timer) tightens that variable's bounds at once, so repeated decisions cost
+    one division and one comparison. Other polynomial conditions are kept as exact data
+    (deduplicated); terms beyond polynomials as Z3 conditions.
+    """
 
     def __init__(self) -> None:
+        self.lower: dict[str, tuple[Fraction, bool]] = {}  # basis var -> (bound, strict)
+        self.upper: dict[str, tuple[Fraction, bool]] = {}
+        self.equal: dict[str, set[Fraction]] = {}
+        self.unequal: dict[str, set[Fraction]] = {}
         self.poly: set[Cond] = set()
         self.nonlinear: list[z3.BoolRef] = []
         self._seen: set[int] = set()
@@ -56,10 +66,32 @@ class PathCondition:
     def add_poly(self, op: str, poly: Poly) -> None:
         """Record ``poly op 0`` (op one of < <= == !=), true on this path."""
         self.decisions += 1
+        k = poly.get((), Fraction(0))
+        if len(poly) - (() in poly) == 1:
+            mono = next(m for m in poly if m)
+            if len(mono) == 1:
+                self._bound(mono[0], op, poly[mono], k)
+                return
         items = tuple(sorted(poly.items()))
         lead = next(c for m, c in items if m)  # normalise: first variable term is +-1
         scale = abs(lead)
         self.poly.add((op, tuple((m, c / scale) for m, c in items)))
+
+    def _bound(self, b: str, op: str, c: Fraction, k: Fraction) -> None:
+        """``c*b + k op 0`` as a bound on the basis variable ``b``."""
+        bound = -k / c
+        if op in ("==", "!="):
+            (self.equal if op == "==" else self.unequal).setdefault(b, set()).add(bound)
+            return
+        strict = op == "<"
+        if c > 0:  # b < bound (or <=)
+            cur = self.upper.get(b)
+            if cur is None or bound < cur[0] or (bound == cur[0] and strict):
+                self.upper[b] = (bound, strict)
+        else:  # b > bound (or >=)
+            cur = self.lower.get(b)
+            if cur is None or bound > cur[0] or (bound == cur[0] and strict):
+                self.lower[b] = (bound, strict)
 
     def add_z3(self, cond: z3.BoolRef) -> None:
         """Record a condition on a term beyond polynomials, true on this path."""
@@ -72,70 +104,41 @@ class PathCondition:
             self.nonlinear.append(cond)
 
     def __len__(self) -> int:
-        return len(self.poly) + len(self.nonlinear)
+        return len(self.lower) + len(self.upper) + sum(map(len, self.equal.values())) + \
+            sum(map(len, self.unequal.values())) + len(self.poly) + len(self.nonlinear)
 
     def formula(self, xs: Mapping[str, z3.ArithRef]) -> z3.BoolRef:
-        """The path condition over the parameters ``xs`` (Z3 Int variables).
-
-        A linear condition on one basis variable becomes a bound on its parameter (for
-        ``1/X``, multiplied through by X > 0); per parameter only the tightest lower and
-        upper bounds are kept, with the excluded and required single values.
-        """
-        lower: dict[str, tuple[Fraction, bool]] = {}
-        upper: dict[str, tuple[Fraction, bool]] = {}
-        equal: dict[str, set[Fraction]] = {}
-        unequal: dict[str, set[Fraction]] = {}
-        general: list[z3.BoolRef] = []
-        for op, items in sorted(self.poly, key=_cond_key):
-            terms = dict(items)
-            k = terms.pop((), Fraction(0))
-            if len(terms) != 1 or len(next(iter(terms))) != 1:
-                general.append(_general(op, items, xs))
-                continue
-            ((b,), c), = terms.items()
-            name, inverse = (b[2:], True) if b.startswith("1/") else (b, False)
-            # c*b + k op 0. For b = X: X op' -k/c. For b = 1/X (X > 0): c + k*X op 0.
-            if inverse:
-                if k == 0:
-                    if not _const_holds(op, c):
-                        general.append(z3.BoolVal(False))
-                    continue
-                c, k = k, c
-            bound = -k / c
-            if op in ("==", "!="):
-                (equal if op == "==" else unequal).setdefault(name, set()).add(bound)
-                continue
-            strict = op == "<"
-            if c > 0:  # X < bound (or <=)
-                cur = upper.get(name)
-                if cur is None or bound < cur[0] or (bound == cur[0] and strict):
-                    upper[name] = (bound, strict)
-            else:  # X > bound (or >=)
-                cur = lower.get(name)
-                if cur is None or bound > cur[0] or (bound == cur[0] and strict):
-                    lower[name] = (bound, strict)
+        """The path condition over the parameters ``xs`` (Z3 Int variables). A bound on
+        ``1/X`` becomes a bound on X (X > 0: parameters with a reciprocal are capacities)."""
         out: list[z3.BoolRef] = []
-        for name, (bound, strict) in sorted(lower.items()):
-            x = z3.ToReal(xs[name])
-            out.append(x > _real(bound) if strict else x >= _real(bound))
-        for name, (bound, strict) in sorted(upper.items()):
-            x = z3.ToReal(xs[name])
-            out.append(x < _real(bound) if strict else x <= _real(bound))
-        for name, vals in sorted(equal.items()):
-            out.extend(z3.ToReal(xs[name]) == _real(v) for v in sorted(vals))
-        for name, vals in sorted(unequal.items()):
-            out.extend(z3.ToReal(xs[name]) != _real(v) for v in sorted(vals))
-        out.extend(general)
+
+        def atom(b: str, op: str, t: Fraction) -> z3.BoolRef:
+            if not b.startswith("1/"):
+                x = z3.ToReal(xs[b])
+                return {"<": x < _real(t), "<=": x <= _real(t), ">": x > _real(t),
+                        ">=": x >= _real(t), "==": x == _real(t), "!=": x != _real(t)}[op]
+            x = z3.ToReal(xs[b[2:]])  # b = 1/x, x > 0
+            if t <= 0:
+                holds = op in (">", ">=", "!=")  # 1/x > 0 >= t
+                return z3.BoolVal(holds)
+            inv = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}[op]
+            return atom(b[2:], inv, 1 / t)
+
+        for b, (t, strict) in sorted(self.lower.items()):
+            out.append(atom(b, ">" if strict else ">=", t))
+        for b, (t, strict) in sorted(self.upper.items()):
+            out.append(atom(b, "<" if strict else "<=", t))
+        for b, vals in sorted(self.equal.items()):
+            out.extend(atom(b, "==", t) for t in sorted(vals))
+        for b, vals in sorted(self.unequal.items()):
+            out.extend(atom(b, "!=", t) for t in sorted(vals))
+        out.extend(_general(op, items, xs) for op, items in sorted(self.poly, key=_cond_key))
         out.extend(self.nonlinear)
         return z3.And(out) if out else z3.BoolVal(True)
 
 
 def _cond_key(c: Cond) -> tuple[Any, ...]:
     return (c[0], tuple((m, float(v)) for m, v in c[1]))
-
-
-def _const_holds(op: str, x: Fraction) -> bool:
-    return {"<": x < 0, "<=": x <= 0, "==": x == 0, "!=": x != 0}[op]
 
 
 def _real(q: Fraction) -> z3.ArithRef:
@@ -189,6 +192,12 @@ def _pc() -> PathCondition:
     if not _ACTIVE:
         raise RuntimeError("a symbolic number decided something outside recording()")
     return _ACTIVE[-1]
+
+
+_CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+        "==": operator.eq, "!=": operator.ne}
+_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_FLIP = {">": "<", ">=": "<="}
 
 
 def _accumulate(out: Poly, m: Mono, c: Fraction) -> None:
@@ -346,20 +355,25 @@ class Sym:
 
     # -- decisions: the exact answer, and the condition recorded ---------------------------
     def _decide(self, o: Any, op: str) -> bool:
-        ov = o.v if isinstance(o, Sym) else _q(o)
-        v = self.v
-        r = {"<": v < ov, "<=": v <= ov, ">": v > ov, ">=": v >= ov, "==": v == ov,
-             "!=": v != ov}[op]
-        d = self - o
-        if d.p is not None:
-            if _const_of(d.p) is not None:
+        if isinstance(o, Sym):
+            ov, op_poly = o.v, o.p
+        else:
+            ov, op_poly = _q(o), None
+        r = _CMP[op](self.v, ov)
+        if self.p is not None and (op_poly is not None or not isinstance(o, Sym)):
+            # The difference as a polynomial, without building intermediate objects.
+            d = dict(self.p)
+            if op_poly is not None:
+                for m, c in op_poly.items():
+                    _accumulate(d, m, -c)
+            elif ov:
+                _accumulate(d, (), -ov)
+            if not d or (len(d) == 1 and () in d):
                 return r  # a constant: nothing depends on the parameters
-            rel = op if r else {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=",
-                                "!=": "=="}[op]
-            poly = d.p
+            rel = op if r else _NEGATE[op]
             if rel in (">", ">="):
-                poly, rel = {m: -c for m, c in poly.items()}, "<" if rel == ">" else "<="
-            _pc().add_poly(rel, poly)
+                d, rel = {m: -c for m, c in d.items()}, _FLIP[rel]
+            _pc().add_poly(rel, d)
             return r
         a, b = self.e, (o.e if isinstance(o, Sym) else _real(ov))
         c = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b,
@@ -405,6 +419,10 @@ class Sym:
 
 
 def _q(x: Any) -> Fraction:
+    if type(x) is Fraction:
+        return x
+    if type(x) is int:
+        return Fraction(x)
     if isinstance(x, bool):
         raise TypeError("a bool in symbolic arithmetic")
     if isinstance(x, (int, Fraction)):

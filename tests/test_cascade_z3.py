@@ -158,7 +158,8 @@ def test_symbolic_numbers_refuse_unrecorded_decisions() -> None:
         bool(s < 5)  # a decision outside recording()
     with recording({"x": z3.Int("x")}) as pc:
         assert s < 5 and not s > 4 and s == 3
-    assert len(pc) == 3 and pc.decisions == 3
+    assert pc.decisions == 3  # x < 5, then x <= 4 tightens it, and x == 3
+    assert pc.upper == {"x": (Fraction(4), False)} and pc.equal == {"x": {Fraction(3)}}
     sol = z3.Solver()
     sol.add(pc.formula({"x": z3.Int("x")}))
     assert sol.check() == z3.sat and sol.model()[z3.Int("x")].as_long() == 3
