@@ -34,7 +34,7 @@ from bgpcascade.properties.cascade_z3 import (
     representative_flaps,
 )
 from bgpcascade.properties.library import DEFAULT_PROPERTIES, Selected, parse_property
-from bgpcascade.triggers import parse_flap
+from bgpcascade.triggers import parse_flap, parse_spike
 
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
 
@@ -55,6 +55,9 @@ def add_search_args(p: argparse.ArgumentParser, *, check: bool) -> None:
     p.add_argument("--flap", action="append", default=[], metavar="A~B@T",
                    help="the triggers to consider (repeatable; default: one flap per "
                    "session group, at --at)")
+    p.add_argument("--spike", action="append", default=[], metavar="SPEAKER:WORK@T",
+                   help="a spike trigger to consider (repeatable); --vary spike=LO..HI "
+                   "varies the work of every spike")
     p.add_argument("--at", type=float, default=30.0, metavar="T",
                    help="when the default flaps happen (default 30 s)")
     p.add_argument("--horizon", type=float, default=300.0, metavar="S",
@@ -75,8 +78,9 @@ def _engine(args: argparse.Namespace, progress: Progress) -> tuple[Engine, list[
     text = read_zone_text(args.zone)
     zone = load_zone(text, source=args.zone)
     space = Space(text, args.zone, zone)
+    spikes = [parse_spike(zone, x) for x in args.spike]
     for v in args.vary:
-        space.add(v)
+        space.add(v, spike=int(spikes[0].work) if spikes else None)
     props = [parse_property(p) for p in (args.property or DEFAULT_PROPERTIES)]
     if len({s.label for s in props}) != len(props):
         raise InputError("a property is given twice", field="--property",
@@ -88,8 +92,9 @@ def _engine(args: argparse.Namespace, progress: Progress) -> tuple[Engine, list[
     if not 0 < args.timeout <= 86400:
         raise InputError(f"{args.timeout:g} s", field="--timeout", allowed="0 < S <= 86400")
     at = _seconds(args.at, "--at", zero=True)
-    triggers: list[Trigger] = [parse_flap(zone, f) for f in args.flap] if args.flap else \
-        representative_flaps(space, at)
+    triggers: list[Trigger] = [parse_flap(zone, f) for f in args.flap] + spikes
+    if not triggers:
+        triggers = representative_flaps(space, at)
     for t in triggers:
         if t.t >= horizon:
             raise InputError(f"{t.label()} is not before the horizon ({args.horizon:g} s)",
@@ -128,12 +133,12 @@ def _write_counterexample(eng: Engine, f: Finding, out: Path, stem: str,
     zone_path = out / f"{stem}.yaml"
     safe_write(trace_path, dumps_json(f.trace), inputs=inputs)
     safe_write(zone_path, eng.space.text_at(f.point), inputs=inputs)
-    flap = f.trigger.label().split(" ", 1)[1]
+    kind, what = f.trigger.label().split(" ", 1)
     return {"trigger": f.trigger.label(), "point": dict(sorted(f.point.items())),
             "violated": f.violated, "verdict": f.trace["summary"]["verdict"],
             "trace": str(trace_path), "zone": str(zone_path),
             "replay": f"bgpcascade simulate --replay {trace_path}",
-            "simulate": f"bgpcascade simulate {zone_path} --flap {flap} "
+            "simulate": f"bgpcascade simulate {zone_path} --{kind} {what} "
                         f"--horizon {_num(eng.horizon)}"}
 
 
@@ -171,7 +176,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     ranges = ", ".join(f"{k}={lo}..{hi}" for k, (lo, hi) in b["ranges"].items()) \
         or "the zone as written"
     print(f"  properties: {', '.join(b['properties'])}")
-    print(f"  bounds: horizon {b['horizon_s']} s, {len(eng.triggers)} single flaps, "
+    print(f"  bounds: horizon {b['horizon_s']} s, {len(eng.triggers)} triggers, "
           f"{ranges}; {eng.paths} paths of up to {eng.max_steps} events "
           f"({elapsed:.1f} s)")
     if ranked:
@@ -271,7 +276,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(describe(param, res))
     print(f"  engine {res.engine}: {res.z3_paths} Z3 paths covering "
           f"{res.covered_by_z3:,} values, {res.scanned:,} values simulated one by one; "
-          f"horizon {_num(eng.horizon)} s, {len(eng.triggers)} single flaps "
+          f"horizon {_num(eng.horizon)} s, {len(eng.triggers)} triggers "
           f"({elapsed:.1f} s)")
     if cx:
         point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())

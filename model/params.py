@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal
 
 import yaml
 
+from .dynamics import Trigger
 from .errors import InputError
 from .topology import Zone
 from .zonefile import load_zone
@@ -35,11 +36,12 @@ FIELDS: dict[str, tuple[Worse, str]] = {
     "capacity": ("down", "capacity (work units/s) of the spines, or of one speaker"),
     "routes": ("up", "routes one speaker originates (explicit zones)"),
     "hold": ("down", "hold time in seconds (keepalive follows at hold/3 unless set apart)"),
+    "spike": ("up", "work units of every --spike trigger"),
 }
 
 NAMES_HELP = ("<shard>.clients, <shard>.routes_per_client, <shard>.rr_capacity, "
-              "<shard>.hold, spines.capacity, spines.hold, hold; explicit zones: "
-              "<speaker>.capacity, <speaker>.routes, <speaker>.hold")
+              "<shard>.hold, spines.capacity, spines.hold, hold, spike (with --spike); "
+              "explicit zones: <speaker>.capacity, <speaker>.routes, <speaker>.hold")
 
 _RANGE = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*(?:/\s*(\d+)\s*)?$")
 
@@ -71,7 +73,7 @@ class Param:
         field = self.name.rsplit(".", 1)[-1]
         return {"clients": "clients", "routes_per_client": "routes per client",
                 "rr_capacity": "units/s", "capacity": "units/s", "routes": "routes",
-                "hold": "s hold"}[field]
+                "hold": "s hold", "spike": "work units"}[field]
 
 
 class Space:
@@ -89,10 +91,12 @@ class Space:
         self._zones: dict[tuple[int, ...], Zone] = {}
 
     # -- parsing --vary ------------------------------------------------------------------
-    def add(self, text: str) -> Param:
+    def add(self, text: str, spike: int | None = None) -> Param:
         """Parse ``NAME=LO..HI`` (or ``NAME=LO..HI/STEP``, or ``NAME=V`` for one value)
         and add the parameter. With STEP the values searched are the safe end of the range
-        plus or minus multiples of STEP (the resolution of a boundary)."""
+        plus or minus multiples of STEP (the resolution of a boundary). ``spike``: the
+        work of the run's --spike triggers, the current value of the parameter ``spike``
+        (None when there is no spike trigger)."""
         flag = "--vary"
         name, eq, rng = text.partition("=")
         name = name.strip()
@@ -115,6 +119,16 @@ class Space:
         if any(p.name == name for p in self.params):
             raise InputError(f"{name} is varied twice", field=flag,
                              allowed="each parameter once")
+        if name == "spike":
+            if spike is None:
+                raise InputError(f"{text!r}: no --spike trigger to vary", field=flag,
+                                 allowed="--spike SPEAKER:WORK@T with --vary spike=LO..HI")
+            if lo < 1:
+                raise InputError(f"{text!r}: a spike of {lo} units", field=flag,
+                                 allowed="LO >= 1")
+            param = Param(name, lo, hi, spike, "up", (), step)
+            self.params.append(param)
+            return param
         where, worse, current = self._locate(name, text)
         param = Param(name, lo, hi, current, worse, where, step)
         self.params.append(param)
@@ -207,7 +221,7 @@ class Space:
 
         data = copy.deepcopy(self.data)
         for p in self.params:
-            if p.name not in values:
+            if p.name not in values or not p.where:
                 continue
             v = int(values[p.name])
             node: Any = data
@@ -232,6 +246,13 @@ class Space:
             header += f" at {point}"
         return header + "\n" + yaml.safe_dump(self.data_at(self.point(values)),
                                                sort_keys=False, width=100)
+
+    def trigger_at(self, trig: Trigger, values: Mapping[str, int]) -> Trigger:
+        """``trig`` at a point: a spike carries the point's ``spike`` work."""
+        point = self.point(values)
+        if trig.kind == "spike" and "spike" in point:
+            return replace(trig, work=Fraction(point["spike"]))
+        return trig
 
     def zone_at(self, values: Mapping[str, int]) -> Zone:
         """The loaded zone at ``values`` (cached)."""

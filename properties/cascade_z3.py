@@ -68,6 +68,8 @@ def _numeric_fields(sim: Sim) -> Fields:
         out[("node", n.order, "count")] = Fraction(n.count)
         out[("node", n.order, "routes")] = Fraction(n.routes)
         out[("node", n.order, "capacity")] = n.capacity
+    for i, t in enumerate(sim.triggers):
+        out[("trig", i, "work")] = t.work
     for e in sim.edges:
         for end, cfg in e.cfg.items():
             for f in fields(cfg):
@@ -103,14 +105,17 @@ class Linear:
 
 
 def linearise(space: Space, point: Mapping[str, int], symbolic: Sequence[Param],
-              triggers: Sequence[Trigger]) -> Linear:
+              triggers: Sequence[Trigger]) -> Linear:  # triggers as given, not at a point
     """Probe the zone at ``point`` and at two neighbours per symbolic parameter.
 
     A field that moves with a parameter must move linearly (a count, a capacity, a
     timer): the third probe checks it, and the Sim's shape (nodes, sessions) must not
     change, else the parameter cannot be made symbolic at this point.
     """
-    base = _capture(space.zone_at(point), triggers)
+    def at(values: Mapping[str, int]) -> Fields:
+        return _capture(space.zone_at(values), [space.trigger_at(t, values) for t in triggers])
+
+    base = at(point)
     coef: dict[tuple[Any, ...], dict[str, Fraction]] = {}
     for p in symbolic:
         x = point[p.name]
@@ -118,8 +123,7 @@ def linearise(space: Space, point: Mapping[str, int], symbolic: Sequence[Param],
         steps = (1, 2)
         for steps in ((1, 2), (-1, -2)):
             try:
-                probes = [_capture(space.zone_at({**point, p.name: x + s}), triggers)
-                          for s in steps]
+                probes = [at({**point, p.name: x + s}) for s in steps]
                 break
             except InputError:  # the zone is invalid there: probe the other way
                 continue
@@ -158,6 +162,11 @@ def _binder(lin: Linear) -> Callable[[Sim], None]:
         for k in lin.coef:
             if k[0] == "node":
                 setattr(by_order[k[1]], k[2], sym(k))
+        trig = list(sim.triggers)
+        for k in lin.coef:
+            if k[0] == "trig":
+                trig[k[1]] = replace(trig[k[1]], **{k[2]: sym(k)})
+        sim.triggers = tuple(trig)
         cfgs: dict[tuple[int, tuple[int, int]], dict[str, Any]] = {}
         for k in lin.coef:
             if k[0] == "cfg":
@@ -260,7 +269,7 @@ class Engine:
         lin = linearise(self.space, point, symbolic, [trigger])
         zone = self.space.zone_at(point)
         with recording(self.xs) as pc:
-            sim = Sim(zone, [trigger], bind=_binder(lin))
+            sim = Sim(zone, [self.space.trigger_at(trigger, point)], bind=_binder(lin))
             rec = Recorder(sim, self.horizon, self.horizon)
             rec.run()
             outcome = Outcome.of(rec)
@@ -275,7 +284,7 @@ class Engine:
         trace (sampled every second, as ``simulate`` does)."""
         point = self.space.point(point)
         zone = self.space.zone_at(point)
-        sim = Sim(zone, [path.trigger])
+        sim = Sim(zone, [self.space.trigger_at(path.trigger, point)])
         rec = Recorder(sim, self.horizon, Fraction(1))
         rec.run()
         expected = [(evaluate(e.t, point, self.xs), e.session,
@@ -405,6 +414,7 @@ def rank_triggers(eng: Engine) -> list[Ranked]:
         eng.progress(f"sim: trigger {n + 1}/{len(eng.triggers)} {trig.label()}")
         eng._check_budget()
         zone = eng.space.zone_at(point)
+        trig = eng.space.trigger_at(trig, point)
         sim = Sim(zone, [trig])
         rec = Recorder(sim, eng.horizon, Fraction(1))
         rec.run()
@@ -432,7 +442,8 @@ def _counterexample(eng: Engine, path: Path) -> Finding:
         trace = eng.replay(path, point)
     except ReplayMismatch as exc:
         return Finding("UNKNOWN", f"internal error: the counterexample did not replay ({exc})")
-    return Finding("VIOLATED", trigger=path.trigger, point=point, violated=path.violated,
+    return Finding("VIOLATED", trigger=eng.space.trigger_at(path.trigger, point), point=point,
+                   violated=path.violated,
                    trace=trace)
 
 
@@ -526,7 +537,9 @@ def boundary(eng: Engine, param: Param) -> Boundary:
                         res.status, res.boundary = "UNKNOWN", _before(x, start, step)
                         res.reason = f"internal error: replay disagrees ({exc})"
                         return res
-                    found[i] = Finding("VIOLATED", trigger=eng.triggers[i],
+                    found[i] = Finding("VIOLATED",
+                                       trigger=eng.space.trigger_at(eng.triggers[i],
+                                                                    path.point),
                                        point=path.point, violated=path.violated, trace=trace)
                     continue
                 nxt = _first_outside(eng, x_var, path.pc, x, end, step)
@@ -573,7 +586,7 @@ _WORKER: dict[str, Any] = {}
 def _outcome_violations(space: Space, trig: Trigger, point: Mapping[str, int],
                         props: Sequence[Selected], horizon: Fraction) -> list[str]:
     """Labels of the properties one plain run violates (peaks do not depend on ``dt``)."""
-    sim = Sim(space.zone_at(point), [trig])
+    sim = Sim(space.zone_at(point), [space.trigger_at(trig, point)])
     rec = Recorder(sim, horizon, horizon)
     rec.run()
     outcome = Outcome.of(rec)
@@ -616,6 +629,7 @@ def _plain_violation(eng: Engine, trig: Trigger, values: Mapping[str, int]) -> F
     eng._check_budget()
     point = eng.space.point(values)
     zone = eng.space.zone_at(point)
+    trig = eng.space.trigger_at(trig, point)
     sim = Sim(zone, [trig])
     rec = Recorder(sim, eng.horizon, Fraction(1))
     rec.run()

@@ -359,7 +359,7 @@ class Sym:
             ov, op_poly = o.v, o.p
         else:
             ov, op_poly = _q(o), None
-        r = _CMP[op](self.v, ov)
+        r = bool(_CMP[op](self.v, ov))
         if self.p is not None and (op_poly is not None or not isinstance(o, Sym)):
             # The difference as a polynomial, without building intermediate objects.
             d = dict(self.p)

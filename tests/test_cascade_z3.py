@@ -243,3 +243,94 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needl
     assert r.returncode == 2, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr
+
+
+@settings(max_examples=6 if FULL else 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(zones, st.sampled_from(["s0.clients=2..30/4", "s0.rr_capacity=100..700/50",
+                               "hold=9..120/7"]), st.integers(0, 50))
+def test_grid_boundary_equals_a_scan_of_the_grid(text: str, vary: str, seed: int) -> None:
+    """With /STEP the walk visits the safe end +- k * STEP, and finds what a scan of those
+    values finds (with plain runs in two worker processes: the answer is the same)."""
+    trig = _flap(text, seed)
+    eng = _engine(text, vary, trig)
+    eng.jobs = 2
+    p = eng.space.params[0]
+    try:
+        res = boundary(eng, p)
+    finally:
+        eng.close()
+    assert res.status == "HOLDS"
+    step = p.step if p.worse == "up" else -p.step
+    values = range(p.safe_end, (p.hi + 1) if step > 0 else (p.lo - 1), step)
+    expected = None
+    for v in values:
+        sim = Sim(eng.space.zone_at({p.name: v}), [trig])
+        rec = Recorder(sim, eng.horizon, Fraction(1))
+        rec.run()
+        if not all(s.holds(Outcome.of(rec)) for s in PROPS):
+            break
+        expected = v
+    assert res.boundary == expected
+    assert res.boundary is None or p.on_grid(res.boundary)
+
+
+def test_check_engine_sim_ranks_every_flap_worst_first(tmp_path: Path) -> None:
+    zone = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
+    r = _cli("check", str(zone), "--engine", "sim", "--json", "r.json", "-q",
+             "--horizon", "200", cwd=tmp_path)
+    assert r.returncode == 1
+    data = json.loads((tmp_path / "r.json").read_text())
+    ranked = data["triggers_ranked"]
+    assert len(ranked) == len(data["bounds"]["triggers"]) == 19
+    sizes = [(t["cascade_sessions"], t["clients_isolated_peak"]) for t in ranked]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0][0] > 0
+    assert data["counterexample"]["trigger"] == ranked[0]["trigger"]
+    assert "worst single flaps" in r.stdout
+
+
+def _golden_simulations() -> list[tuple[str, list[str], str]]:
+    import yaml
+
+    manifest = yaml.safe_load((EXAMPLES / "expected.yaml").read_text())
+    return [(name, entry["simulate"]["args"], entry["simulate"]["verdict"])
+            for name, entry in sorted(manifest.items()) if "simulate" in entry]
+
+
+@pytest.mark.parametrize("name, args, verdict", _golden_simulations())
+def test_check_agrees_with_every_golden_simulation(tmp_path: Path, name: str,
+                                                   args: list[str], verdict: str) -> None:
+    """check --engine z3 on each golden zone's scenario: HOLDS where the golden run is
+    contained, VIOLATED (and replayable) where it cascades."""
+    r = _cli("check", str(EXAMPLES / name), *args, "--json", "r.json", "-q", cwd=tmp_path)
+    data = json.loads((tmp_path / "r.json").read_text())
+    if verdict == "contained":
+        assert r.returncode == 0 and data["status"] == "HOLDS"
+    else:
+        assert r.returncode == 1 and data["status"] == "VIOLATED"
+        assert data["counterexample"]["verdict"] == verdict
+        r2 = _cli("simulate", "--replay", data["counterexample"]["trace"], "-q", cwd=tmp_path)
+        assert r2.returncode == 0
+
+
+def test_the_largest_safe_spike_equals_a_scan() -> None:
+    """--vary spike: the work of a spike trigger is a parameter like the others (the
+    symbolic run makes the trigger's work a term)."""
+    text = (EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml").read_text()
+    space = Space(text, "x.yaml")
+    spike = Trigger("spike", Fraction(30), "a-rr1", work=Fraction(100000))
+    p = space.add("spike=50000..2000000/50000", spike=100000)
+    eng = Engine(space, [spike], PROPS, Fraction(200), timeout=600)
+    res = boundary(eng, p)
+    assert res.status == "HOLDS" and res.z3_paths > 0
+    expected = None
+    for v in range(50000, 2000001, 50000):
+        sim = Sim(space.zone_at({"spike": v}), [space.trigger_at(spike, {"spike": v})])
+        rec = Recorder(sim, Fraction(200), Fraction(200))
+        rec.run()
+        if not all(s.holds(Outcome.of(rec)) for s in PROPS):
+            break
+        expected = v
+    assert res.boundary == expected and expected is not None and expected < 2000000
+    cx = res.counterexample
+    assert cx is not None and cx.trigger is not None and cx.trigger.work == expected + 50000
