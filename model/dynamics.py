@@ -274,6 +274,10 @@ class Sim:
         #: Bumped whenever what a speaker has learned or a session's state changes, so that
         #: isolation and reachability peaks are measured after every such step.
         self.reach_version = 0
+        #: Speakers a trigger restarted: their own outage is the trigger's direct effect,
+        #: so isolation and reachability leave them out (a rebooting hypervisor is not an
+        #: outage of the zone).
+        self.restarted: set[str] = set()
         self._direct: set[int] = set()
         if bind is not None:
             bind(self)
@@ -828,6 +832,7 @@ class Sim:
         else:
             key = self.view.node_of(trig.a)
             node = self.nodes[key]
+            self.restarted.add(key)
             node.epoch += 1
             node.work_dropped += max(F(0), node.work_arrived - node.work_served)
             node.work_arrived = node.work_served
@@ -862,7 +867,7 @@ class Sim:
         """Non-RR speakers with no Established session to any RR."""
         out = 0
         for key, n in self.nodes.items():
-            if n.is_rr:
+            if n.is_rr or key in self.restarted:
                 continue
             rr_edges = [i for i in self.edges_of[key]
                         if self.nodes[self.edges[i].other(key)].is_rr]
@@ -874,10 +879,11 @@ class Sim:
         """(client pairs without a route, client pairs in all): receiver lacks the origin's
         routes (only origins with routes, receivers that are not RRs)."""
         missing = total = ZERO
-        receivers = [k for k, n in self.nodes.items() if not n.is_rr]
+        receivers = [k for k, n in self.nodes.items()
+                     if not n.is_rr and k not in self.restarted]
         for c in self.classes:
             o = self.nodes[c]
-            if o.is_rr:
+            if o.is_rr or c in self.restarted:
                 continue
             for r in receivers:
                 n = self.nodes[r]

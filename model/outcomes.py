@@ -28,11 +28,15 @@ class Outcome:
 
     ``resets``: session groups that went down, in order. ``cascade``: those not caused
     directly by a trigger (hold or send-hold expiry, NOTIFICATIONs, failures that follow).
-    ``clients``: speakers that are not RRs. ``isolated_peak``: the most of them without
+    ``clients``: speakers that are not RRs, except those a trigger restarted (their own
+    outage is the trigger's direct effect). ``isolated_peak``: the most of them without
     any Established session to an RR at once. ``reach``: (pairs unreachable, pairs) of
     (origin, receiver) client pairs at every measurement. ``settled``: the last
     session change or backlogged batch. ``converged``: at the horizon every session is
-    Established and every client pair reachable.
+    Established and every client pair reachable. ``peak_delay``: per node, the longest
+    wait of any work in its queue. ``hold_of``: per node, the smallest hold time its
+    sessions negotiate (RFC 4271 §4.2: the smaller of the two ends'; 0 = no hold timer,
+    left out).
     """
 
     resets: tuple[SessionEvent, ...]
@@ -44,21 +48,31 @@ class Outcome:
     settled: Fraction
     converged: bool
     peak_delay: dict[str, Fraction]
+    hold_of: dict[str, Fraction]
 
     @classmethod
     def of(cls, rec: Recorder) -> Outcome:
         """The outcome of the run ``rec`` drove (call after :meth:`Recorder.run`)."""
         sim = rec.sim
-        clients = sum((n.count for n in sim.nodes.values() if not n.is_rr), 0)
+        clients = sum((n.count for k, n in sim.nodes.items()
+                       if not n.is_rr and k not in sim.restarted), 0)
         missing, _ = sim.unreachable_pairs()
         converged = all(e.established() for e in sim.edges) and not missing
+        hold_of: dict[str, Fraction] = {}
+        for e in sim.edges:
+            hold = min(e.cfg[e.a].hold_time, e.cfg[e.b].hold_time)
+            if not hold > 0:
+                continue
+            for end in (e.a, e.b):
+                if end not in hold_of or hold < hold_of[end]:
+                    hold_of[end] = hold
         return cls(
             resets=tuple(e for e in sim.events if e.kind == "down"),
             first_trigger=sim.triggers[0].t if sim.triggers else ZERO,
             horizon=rec.horizon, clients=clients, isolated_peak=rec.isolated_peak,
             reach=tuple(rec.reach),
             settled=max(sim.last_change, sim.last_backlog), converged=converged,
-            peak_delay=dict(sim.peak_delay))
+            peak_delay=dict(sim.peak_delay), hold_of=hold_of)
 
     @property
     def cascade(self) -> tuple[SessionEvent, ...]:

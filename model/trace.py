@@ -109,7 +109,7 @@ def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[s
         "first_cascade_reset_s": _num(cascade[0].t - out.first_trigger) if cascade
         else None,
         "resets_by_reason": dict(sorted(by_reason.items())),
-        "clients_total": out.clients,
+        "clients_total": zone.client_count,
         "clients_isolated_peak": rec.isolated_peak,
         "unreachable_pairs_peak_fraction": round(float(rec.unreachable_peak), 6),
         "peak_queue_delay_s": {k: round(float(v), 6) for k, v in sim.peak_delay.items()},

@@ -1,10 +1,28 @@
-"""Named properties of a run, as data: what ``check`` and ``search`` judge a zone by.
+"""Named properties, as data: what ``check``, ``search`` and the pytest plugin judge by.
 
-Each property is a predicate over an :class:`~bgpcascade.model.outcomes.Outcome` (the
-one definition of a run's measurements, shared with ``simulate``'s verdict), so the
-simulator, the Z3 engine (which evaluates the same predicate on symbolic numbers and
-records the decision) and the Hypothesis engine judge alike. On the command line a
-property is ``NAME`` or ``NAME=ARG`` (``reconverges_within=120``, ``no_zone_outage=0.3``).
+A property has a name, a kind and a predicate:
+
+- ``never`` / ``always`` / ``eventually_within``: a predicate over a run's
+  :class:`~bgpcascade.model.outcomes.Outcome` (the one definition of a run's
+  measurements, shared with ``simulate``'s verdict). The simulator, the Z3 engine (which
+  evaluates the same predicate on symbolic numbers and records each decision) and the
+  Hypothesis engine all judge by it.
+- ``static``: a predicate over the zone's RFC 4456 analysis (``bgpcascade lint``), true
+  or false whatever happens at run time.
+
+Each property carries its ``sometimes`` companion, a :class:`Witness`: a scenario on
+which it must fail. The test suite runs every witness, so a property that can never fail
+(a vacuous check) is caught. On the command line a property is ``NAME`` or
+``NAME=ARG`` (``reconverges_within=120``, ``hold_margin=10``).
+
+Your own property, in a Python file given to ``--properties-from`` (docs/ci.md)::
+
+    from bgpcascade.properties.library import Property, Witness, register
+
+    register(Property(
+        "queues_under_a_minute", "always", "no speaker's work waits 60 s or more",
+        lambda o, _arg: all(d < 60 for d in o.peak_delay.values()),
+        witness=Witness("builtin:fr-par-like", ("--flap", "spine1~b-rr1@30"))))
 """
 
 from __future__ import annotations
@@ -12,24 +30,52 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Literal
 
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.outcomes import Outcome
 
+if TYPE_CHECKING:
+    from bgpcascade.model.topology import Zone
+
+Kind = Literal["never", "always", "eventually_within", "static"]
+KINDS: tuple[Kind, ...] = ("never", "always", "eventually_within", "static")
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A scenario on which a property must fail: a zone (file path or ``builtin:NAME``
+    or YAML text), triggers as ``simulate`` flags, a horizon and the property's argument
+    (None: its default)."""
+
+    zone: str
+    triggers: tuple[str, ...] = ()
+    horizon: int = 300
+    arg: Fraction | None = None
+
 
 @dataclass(frozen=True)
 class Property:
-    """``holds(outcome, arg)`` must be true of every run (an ``always`` property).
-
-    ``arg``: the property's parameter (a threshold fraction, a time in seconds), with
-    ``default``; ``arg_kind`` says which, for parsing and error messages.
-    """
+    """``holds(outcome, arg)`` must be true of every run (``static``: ``holds_zone(zone,
+    arg)`` of the zone). ``arg``: the property's parameter (a fraction, seconds, a count)
+    with ``default``; ``arg_kind`` says which, for parsing and messages."""
 
     name: str
+    kind: Kind
     description: str
-    holds: Callable[[Outcome, Fraction], bool]
+    holds: Callable[[Outcome, Fraction], bool] | None = None
     default: Fraction | None = None
     arg_kind: str = ""
+    witness: Witness | None = None
+    holds_zone: Callable[[Zone, Fraction], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"property {self.name}: kind {self.kind!r} is not one of {KINDS}")
+        if (self.kind == "static") != (self.holds_zone is not None) or \
+                (self.kind != "static") != (self.holds is not None):
+            raise ValueError(f"property {self.name}: a static property needs holds_zone, "
+                             "a run property needs holds")
 
     def label(self, arg: Fraction | None) -> str:
         """``name`` or ``name=arg`` as the CLI spells it."""
@@ -51,23 +97,107 @@ class Selected:
         """The CLI spelling (``no_zone_outage=0.5``)."""
         return self.prop.label(self.arg)
 
+    @property
+    def static(self) -> bool:
+        """Judged on the zone, not on runs."""
+        return self.prop.kind == "static"
+
     def holds(self, outcome: Outcome) -> bool:
         """Does the run satisfy it?"""
+        assert self.prop.holds is not None, f"{self.label} is static"
         return self.prop.holds(outcome, self.arg if self.arg is not None else Fraction(0))
 
+    def holds_zone(self, zone: Zone) -> bool:
+        """Does the zone satisfy it (static properties)?"""
+        assert self.prop.holds_zone is not None, f"{self.label} is not static"
+        return self.prop.holds_zone(zone, self.arg if self.arg is not None else Fraction(0))
 
-PROPERTIES: dict[str, Property] = {p.name: p for p in (
-    Property("no_cascade", "no session resets except those a trigger causes directly "
-             "(no hold or send-hold expiry, no NOTIFICATION, no failure that follows)",
-             lambda o, _: not o.cascaded()),
-    Property("no_zone_outage", "never this fraction (default 0.5) of the clients isolated "
-             "at once, nor this fraction of client pairs unreachable at once",
-             lambda o, a: not o.outage(a), Fraction(1, 2), "fraction"),
-    Property("reconverges_within", "every session Established and every client pair "
-             "reachable again within this many seconds (default 300) of the trigger, "
-             "inside the horizon",
-             lambda o, a: o.reconverged_within(a), Fraction(300), "seconds"),
-)}
+
+# -- the built-in properties ----------------------------------------------------------------
+#: Witness scenarios: the incident's flap on the built-in zone, and small zones with the
+#: static problems (the same shapes as tests/examples/unsafe/).
+_INCIDENT = Witness("builtin:fr-par-like", ("--flap", "spine1~b-rr1@30"), 300)
+_NO_C2C = ("zone: witness-no-client-to-client\nshards:\n"
+           "  - {name: a, rrs: 2, clients: 10, routes_per_client: 10, "
+           "client_to_client: false}\n"
+           "  - {name: b, rrs: 2, clients: 10, routes_per_client: 10}\n")
+_ONE_RR = ("zone: witness-single-rr-shard\nspines: {count: 2}\nshards:\n"
+           "  - {name: a, rrs: 1, clients: 20, routes_per_client: 50}\n"
+           "  - {name: b, rrs: 2, clients: 20, routes_per_client: 50}\n")
+_DYN = ("zone: witness-dynamic-neighbors\nshards:\n"
+        "  - {name: a, rrs: 2, rr_profile: frr, clients: 150, routes_per_client: 10, "
+        "dynamic_neighbors: true}\n")
+
+
+def _lint_table_empty(table: str, kind: str | None = None) -> Callable[[Zone, Fraction], bool]:
+    def check(zone: Zone, _arg: Fraction) -> bool:
+        from .static import (
+            check_completeness,
+            check_session_limits,
+            check_single_points_of_failure,
+        )
+
+        t = {"reflection_completeness": check_completeness,
+             "single_points_of_failure": check_single_points_of_failure,
+             "session_limits": check_session_limits}[table](zone)
+        if kind is None:
+            return t.passed
+        col = t.columns.index("kind")
+        return not any(row[col] == kind for row in t.rows)
+
+    return check
+
+
+def _hold_margin(o: Outcome, margin: Fraction) -> bool:
+    return all(o.peak_delay[node] <= hold - margin for node, hold in o.hold_of.items())
+
+
+PROPERTIES: dict[str, Property] = {}
+
+
+def register(prop: Property) -> Property:
+    """Add ``prop`` to the properties ``--property`` accepts (a name may not repeat)."""
+    if prop.name in PROPERTIES:
+        raise ValueError(f"property {prop.name!r} is already registered")
+    PROPERTIES[prop.name] = prop
+    return prop
+
+
+for _p in (
+    Property("no_cascade", "never", "no session resets except those a trigger causes "
+             "directly (no hold or send-hold expiry, no NOTIFICATION, no failure that "
+             "follows)", lambda o, _: not o.cascaded(), witness=_INCIDENT),
+    Property("no_zone_outage", "never", "never this fraction (default 0.5) of the clients "
+             "isolated at once, nor this fraction of client pairs unreachable at once",
+             lambda o, a: not o.outage(a), Fraction(1, 2), "fraction", _INCIDENT),
+    Property("reconverges_within", "eventually_within", "every session Established and "
+             "every client pair reachable again within this many seconds (default 300) of "
+             "the trigger, inside the horizon", lambda o, a: o.reconverged_within(a),
+             Fraction(300), "seconds", _INCIDENT),
+    Property("hold_margin", "always", "every speaker's queue delay stays at least this many "
+             "seconds (default 0) below the smallest hold time of its sessions",
+             _hold_margin, Fraction(0), "seconds", _INCIDENT),
+    Property("no_client_isolated", "never", "no client ever loses every session to its "
+             "route reflectors", lambda o, _: not o.isolated_peak > 0, witness=_INCIDENT),
+    Property("max_cascade_resets", "always", "at most this many sessions (default 0) reset "
+             "by the cascade (beyond those a trigger resets directly)",
+             lambda o, a: o.cascade_size() <= a, Fraction(0), "count", _INCIDENT),
+    Property("reflection_complete", "static", "every client learns every other client's "
+             "routes with all sessions up (RFC 4456; lint's reflection_completeness)",
+             witness=Witness(_NO_C2C), holds_zone=_lint_table_empty("reflection_completeness")),
+    Property("no_single_rr_isolation", "static", "no single route reflector down makes any "
+             "speaker lose routes (lint's single_points_of_failure, speaker rows)",
+             witness=Witness(_ONE_RR),
+             holds_zone=_lint_table_empty("single_points_of_failure", "speaker")),
+    Property("no_single_session_loss", "static", "no single session down makes any speaker "
+             "lose routes (lint's single_points_of_failure, session rows)",
+             witness=Witness(_ONE_RR),
+             holds_zone=_lint_table_empty("single_points_of_failure", "session")),
+    Property("within_session_limits", "static", "no RR exceeds its implementation's session "
+             "limits (lint's session_limits)", witness=Witness(_DYN),
+             holds_zone=_lint_table_empty("session_limits")),
+):
+    register(_p)
 
 #: What ``check`` and ``search`` judge by when no --property is given.
 DEFAULT_PROPERTIES = ("no_cascade", "no_zone_outage")
@@ -77,7 +207,7 @@ def parse_property(text: str) -> Selected:
     """``NAME`` or ``NAME=ARG`` -> :class:`Selected` (one-line :class:`InputError`)."""
     name, _, raw = text.partition("=")
     name = name.strip()
-    allowed = ", ".join(f"{p.name}=<{p.arg_kind}>" if p.arg_kind else p.name
+    allowed = ", ".join(f"{p.name}[=<{p.arg_kind}>]" if p.arg_kind else p.name
                         for p in PROPERTIES.values())
     prop = PROPERTIES.get(name)
     if prop is None:
@@ -95,7 +225,55 @@ def parse_property(text: str) -> Selected:
     if prop.arg_kind == "fraction" and not 0 < arg <= 1:
         raise InputError(f"{text!r}: {raw} is not in (0, 1]", field="--property",
                          allowed="a fraction of clients in (0, 1]")
-    if prop.arg_kind == "seconds" and arg <= 0:
-        raise InputError(f"{text!r}: {raw} is not > 0", field="--property",
-                         allowed="seconds > 0")
+    if prop.arg_kind == "seconds" and arg < 0:
+        raise InputError(f"{text!r}: {raw} is negative", field="--property",
+                         allowed="seconds >= 0")
+    if prop.arg_kind == "count" and (arg < 0 or arg.denominator != 1):
+        raise InputError(f"{text!r}: {raw} is not a whole number >= 0",
+                         field="--property", allowed="a count >= 0")
     return Selected(prop, arg)
+
+
+def load_properties_file(path: str) -> list[str]:
+    """Run a Python file that registers properties; return the names it added."""
+    import runpy
+
+    before = set(PROPERTIES)
+    try:
+        runpy.run_path(path, run_name="bgpcascade_properties")
+    except FileNotFoundError:
+        raise InputError("no such file", source=path, field="--properties-from",
+                         allowed="a Python file calling register(Property(...))") from None
+    except Exception as exc:  # the user's code: any error becomes one line
+        raise InputError(f"{type(exc).__name__}: {exc}", source=path,
+                         field="--properties-from",
+                         allowed="a Python file calling register(Property(...))") from None
+    return sorted(set(PROPERTIES) - before)
+
+
+def witness_holds(sel: Selected) -> bool:
+    """Evaluate ``sel`` on its property's witness (its ``sometimes`` companion): False
+    means the check fired, as it must. The witness's own argument wins over ``sel``'s."""
+    from bgpcascade.io import read_zone_text
+    from bgpcascade.model.dynamics import Sim
+    from bgpcascade.model.trace import Recorder
+    from bgpcascade.model.zonefile import load_zone
+    from bgpcascade.triggers import parse_flap, parse_restart, parse_spike
+
+    w = sel.prop.witness
+    if w is None:
+        raise ValueError(f"property {sel.prop.name} has no witness")
+    is_yaml = "\n" in w.zone
+    text = w.zone if is_yaml else read_zone_text(w.zone)
+    zone = load_zone(text, source="<witness>" if is_yaml else w.zone)
+    chosen = Selected(sel.prop, w.arg if w.arg is not None else sel.arg)
+    if chosen.static:
+        return chosen.holds_zone(zone)
+    parse = {"--flap": parse_flap, "--spike": parse_spike, "--restart": parse_restart}
+    flags = list(w.triggers)
+    triggers = [parse[flag](zone, value) for flag, value in zip(flags[::2], flags[1::2],
+                                                                strict=True)]
+    sim = Sim(zone, triggers)
+    rec = Recorder(sim, Fraction(w.horizon), Fraction(w.horizon))
+    rec.run()
+    return chosen.holds(Outcome.of(rec))
