@@ -20,13 +20,14 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from bgpcascade import __version__
+from bgpcascade.check_cli import cmd_check
 from bgpcascade.io import check_out_dir, dumps_json, load_zone_file, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import zone_json_schema
 from bgpcascade.progress import Progress
 from bgpcascade.properties.static import LintResult, Table, lint
-from bgpcascade.search_cli import add_search_args, cmd_check, cmd_search
+from bgpcascade.search_cli import add_search_args, cmd_search
 from bgpcascade.summary import zone_summary
 
 EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -117,13 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="with --check: write the verdicts as JSON")
     _add_common(p)
 
-    p = sub.add_parser("check", help="is there ONE flap, anywhere in the --vary ranges, "
-                       "that breaks a property? (exit 0 holds, 1 violated, 3 unknown)")
+    p = sub.add_parser("check", help="judge zones by properties with the sim, z3 and "
+                       "hypothesis engines, for CI (exit 0 holds, 1 violated, 3 unknown)")
     add_search_args(p, check=True)
 
     p = sub.add_parser("search", help="the boundary of one parameter between safe and "
                        "cascading, and the headroom of its current value")
     add_search_args(p, check=False)
+
+    p = sub.add_parser("properties", help="the properties --property accepts")
+    p.add_argument("--properties-from", action="append", default=[], metavar="FILE.py",
+                   help="a Python file that registers properties of your own")
+    p.add_argument("--json", action="store_true", help="as JSON")
 
     p = sub.add_parser("render", help="draw a zone's topology (Graphviz DOT + SVG)")
     p.add_argument("input", help="zone file (YAML) or builtin:fr-par-like")
@@ -455,6 +461,32 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- properties --------------------------------------------------------------------------
+
+
+def cmd_properties(args: argparse.Namespace) -> int:
+    """``bgpcascade properties``: name, kind, argument and meaning of each property."""
+    from bgpcascade.properties.library import PROPERTIES, load_properties_file
+
+    for f in args.properties_from:
+        load_properties_file(f)
+    rows: list[dict[str, str | None]] = [{"name": p.name, "kind": p.kind,
+             "argument": p.arg_kind or None,
+             "default": None if p.default is None else p.label(p.default).split("=")[1],
+             "description": p.description} for p in PROPERTIES.values()]
+    if args.json:
+        print(dumps_json(rows), end="")
+        return EXIT_OK
+    table = RichTable(title="Properties (--property NAME[=ARG])", title_justify="left")
+    for col in ("name", "kind", "argument", "description"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        arg = f"{r['argument']} (default {r['default']})" if r["argument"] else ""
+        table.add_row(str(r["name"]), str(r["kind"]), arg, escape(str(r["description"])))
+    _console().print(table)
+    return EXIT_OK
+
+
 # -- demo --------------------------------------------------------------------------------
 
 
@@ -518,6 +550,7 @@ _HANDLERS = {
     "fsm": cmd_fsm,
     "render": cmd_render,
     "check": cmd_check,
+    "properties": cmd_properties,
     "search": cmd_search,
 }
 

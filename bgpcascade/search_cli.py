@@ -1,4 +1,4 @@
-"""``bgpcascade check`` and ``bgpcascade search``: the Z3 cascade search on the command line.
+"""``bgpcascade search``, and the flags it shares with ``check`` (bgpcascade/check_cli.py).
 
 ``check`` answers "is there ONE flap, at any point of the --vary ranges, that violates a
 property within the horizon?" (exit 0 HOLDS, 1 VIOLATED with the counterexample written
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,17 @@ from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
 from bgpcascade.properties.cascade_z3 import (
     Boundary,
-    BudgetExceeded,
     Engine,
     Finding,
-    Ranked,
     boundary,
-    exists_violation,
-    rank_triggers,
     representative_flaps,
 )
-from bgpcascade.properties.library import DEFAULT_PROPERTIES, Selected, parse_property
+from bgpcascade.properties.library import (
+    DEFAULT_PROPERTIES,
+    Selected,
+    load_properties_file,
+    parse_property,
+)
 from bgpcascade.triggers import parse_flap, parse_spike
 
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
@@ -41,14 +43,33 @@ EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
 
 def add_search_args(p: argparse.ArgumentParser, *, check: bool) -> None:
     """The flags ``check`` and ``search`` share."""
-    p.add_argument("zone", help="zone file (YAML) or builtin:fr-par-like")
     if check:
-        p.add_argument("--engine", choices=("z3", "sim"), default="z3",
+        p.add_argument("zone", nargs="+", help="zone files (YAML) or builtin:fr-par-like")
+        p.add_argument("--engine", choices=("z3", "sim", "hypothesis", "all"), default="z3",
                        help="z3: every point of the --vary ranges (default); sim: the "
-                       "zone as written, one simulation per trigger")
+                       "zone as written, every single flap, ranked; hypothesis: "
+                       "sequences of flaps, spikes, restarts and waits, shrunk; all: "
+                       "the three")
+        p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+        p.add_argument("--seed", type=int, default=0,
+                       help="hypothesis: the seed (default 0; same seed, same examples)")
+        p.add_argument("--examples", type=int, default=200, metavar="N",
+                       help="hypothesis: at most N scenarios per zone (default 200)")
+        p.add_argument("--max-triggers", type=int, default=1, metavar="N",
+                       help="hypothesis: triggers per scenario (default 1: ONE flap, spike "
+                       "or restart, at a time and load the search picks; more finds "
+                       "double failures)")
+        p.add_argument("--database", metavar="DIR", default=".bgpcascade/hypothesis",
+                       help="hypothesis: the example database, replayed first "
+                       "(default .bgpcascade/hypothesis; cache it in CI)")
+    else:
+        p.add_argument("zone", help="zone file (YAML) or builtin:fr-par-like")
     p.add_argument("--property", action="append", default=[], metavar="NAME[=ARG]",
-                   help="no_cascade, no_zone_outage[=FRACTION], reconverges_within[=S] "
-                   f"(repeatable; default {' and '.join(DEFAULT_PROPERTIES)})")
+                   help="a property (repeatable; default "
+                   f"{' and '.join(DEFAULT_PROPERTIES)}); `bgpcascade properties` "
+                   "lists them")
+    p.add_argument("--properties-from", action="append", default=[], metavar="FILE.py",
+                   help="a Python file that registers properties of your own")
     p.add_argument("--vary", action="append", default=[], metavar="NAME=LO..HI",
                    help=f"a parameter range ({NAMES_HELP})" +
                    ("; repeatable" if check else "; exactly one"))
@@ -62,9 +83,10 @@ def add_search_args(p: argparse.ArgumentParser, *, check: bool) -> None:
                    help="when the default flaps happen (default 30 s)")
     p.add_argument("--horizon", type=float, default=300.0, metavar="S",
                    help="seconds after t=0 that are checked (default 300)")
-    p.add_argument("--timeout", type=float, default=300.0, metavar="S",
-                   help="budget in seconds; when it runs out the answer is UNKNOWN "
-                   "(exit 3), never HOLDS (default 300)")
+    p.add_argument("--timeout", "--budget", dest="timeout", type=float, default=300.0,
+                   metavar="S", help="budget in seconds" + (" for the whole check, shared "
+                   "by the zones and engines" if check else "") + "; when it runs out the "
+                   "answer is UNKNOWN (exit 3), never HOLDS (default 300)")
     p.add_argument("--out", default="bgpcascade-out", metavar="DIR",
                    help="where counterexamples go (default ./bgpcascade-out/)")
     p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
@@ -74,17 +96,26 @@ def add_search_args(p: argparse.ArgumentParser, *, check: bool) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
 
-def _engine(args: argparse.Namespace, progress: Progress) -> tuple[Engine, list[Selected]]:
-    text = read_zone_text(args.zone)
-    zone = load_zone(text, source=args.zone)
-    space = Space(text, args.zone, zone)
-    spikes = [parse_spike(zone, x) for x in args.spike]
-    for v in args.vary:
-        space.add(v, spike=int(spikes[0].work) if spikes else None)
+def parse_props(args: argparse.Namespace) -> list[Selected]:
+    """The selected properties (after loading --properties-from files)."""
+    for f in args.properties_from:
+        load_properties_file(f)
     props = [parse_property(p) for p in (args.property or DEFAULT_PROPERTIES)]
     if len({s.label for s in props}) != len(props):
         raise InputError("a property is given twice", field="--property",
                          allowed="each property once")
+    return props
+
+
+def build_engine(args: argparse.Namespace, zone_path: str, props: list[Selected],
+                 progress: Callable[[str], None], timeout: float) -> Engine:
+    """The search over one zone file, from the shared flags (one-line errors)."""
+    text = read_zone_text(zone_path)
+    zone = load_zone(text, source=zone_path)
+    space = Space(text, zone_path, zone)
+    spikes = [parse_spike(zone, x) for x in args.spike]
+    for v in args.vary:
+        space.add(v, spike=int(spikes[0].work) if spikes else None)
     horizon = _seconds(args.horizon, "--horizon")
     if horizon > 86400:
         raise InputError(f"{args.horizon:g} s", field="--horizon",
@@ -101,9 +132,8 @@ def _engine(args: argparse.Namespace, progress: Progress) -> tuple[Engine, list[
                              field="--horizon", allowed="a horizon after every trigger")
     if not 1 <= args.jobs <= 64:
         raise InputError(f"{args.jobs}", field="--jobs", allowed="1..64")
-    eng = Engine(space, triggers, props, horizon, timeout=args.timeout,
-                 progress=progress, jobs=args.jobs)
-    return eng, props
+    return Engine(space, triggers, props, horizon, timeout=timeout, progress=progress,
+                  jobs=args.jobs)
 
 
 def _seconds(x: float, flag: str, zero: bool = False) -> Fraction:
@@ -140,64 +170,6 @@ def _write_counterexample(eng: Engine, f: Finding, out: Path, stem: str,
             "replay": f"bgpcascade simulate --replay {trace_path}",
             "simulate": f"bgpcascade simulate {zone_path} --{kind} {what} "
                         f"--horizon {_num(eng.horizon)}"}
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """``bgpcascade check ZONE``: exit 0 HOLDS, 1 VIOLATED, 3 UNKNOWN (2 bad input)."""
-    progress = Progress(args.quiet)
-    eng, props = _engine(args, progress)
-    if args.engine == "sim" and any(p.lo < p.hi for p in eng.space.params):
-        raise InputError("--engine sim checks the zone as written", field="--vary",
-                         allowed="--engine z3 for ranges (or `bgpcascade search`)")
-    out = check_out_dir(args.out, inputs=(args.zone,))
-    started = time.monotonic()
-    ranked: list[Ranked] = []
-    if args.engine == "sim":
-        try:
-            ranked = rank_triggers(eng)
-            worst = next((r.finding for r in ranked if r.finding is not None), None)
-            finding = worst if worst is not None else \
-                Finding("HOLDS", triggers_checked=len(ranked))
-        except BudgetExceeded:
-            finding = Finding("UNKNOWN", f"budget of {eng.timeout:g} s ran out")
-    else:
-        finding = exists_violation(eng)
-    elapsed = time.monotonic() - started
-    result: dict[str, Any] = {
-        "zone": eng.space.zone.name, "engine": args.engine, "status": finding.status,
-        "properties": [s.label for s in props], "bounds": _bounds(eng),
-        "reason": finding.reason or None, "counterexample": None,
-        "triggers_ranked": [{"trigger": r.trigger.label(), "verdict": r.verdict,
-                             "cascade_sessions": r.cascade_sessions,
-                             "clients_isolated_peak": r.clients_isolated_peak,
-                             "violated": r.violated} for r in ranked] or None}
-    print(f"{eng.space.zone.name}: {finding.status} ({args.engine})")
-    b = result["bounds"]
-    ranges = ", ".join(f"{k}={lo}..{hi}" for k, (lo, hi) in b["ranges"].items()) \
-        or "the zone as written"
-    print(f"  properties: {', '.join(b['properties'])}")
-    print(f"  bounds: horizon {b['horizon_s']} s, {len(eng.triggers)} triggers, "
-          f"{ranges}; {eng.paths} paths of up to {eng.max_steps} events "
-          f"({elapsed:.1f} s)")
-    if ranked:
-        print("  worst single flaps (sessions reset by the cascade, clients isolated):")
-        for r in ranked[:5]:
-            print(f"    {r.trigger.label():<36} {r.verdict:<12} {r.cascade_sessions:>7,} "
-                  f"{r.clients_isolated_peak:>7,}")
-    if finding.status == "VIOLATED":
-        stem = f"{eng.space.zone.name}-counterexample"
-        cx = _write_counterexample(eng, finding, out, stem, (args.zone,))
-        result["counterexample"] = cx
-        point = ", ".join(f"{k}={v}" for k, v in cx["point"].items()) or "as written"
-        print(f"  VIOLATED {', '.join(finding.violated)}: {cx['trigger']} at {point} -> "
-              f"{cx['verdict']}")
-        print(f"  counterexample: {cx['zone']}, {cx['trace']}")
-        print(f"  replay: {cx['replay']}")
-    elif finding.status == "UNKNOWN":
-        print(f"  UNKNOWN: {finding.reason}")
-    if args.json:
-        safe_write(args.json, dumps_json(result), inputs=(args.zone,))
-    return {"HOLDS": EXIT_OK, "VIOLATED": EXIT_VIOLATED}.get(finding.status, EXIT_UNKNOWN)
 
 
 def _beyond_safe_range(param: Param, res: Boundary) -> bool:
@@ -249,7 +221,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise InputError(f"{len(args.vary)} --vary given", field="--vary",
                          allowed="exactly one NAME=LO..HI (the others stay as written)")
     progress = Progress(args.quiet)
-    eng, _props = _engine(args, progress)
+    props = parse_props(args)
+    if any(p.static for p in props):
+        raise InputError(f"{next(p.label for p in props if p.static)} is static",
+                         field="--property", allowed="properties of runs (search varies "
+                         "loads; `check` judges static properties)")
+    eng = build_engine(args, args.zone, props, progress, args.timeout)
     param = eng.space.params[0]
     out = check_out_dir(args.out, inputs=(args.zone,))
     started = time.monotonic()

@@ -1,0 +1,121 @@
+"""``bgpcascade check`` for CI (issue 6): engines, the Hypothesis search, JUnit, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "tests" / "examples"
+APPLIANCE = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
+
+
+def _cli(*args: str, cwd: Path, seed: str = "0") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bgpcascade", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PYTHONPATH": str(ROOT),
+                               "PYTHONHASHSEED": seed})
+
+
+def test_hypothesis_finds_the_cascade_and_shrinks_the_load(tmp_path: Path) -> None:
+    """On the unsafe golden zone, with its load free in 2..300 clients, the search finds a
+    cascade within the default budget; the shrunk zone is no larger than the golden one,
+    and its trace replays."""
+    r = _cli("check", str(APPLIANCE), "--engine", "hypothesis", "--vary",
+             "a.clients=2..300", "--json", "r.json", "-q", cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    cx = data["counterexample"]
+    assert cx["point"]["a.clients"] <= 300 and len(cx["triggers"]) == 1
+    shrunk = yaml.safe_load((tmp_path / cx["zone"]).read_text())
+    golden = yaml.safe_load(APPLIANCE.read_text())
+    assert sum(s["clients"] for s in shrunk["shards"]) <= \
+        sum(s["clients"] for s in golden["shards"])
+    r2 = _cli("simulate", "--replay", cx["trace"], "-q", cwd=tmp_path)
+    assert r2.returncode == 0 and "identical" in r2.stdout
+
+
+@pytest.mark.parametrize("zone", ["safe/two-tier-shared-cluster.yaml", "safe/lab.yaml"])
+def test_hypothesis_finds_nothing_on_the_safe_zones(tmp_path: Path, zone: str) -> None:
+    r = _cli("check", str(EXAMPLES / zone), "--engine", "hypothesis", "--json", "r.json",
+             "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["status"] == "HOLDS" and data["bounds"]["examples"] >= 100
+
+
+@pytest.mark.parametrize("zone, prop", [
+    ("unsafe/shared-cluster-single-homed.yaml", "reflection_complete"),
+    ("unsafe/shared-cluster-single-homed.yaml", "no_single_rr_isolation"),
+    ("unsafe/single-rr-shard.yaml", "no_single_rr_isolation"),
+    ("unsafe/no-client-to-client.yaml", "reflection_complete"),
+    ("unsafe/dynamic-neighbors-over-limit.yaml", "within_session_limits"),
+])
+def test_static_properties_fail_on_the_unsafe_lint_zones(tmp_path: Path, zone: str,
+                                                         prop: str) -> None:
+    r = _cli("check", str(EXAMPLES / zone), "--property", prop, "--json", "r.json", "-q",
+             cwd=tmp_path)
+    assert r.returncode == 1
+    row = json.loads((tmp_path / "r.json").read_text())["results"][0]
+    assert row["engine"] == "static" and row["status"] == "VIOLATED"
+
+
+def test_same_seed_same_answer_and_the_database_replays_failures_first(
+        tmp_path: Path) -> None:
+    args = ["check", str(APPLIANCE), "--engine", "hypothesis", "--vary",
+            "a.clients=2..300", "-q", "--out", "out"]
+    _cli(*args, "--database", "db1", "--json", "a.json", cwd=tmp_path, seed="1")
+    _cli(*args, "--database", "db2", "--json", "b.json", cwd=tmp_path, seed="2")
+    a, b = (tmp_path / "a.json").read_bytes(), (tmp_path / "b.json").read_bytes()
+    assert a == b  # byte-identical across runs and hash seeds
+    first = json.loads(a)["bounds"]["examples"]
+    _cli(*args, "--database", "db1", "--json", "c.json", cwd=tmp_path)
+    again = json.loads((tmp_path / "c.json").read_text())
+    assert again["status"] == "VIOLATED" and again["bounds"]["examples"] <= first
+
+
+def test_all_engines_on_several_zones_with_junit(tmp_path: Path) -> None:
+    safe = EXAMPLES / "safe" / "two-tier-shared-cluster.yaml"
+    r = _cli("check", str(APPLIANCE), str(safe), "--engine", "all", "--property",
+             "no_cascade", "--property", "reflection_complete", "--junit", "j.xml",
+             "--json", "r.json", "-q", "--horizon", "200", cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    got = {(x["zone"], x["property"], x["engine"]): x["status"] for x in data["results"]}
+    for engine in ("sim", "z3", "hypothesis"):
+        assert got[("appliance-shard-cascade", "no_cascade", engine)] == "VIOLATED"
+        assert got[("two-tier-shared-cluster", "no_cascade", engine)] == "HOLDS"
+    assert got[("appliance-shard-cascade", "reflection_complete", "static")] == "HOLDS"
+    suites = ET.parse(tmp_path / "j.xml").getroot()
+    assert [s.get("name") for s in suites] == ["appliance-shard-cascade",
+                                               "two-tier-shared-cluster"]
+    assert suites[0].get("failures") == "3" and suites[1].get("failures") == "0"
+    failure = suites[0].find("testcase/failure")
+    assert failure is not None and "replay: bgpcascade simulate" in (failure.text or "")
+    assert "worst single flaps" in r.stdout
+
+
+def test_a_budget_too_small_for_hypothesis_is_unknown(tmp_path: Path) -> None:
+    r = _cli("check", str(EXAMPLES / "safe" / "lab.yaml"), "--engine", "hypothesis",
+             "--budget", "0.001", "--json", "r.json", "-q", cwd=tmp_path)
+    assert r.returncode == 3
+    assert json.loads((tmp_path / "r.json").read_text())["status"] == "UNKNOWN"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--engine", "bogus"], "--engine"),
+    (["--examples", "0"], "--examples"),
+    (["--max-triggers", "0"], "--max-triggers"),
+    (["--property", "reflection_complete=1"], "takes no argument"),
+])
+def test_bad_check_input_is_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
+    r = _cli("check", str(APPLIANCE), *args, "-q", cwd=tmp_path)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr
