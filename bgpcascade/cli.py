@@ -126,6 +126,28 @@ def build_parser() -> argparse.ArgumentParser:
                        "cascading, and the headroom of its current value")
     add_search_args(p, check=False)
 
+    p = sub.add_parser("explore", help="generated zones: the smallest one a single flap "
+                       "breaks (Hypothesis, shrunk)")
+    p.add_argument("--property", action="append", default=[], metavar="NAME[=ARG]",
+                   help="run properties (repeatable; default no_cascade and no_zone_outage)")
+    p.add_argument("--examples", type=int, default=100, metavar="N",
+                   help="generated zones to try (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="the seed (default 0)")
+    p.add_argument("--budget", type=float, default=300.0, metavar="S",
+                   help="seconds (default 300); out of budget before a failure: UNKNOWN")
+    p.add_argument("--horizon", type=float, default=300.0, metavar="S",
+                   help="seconds simulated (default 300)")
+    p.add_argument("--max-clients", type=int, default=400, metavar="N",
+                   help="clients per shard at most (default 400)")
+    p.add_argument("--profiles", default="frr,bird,gobgp,openbgpd,appliance",
+                   help="implementations to draw from (default: all five built-ins)")
+    p.add_argument("--min-rrs", type=int, default=2, metavar="N",
+                   help="RRs per shard at least (default 2: no single-homed client, "
+                   "whose isolation lint already reports)")
+    p.add_argument("--out", default="bgpcascade-out", metavar="DIR",
+                   help="where the shrunk zone and its trace go (default bgpcascade-out)")
+    _add_common(p)
+
     p = sub.add_parser("properties", help="the properties --property accepts")
     p.add_argument("--properties-from", action="append", default=[], metavar="FILE.py",
                    help="a Python file that registers properties of your own")
@@ -461,6 +483,55 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- explore -----------------------------------------------------------------------------
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """``bgpcascade explore``: exit 1 with the shrunk zone when one is found, 0 when none
+    is in the examples (a bounded search), 3 when the budget ran out first."""
+    from bgpcascade.properties.explore import check_profiles, explore
+    from bgpcascade.properties.library import DEFAULT_PROPERTIES, parse_property
+
+    props = [parse_property(p) for p in (args.property or DEFAULT_PROPERTIES)]
+    if any(p.static for p in props):
+        raise InputError("static properties are judged by `check`", field="--property",
+                         allowed="properties of runs")
+    if not 1 <= args.examples <= 100_000:
+        raise InputError(f"{args.examples}", field="--examples", allowed="1..100000")
+    if not 2 <= args.max_clients <= 100_000:
+        raise InputError(f"{args.max_clients}", field="--max-clients", allowed="2..100000")
+    horizon = _positive(args.horizon, "--horizon")
+    budget = float(_positive(args.budget, "--budget"))
+    profiles = check_profiles(args.profiles)
+    out = check_out_dir(args.out)
+    if not 1 <= args.min_rrs <= 3:
+        raise InputError(f"{args.min_rrs}", field="--min-rrs", allowed="1..3")
+    res = explore(props, horizon, examples=args.examples, seed=args.seed, budget=budget,
+                  max_clients=args.max_clients, profiles=profiles, min_rrs=args.min_rrs,
+                  progress=Progress(args.quiet))
+    if res.status == "VIOLATED":
+        assert res.trigger is not None and res.trace is not None
+        zone_path = out / "explore-counterexample.yaml"
+        trace_path = out / "explore-counterexample.trace.json"
+        safe_write(zone_path, res.zone_text)
+        safe_write(trace_path, dumps_json(res.trace))
+        kind, what = res.trigger.label().split(" ", 1)
+        print(f"VIOLATED {', '.join(res.violated or [])} after {res.examples} zones; the "
+              f"smallest zone found ({zone_path}):\n")
+        print(res.zone_text)
+        print(f"trigger: {res.trigger.label()} -> {res.trace['summary']['verdict']}")
+        print(f"replay: bgpcascade simulate {zone_path} --{kind} {what} "
+              f"--horizon {float(horizon):g}")
+        print(f"   or: bgpcascade simulate --replay {trace_path}")
+        return EXIT_VIOLATED
+    if res.status == "UNKNOWN":
+        print(f"UNKNOWN: {res.reason}")
+        return EXIT_UNKNOWN
+    print(f"HOLDS: no violation in {res.examples} generated zones (seed {args.seed}; a "
+          "bounded search, not a proof)")
+    return EXIT_OK
+
+
 # -- properties --------------------------------------------------------------------------
 
 
@@ -551,6 +622,7 @@ _HANDLERS = {
     "render": cmd_render,
     "check": cmd_check,
     "properties": cmd_properties,
+    "explore": cmd_explore,
     "search": cmd_search,
 }
 
