@@ -153,8 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a Python file that registers properties of your own")
     p.add_argument("--json", action="store_true", help="as JSON")
 
-    p = sub.add_parser("render", help="draw a zone's topology (Graphviz DOT + SVG)")
-    p.add_argument("input", help="zone file (YAML) or builtin:fr-par-like")
+    p = sub.add_parser("render", help="draw a zone's topology, or a trace's frames and "
+                       "timeline charts (Graphviz DOT + SVG)")
+    p.add_argument("input", help="zone file (YAML), builtin:fr-par-like, or a trace "
+                   "(*.json, from simulate --trace or a counterexample)")
     p.add_argument("--out", required=True, help="output directory")
     _add_common(p)
     return parser
@@ -468,9 +470,19 @@ def cmd_fsm(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    """``bgpcascade render ZONE --out DIR``: topology.dot (+ topology.svg with Graphviz)."""
-    from bgpcascade.diagrams import render_zone
+    """``bgpcascade render ZONE|TRACE --out DIR``: a zone's topology.dot (+ .svg), or a
+    trace's frames, charts and index.html."""
+    from bgpcascade.diagrams import render_trace, render_zone
 
+    if args.input.endswith(".json"):
+        trace = _read_trace(args.input)
+        out = check_out_dir(args.out, inputs=(args.input,))
+        Progress(args.quiet)(f"rendering trace of {trace['zone']} into {out}")
+        res = render_trace(trace, out, inputs=(args.input,))
+        print(f"wrote {len(res.frames)} frames, {len(res.charts)} charts and {res.index}")
+        if res.message:
+            print(res.message, file=sys.stderr)
+        return EXIT_OK
     zone = load_zone_file(args.input)
     out = check_out_dir(args.out, inputs=(args.input,))
     Progress(args.quiet)(f"rendering {zone.name} into {out}")
@@ -481,6 +493,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     if result.message:
         print(result.message, file=sys.stderr)
     return EXIT_OK
+
+
+def _read_trace(path: str) -> dict[str, Any]:
+    """A trace file (``simulate --trace``), or one clear line."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        assert isinstance(data, dict)
+        for key in ("version", "zone", "nodes", "sessions", "events", "series", "params"):
+            assert key in data, key
+    except FileNotFoundError:
+        raise InputError("no such file", source=path, allowed="a trace JSON file") from None
+    except (OSError, ValueError, AssertionError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a bgpcascade trace ({type(exc).__name__} {exc})",
+                         source=path, allowed="a file written by simulate --trace") from None
+    return data
 
 
 # -- explore -----------------------------------------------------------------------------
@@ -568,7 +595,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     spine/leaf RR session, simulated for 600 s; writes the trace, the lint tables and the
     topology under ``--out``.
     """
-    from bgpcascade.diagrams import render_zone
+    from bgpcascade.diagrams import render_trace, render_zone
     from bgpcascade.io import read_zone_text
     from bgpcascade.model.trace import simulate
     from bgpcascade.triggers import parse_flap
@@ -603,12 +630,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     safe_write(out / "trace.json", dumps_json(trace))
     progress(f"rendering topology into {out}")
     rendered = render_zone(zone, out)
+    progress(f"rendering the trace's frames and charts into {out / 'trace'}")
+    drawn = render_trace(trace, out / "trace")
     console.print()
-    console.print(f"wrote {out / 'lint.json'}, {out / 'trace.json'}")
-    console.print(f"open: {rendered.svg_path or rendered.dot_path}")
+    console.print(f"wrote {out / 'lint.json'}, {out / 'trace.json'}, "
+                  f"{len(drawn.frames)} frames and {len(drawn.charts)} charts")
+    console.print(f"open: {rendered.svg_path or rendered.dot_path}, {drawn.index}")
     console.print(f"replay: bgpcascade simulate --replay {out / 'trace.json'}")
-    if rendered.message:
-        print(rendered.message, file=sys.stderr)
+    for message in {rendered.message, drawn.message} - {None}:
+        print(message, file=sys.stderr)
     return EXIT_OK
 
 
