@@ -135,4 +135,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "fr-par-like" in proc.stdout
     assert (tmp_path / "demo" / "lint.json").is_file()
     assert (tmp_path / "demo" / "topology.dot").is_file()
+    assert (tmp_path / "demo" / "trace" / "frame-000.dot").is_file()
+    assert (tmp_path / "demo" / "trace" / "queue-delay.svg").is_file()
+    assert "trace/index.html" in proc.stdout
     assert "[bgpcascade" in proc.stderr  # progress shown

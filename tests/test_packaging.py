@@ -56,7 +56,7 @@ FORBIDDEN_TOP_LEVEL = ("model", "properties", "diagrams", "tests", "examples", "
 # Top-level names of the work tree that never belong in a build: VCS, virtualenvs,
 # build output, caches and the outputs the CLI writes by default (see .gitignore).
 _SKIP_AT_TOP = {".git", "build", "dist", "out", "test-artifacts", "bgpcascade-out",
-                "bgpcascade-demo"}
+                "bgpcascade-demo", ".bgpcascade"}
 _SKIP_ANYWHERE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".venv*",
                                         ".mypy_cache", ".pytest_cache", ".ruff_cache",
                                         ".hypothesis")
