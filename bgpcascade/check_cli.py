@@ -200,7 +200,8 @@ def _hypothesis(eng: Engine, args: argparse.Namespace, progress: Progress) -> Hy
     return hypothesis_search(eng.space, flaps, eng.props, eng.horizon,
                              budget=max(0.0, eng.remaining()), seed=args.seed,
                              max_examples=args.examples, max_triggers=args.max_triggers,
-                             database=Path(args.database) if args.database else None,
+                             database=None if args.database in ("", "none")
+                             else Path(args.database),
                              progress=progress)
 
 

@@ -61,7 +61,8 @@ def add_search_args(p: argparse.ArgumentParser, *, check: bool) -> None:
                        "double failures)")
         p.add_argument("--database", metavar="DIR", default=".bgpcascade/hypothesis",
                        help="hypothesis: the example database, replayed first "
-                       "(default .bgpcascade/hypothesis; cache it in CI)")
+                       "(default .bgpcascade/hypothesis; cache it in CI; 'none': no "
+                       "database, so every run is the same)")
     else:
         p.add_argument("zone", help="zone file (YAML) or builtin:fr-par-like")
     p.add_argument("--property", action="append", default=[], metavar="NAME[=ARG]",

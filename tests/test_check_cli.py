@@ -143,3 +143,12 @@ def test_explore_finds_nothing_in_few_small_zones_and_says_it_is_bounded(
     r = _cli("explore", "--examples", "10", "--max-clients", "20", "--profiles", "frr",
              "--horizon", "120", "--out", "out", "-q", cwd=tmp_path)
     assert r.returncode == 0 and "bounded search, not a proof" in r.stdout
+
+
+def test_without_a_database_every_run_is_the_same(tmp_path: Path) -> None:
+    args = ["check", str(EXAMPLES / "safe" / "lab.yaml"), "--engine", "hypothesis",
+            "--database", "none", "--examples", "15", "-q", "--out", "out"]
+    _cli(*args, "--json", "a.json", cwd=tmp_path, seed="3")
+    _cli(*args, "--json", "b.json", cwd=tmp_path, seed="4")
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    assert not (tmp_path / ".bgpcascade").exists()
