@@ -196,8 +196,7 @@ def _check_engine(engine: str, eng: Engine, args: argparse.Namespace, out: Path,
 
 
 def _hypothesis(eng: Engine, args: argparse.Namespace, progress: Progress) -> HypothesisResult:
-    flaps = [t for t in eng.triggers if t.kind == "flap"]
-    return hypothesis_search(eng.space, flaps, eng.props, eng.horizon,
+    return hypothesis_search(eng.space, eng.triggers, eng.props, eng.horizon,
                              budget=max(0.0, eng.remaining()), seed=args.seed,
                              max_examples=args.examples, max_triggers=args.max_triggers,
                              database=None if args.database in ("", "none")
@@ -265,6 +264,12 @@ def run_check(args: argparse.Namespace) -> CheckOutcome:
     # Validate every zone and flag first: bad input is exit 2 before any long run.
     share = args.timeout / max(1, len(args.zone) * len(engines))
     engs = [build_engine(args, z, dynamic, progress, share) for z in args.zone]
+    names = [e.space.zone.name for e in engs]
+    for name in names:
+        if names.count(name) > 1:
+            raise InputError(f"two zone files are named {name!r}", field="zone",
+                             allowed="zone files with different `zone:` names (reports "
+                             "and counterexamples are named after them)")
     if "sim" in engines:
         for e in engs:
             if any(p.lo < p.hi for p in e.space.params):

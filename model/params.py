@@ -130,6 +130,9 @@ class Space:
             self.params.append(param)
             return param
         where, worse, current = self._locate(name, text)
+        if where[-1] == "hold" and lo < 3 and not lo == hi == 0:
+            raise InputError(f"{text!r}: the range holds hold times 1 and 2", field=flag,
+                             allowed="0, or a range of hold times >= 3 (RFC 4271 §4.2)")
         param = Param(name, lo, hi, current, worse, where, step)
         self.params.append(param)
         for end in sorted({lo, hi}):
@@ -209,11 +212,25 @@ class Space:
                 return Fraction(str(hold))
         return Fraction(90)
 
+    def _effective_keepalive(self, base: tuple[str | int, ...]) -> Fraction:
+        """The keepalive in force at ``base``: the nearest level that sets keepalive, or
+        hold/3 of the nearest level that sets hold (docs/zone-format.md, Timers)."""
+        for depth in range(len(base), -1, -1):
+            ka = self._get((*base[:depth], "timers", "keepalive"))
+            if ka is not None:
+                return Fraction(str(ka))
+            hold = self._get((*base[:depth], "timers", "hold"))
+            if hold is not None:
+                return Fraction(str(hold)) / 3
+        return Fraction(30)
+
     # -- the zone at a point ---------------------------------------------------------------
     def point(self, values: Mapping[str, int] | None = None) -> dict[str, int]:
-        """Every parameter's value: ``values`` where given, else the current one."""
+        """Every parameter's value: ``values`` where given, else the one value of a
+        ``NAME=V`` parameter, else the current one (the zone file's)."""
         values = values or {}
-        return {p.name: int(values.get(p.name, p.current)) for p in self.params}
+        return {p.name: int(values.get(p.name, p.lo if p.lo == p.hi else p.current))
+                for p in self.params}
 
     def data_at(self, values: Mapping[str, int]) -> dict[str, Any]:
         """The zone file's data with the parameters set to ``values``."""
@@ -229,13 +246,19 @@ class Space:
                 if isinstance(k, str) and k not in node:
                     node[k] = {}
                 node = node[k]
-            node[p.where[-1]] = v
+            level = p.where[:-2]
             if p.where[-1] == "hold":
+                # keepalive: an explicit one that was hold/3 follows the new hold; an
+                # inherited one that was not hold/3 is written here, so that only the
+                # hold changes (RFC 4271 §10: keepalive defaults to hold/3).
                 ka = node.get("keepalive")
-                before = self._get((*p.where[:-1], "hold"))
-                if ka is None or (before is not None and
-                                  Fraction(str(ka)) == Fraction(str(before)) / 3):
-                    node.pop("keepalive", None)  # keepalive follows at hold/3 (§10)
+                hold0 = self._effective_hold(level)
+                ka0 = self._effective_keepalive(level)
+                if ka is not None and Fraction(str(ka)) == hold0 / 3:
+                    node.pop("keepalive")
+                elif ka is None and ka0 != hold0 / 3:
+                    node["keepalive"] = int(ka0) if ka0.denominator == 1 else float(ka0)
+            node[p.where[-1]] = v
         return data
 
     def text_at(self, values: Mapping[str, int]) -> str:

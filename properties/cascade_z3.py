@@ -44,13 +44,14 @@ from bgpcascade.model.trace import Recorder, build_trace
 from .library import Selected
 from .symbolic import PathCondition, Sym, evaluate, recip, recording, value
 
-#: The dynamics are unrolled event by event; this caps one path (a budget, not a bound
-#: that could turn UNKNOWN into HOLDS: a path that hits it makes the verdict UNKNOWN).
-MAX_STEPS = 2_000_000
-
 
 class BudgetExceeded(Exception):
     """The time budget ran out."""
+
+
+class NotSymbolic(Exception):
+    """A parameter cannot be made symbolic at this point (the zone's shape changes next
+    to it, or a field does not move linearly): the point is run concretely instead."""
 
 
 class ReplayMismatch(Exception):
@@ -220,15 +221,15 @@ class Engine:
         self.xs = {p.name: z3.Int(p.name) for p in self.space.params}
 
     def pool(self) -> Any:
-        """A process pool for plain runs (started on first use; see :meth:`close`)."""
+        """A process pool for plain runs (started on first use; see :meth:`close`). The
+        workers are forked with this engine's space, properties and horizon as they are
+        (exact values, nothing re-parsed)."""
         if self._pool is None:
             import multiprocessing
 
             ctx = multiprocessing.get_context("fork")
-            vary = [f"{p.name}={p.lo}..{p.hi}" for p in self.space.params]
-            self._pool = ctx.Pool(self.jobs, _worker_init,
-                                  (self.space.text, self.space.source, vary,
-                                   [s.label for s in self.props], self.horizon))
+            _WORKER.update(space=self.space, props=list(self.props), horizon=self.horizon)
+            self._pool = ctx.Pool(self.jobs)
         return self._pool
 
     def close(self) -> None:
@@ -266,7 +267,10 @@ class Engine:
         if symbolic is None:
             symbolic = [p for p in self.space.params if p.lo < p.hi]
         point = self.space.point(point)
-        lin = linearise(self.space, point, symbolic, [trigger])
+        try:
+            lin = linearise(self.space, point, symbolic, [trigger])
+        except ValueError as exc:
+            raise NotSymbolic(str(exc)) from None
         zone = self.space.zone_at(point)
         with recording(self.xs) as pc:
             sim = Sim(zone, [self.space.trigger_at(trigger, point)], bind=_binder(lin))
@@ -390,6 +394,8 @@ def exists_violation(eng: Engine) -> Finding:
         return Finding("UNKNOWN", f"budget of {eng.timeout:g} s ran out after "
                        f"{checked} of {len(eng.triggers)} triggers",
                        triggers_checked=checked)
+    except NotSymbolic as exc:
+        return Finding("UNKNOWN", f"no symbolic run there: {exc}", triggers_checked=checked)
     return Finding("HOLDS", triggers_checked=checked)
 
 
@@ -526,9 +532,18 @@ def boundary(eng: Engine, param: Param) -> Boundary:
                     covered[i] = x
                     scan_left[i] -= 1
             for i in due:
-                if i in plain or found:
+                if i in plain or (found and i > min(found)):
                     continue
-                path = eng.run(eng.triggers[i], {param.name: x}, symbolic=[param])
+                try:
+                    path = eng.run(eng.triggers[i], {param.name: x}, symbolic=[param])
+                except NotSymbolic:
+                    # Run this value concretely, and scan the next ones for this trigger.
+                    if _plain_batch(eng, [i], {param.name: x})[0][1]:
+                        found[i] = _plain_violation(eng, eng.triggers[i], {param.name: x})
+                    scanned.add(x)
+                    covered[i] = x
+                    scan_left[i] = scan_len[i]
+                    continue
                 res.z3_paths += 1
                 if path.violated:
                     try:
@@ -593,16 +608,6 @@ def _outcome_violations(space: Space, trig: Trigger, point: Mapping[str, int],
     return [s.label for s in props if not s.holds(outcome)]
 
 
-def _worker_init(text: str, source: str, vary: list[str], props: list[str],
-                 horizon: Fraction) -> None:
-    from .library import parse_property
-
-    space = Space(text, source)
-    for v in vary:
-        space.add(v)
-    _WORKER.update(space=space, props=[parse_property(p) for p in props], horizon=horizon)
-
-
 def _worker_run(job: tuple[Trigger, dict[str, int]]) -> list[str]:
     trig, point = job
     return _outcome_violations(_WORKER["space"], trig, point, _WORKER["props"],
@@ -619,6 +624,9 @@ def _plain_batch(eng: Engine, indices: list[int],
         return [(i, _outcome_violations(eng.space, eng.triggers[i], point, eng.props,
                                         eng.horizon)) for i in indices]
     pool = eng.pool()
+    if _WORKER.get("props") != list(eng.props):  # the properties changed: new workers
+        eng.close()
+        pool = eng.pool()
     jobs = [(eng.triggers[i], point) for i in indices]
     return list(zip(indices, pool.map(_worker_run, jobs), strict=True))
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ class _Violation(AssertionError):
     pass
 
 
-def hypothesis_search(space: Space, flaps: list[Trigger], props: list[Selected],
+def hypothesis_search(space: Space, triggers: list[Trigger], props: list[Selected],
                       horizon: Fraction, *, budget: float = 60.0, seed: int = 0,
                       max_examples: int = 200, max_triggers: int = 1,
                       database: Path | None = None,
@@ -93,14 +93,18 @@ def hypothesis_search(space: Space, flaps: list[Trigger], props: list[Selected],
                       spike_work: tuple[int, int] | None = None) -> HypothesisResult:
     """Search scenarios on ``space``'s zone for a violation of ``props``.
 
-    ``flaps``: the sessions that may flap (one per session group); spikes and restarts
-    pick among the same speakers. ``spike_work``: the range of spike sizes (default: up
-    to a hold time of the largest RR capacity). The search stops at ``max_examples`` or
+    ``triggers``: the flaps (sessions that may flap, one per session group) and the
+    user's spikes (which the search may fire at any time; their work follows the
+    ``spike`` parameter). Generated spikes and restarts pick among the speakers these
+    name. ``spike_work``: the range of generated spike sizes (default: up to a hold time
+    of the largest capacity). The search stops at ``max_examples`` or
     when ``budget`` seconds have passed (then shrinking, if a failure was found, still
     runs to the end).
     """
     started = time.monotonic()
-    speakers = sorted({n for t in flaps for n in (t.a, t.b) if n is not None})
+    flaps = [t for t in triggers if t.kind == "flap"]
+    given = [t for t in triggers if t.kind != "flap"]
+    speakers = sorted({n for t in triggers for n in (t.a, t.b) if n is not None})
     zone = space.zone
     if spike_work is None:
         hold = max((g.timers.hold for g in zone.groups), default=Fraction(90))
@@ -160,6 +164,11 @@ def hypothesis_search(space: Space, flaps: list[Trigger], props: list[Selected],
             if flaps:
                 f = flaps[i]
                 self._add(Trigger("flap", self.clock, f.a, f.b))
+
+        @rule(i=st.integers(0, max(0, len(given) - 1)))
+        def given_trigger(self, i: int) -> None:
+            if given:
+                self._add(replace(given[i], t=self.clock))
 
         @rule(s=st.sampled_from(speakers or [""]),
               work=st.integers(work_lo, work_hi))
@@ -234,6 +243,9 @@ def hypothesis_search(space: Space, flaps: list[Trigger], props: list[Selected],
         res.status, res.scenario, res.violated = "VIOLATED", sc, violated
         res.trace = build_trace(space.text_at(sc.point), f"{space.source} (hypothesis)",
                                 sim, rec)
+    elif stats["runs"] == 0:
+        res.status = "UNKNOWN"
+        res.reason = "no scenario was simulated (no trigger to choose from)"
     elif stats["skipped"]:
         res.status = "UNKNOWN"
         res.reason = (f"budget of {budget:g} s ran out after {stats['examples']} of "

@@ -337,8 +337,10 @@ class Sym:
     def __floordiv__(self, o: Any) -> Sym:
         ov = o.v if isinstance(o, Sym) else _q(o)
         if not isinstance(o, Sym) and self.p is not None and ov != 0 and \
-                all((c / ov).denominator == 1 for c in self.p.values()):
-            return self._scale(1 / ov)  # whole coefficients: exact for whole parameters
+                all((c / ov).denominator == 1 for c in self.p.values()) and \
+                not any(b.startswith("1/") for m in self.p for b in m):
+            # Whole coefficients over whole parameters: the quotient is whole, exact.
+            return self._scale(1 / ov)
         if isinstance(o, Sym) and self.p is not None and o.p is not None:
             q = _ratio(self.p, o.p)
             if q is not None and q.denominator == 1:

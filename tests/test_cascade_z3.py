@@ -334,3 +334,74 @@ def test_the_largest_safe_spike_equals_a_scan() -> None:
     assert res.boundary == expected and expected is not None and expected < 2000000
     cx = res.counterexample
     assert cx is not None and cx.trigger is not None and cx.trigger.work == expected + 50000
+
+
+# -- regressions from review ------------------------------------------------------------------
+def test_a_single_value_vary_is_the_point_checked() -> None:
+    text = (EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml").read_text()
+    space = Space(text, "x.yaml")
+    space.add("a.clients=5")
+    assert space.point() == {"a.clients": 5}
+    assert space.zone_at(space.point()).client_count == 5 + 200 + 200
+
+
+def test_hold_ranges_with_1_or_2_seconds_are_refused() -> None:
+    space = Space((EXAMPLES / "safe" / "lab.yaml").read_text(), "lab.yaml")
+    with pytest.raises(Exception, match="hold times 1 and 2"):
+        space.add("hold=0..10")
+    space.add("hold=3..10")
+
+
+def test_varying_a_hold_keeps_an_inherited_keepalive() -> None:
+    text = ("zone: ka\ntimers: {hold: 90, keepalive: 10}\n"
+            "shards: [{name: a, clients: 3, routes_per_client: 5}]\n")
+    space = Space(text, "ka.yaml")
+    space.add("a.hold=30..120")
+    zone = space.zone_at(space.point())
+    assert all(g.timers.keepalive == 10 for g in zone.groups if g.shard == "a")
+    assert all(g.timers.hold == 60 for g in space.zone_at({"a.hold": 60}).groups
+               if g.shard == "a")
+
+
+def test_a_point_that_cannot_be_symbolic_is_run_concretely() -> None:
+    from bgpcascade.properties.cascade_z3 import NotSymbolic
+
+    class Concrete(Engine):
+        def run(self, *a: object, **k: object) -> object:  # type: ignore[override]
+            raise NotSymbolic("test: no symbolic run")
+
+    text = (EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml").read_text()
+    space = Space(text, "x.yaml")
+    p = space.add("a.clients=40..80")
+    trig = Trigger("flap", Fraction(30), "spine1", "b-rr1")
+    res = boundary(Concrete(space, [trig], PROPS, Fraction(200), timeout=600), p)
+    ref = boundary(Engine(space, [trig], PROPS, Fraction(200), timeout=600), p)
+    assert res.status == ref.status == "HOLDS" and res.boundary == ref.boundary
+    assert res.engine == "sim-scan"
+
+
+def test_worker_processes_judge_with_exact_arguments(tmp_path: Path) -> None:
+    """A property argument that %g would round (1/3) and a spike parameter reach the
+    worker processes exactly: the answer is the same with 1 and 2 jobs."""
+    zone = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
+    outs = []
+    for jobs in ("1", "2"):
+        _cli("search", str(zone), "--vary", "a.clients=2..80", "--flap", "spine1~b-rr1@30",
+             "--property", "no_zone_outage=1/3", "--jobs", jobs, "--json", f"{jobs}.json",
+             "-q", "--horizon", "200", cwd=tmp_path)
+        outs.append((tmp_path / f"{jobs}.json").read_bytes())
+    assert outs[0] == outs[1]
+    r = _cli("search", str(EXAMPLES / "safe" / "lab.yaml"), "--flap", "rr1~hv1@10",
+             "--spike", "rr1:1000@10", "--vary", "spike=1000..20000/1000", "--jobs", "2",
+             "--timeout", "120", "-q", "--horizon", "60", cwd=tmp_path)
+    assert r.returncode in (0, 1), r.stderr
+
+
+def test_hypothesis_fires_the_given_spikes(tmp_path: Path) -> None:
+    r = _cli("check", str(EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"),
+             "--engine", "hypothesis", "--spike", "a-rr1:3000000@30", "--horizon", "200",
+             "--examples", "20", "--database", "none", "--json", "r.json", "-q",
+             cwd=tmp_path)
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert r.returncode == 1 and data["status"] == "VIOLATED"
+    assert data["counterexample"]["triggers"][0].startswith("spike a-rr1:3000000@")

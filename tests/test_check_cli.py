@@ -152,3 +152,8 @@ def test_without_a_database_every_run_is_the_same(tmp_path: Path) -> None:
     _cli(*args, "--json", "b.json", cwd=tmp_path, seed="4")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     assert not (tmp_path / ".bgpcascade").exists()
+
+
+def test_two_zone_files_with_one_name_are_refused(tmp_path: Path) -> None:
+    r = _cli("check", str(APPLIANCE), str(APPLIANCE), "-q", cwd=tmp_path)
+    assert r.returncode == 2 and "two zone files are named" in r.stderr
