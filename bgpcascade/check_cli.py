@@ -16,7 +16,6 @@ import argparse
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,13 @@ from bgpcascade.properties.cascade_z3 import (
 )
 from bgpcascade.properties.hypothesis_engine import HypothesisResult, hypothesis_search
 from bgpcascade.properties.library import Selected
-from bgpcascade.search_cli import build_engine, parse_props
+from bgpcascade.search_cli import (
+    build_engine,
+    engine_bounds,
+    num,
+    parse_props,
+    write_counterexample,
+)
 
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
 ENGINES = ("sim", "z3", "hypothesis")
@@ -71,40 +76,6 @@ class Run:
     triggers_ranked: list[dict[str, Any]] | None = None
 
 
-def _num(x: Fraction) -> int | float:
-    return int(x) if x.denominator == 1 else float(x)
-
-
-def _bounds(eng: Engine) -> dict[str, Any]:
-    return {"horizon_s": _num(eng.horizon), "events_max": eng.max_steps,
-            "paths": eng.paths, "triggers": [t.label() for t in eng.triggers],
-            "ranges": {p.name: [p.lo, p.hi] for p in eng.space.params},
-            "properties": [s.label for s in eng.props]}
-
-
-def _replay_cmd(zone_path: Path, triggers: list[Any], horizon: Fraction) -> str:
-    flags = []
-    for t in triggers:
-        kind, what = t.label().split(" ", 1)
-        flags.append(f"--{kind} {what}")
-    return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {_num(horizon)}"
-
-
-def _write(out: Path, stem: str, text: str, trace: dict[str, Any], triggers: list[Any],
-           point: dict[str, int], violated: list[str], horizon: Fraction,
-           inputs: tuple[str, ...]) -> dict[str, Any]:
-    trace_path = out / f"{stem}.trace.json"
-    zone_path = out / f"{stem}.yaml"
-    safe_write(trace_path, dumps_json(trace), inputs=inputs)
-    safe_write(zone_path, text, inputs=inputs)
-    return {"trigger": "; ".join(t.label() for t in triggers),
-            "triggers": [t.label() for t in triggers],
-            "point": dict(sorted(point.items())), "violated": violated,
-            "verdict": trace["summary"]["verdict"], "trace": str(trace_path),
-            "zone": str(zone_path), "replay": f"bgpcascade simulate --replay {trace_path}",
-            "simulate": _replay_cmd(zone_path, triggers, horizon)}
-
-
 def _stem(zone: str, engine: str, n: int) -> str:
     return f"{zone}-{engine}-counterexample" + (f"-{n}" if n > 1 else "")
 
@@ -123,7 +94,7 @@ def _check_engine(engine: str, eng: Engine, args: argparse.Namespace, out: Path,
         if engine == "hypothesis":
             res = _hypothesis(eng, args, progress)
             found: Finding | HypothesisResult = res
-            run.bounds = {"horizon_s": _num(eng.horizon), "examples": res.examples,
+            run.bounds = {"horizon_s": num(eng.horizon), "examples": res.examples,
                           "runs": res.runs, "seed": args.seed,
                           "triggers": [t.label() for t in eng.triggers],
                           "ranges": {p.name: [p.lo, p.hi] for p in eng.space.params}}
@@ -131,12 +102,13 @@ def _check_engine(engine: str, eng: Engine, args: argparse.Namespace, out: Path,
             if status == "VIOLATED":
                 assert res.scenario is not None and res.trace is not None
                 n += 1
-                cx = _write(out, _stem(zone, engine, n), eng.space.text_at(res.scenario.point),
-                            res.trace, res.scenario.triggers, res.scenario.point,
-                            res.violated, eng.horizon, inputs)
+                cx = write_counterexample(
+                    out, _stem(zone, engine, n), eng.space.text_at(res.scenario.point),
+                    res.trace, res.scenario.triggers, res.scenario.point, res.violated,
+                    eng.horizon, inputs)
             bound = f"{res.examples} scenarios of up to {args.max_triggers} trigger(s), " \
                 f"seed {args.seed}, " \
-                f"horizon {_num(eng.horizon)} s (a bounded search, not a proof)"
+                f"horizon {num(eng.horizon)} s (a bounded search, not a proof)"
             reason = res.reason
         else:
             ranked: list[Ranked] = []
@@ -156,16 +128,17 @@ def _check_engine(engine: str, eng: Engine, args: argparse.Namespace, out: Path,
             else:
                 f = exists_violation(eng)
             found = f
-            run.bounds = _bounds(eng)
+            run.bounds = engine_bounds(eng)
             status = f.status
             if status == "VIOLATED":
                 assert f.trace is not None and f.point is not None and f.trigger is not None
                 n += 1
-                cx = _write(out, _stem(zone, engine, n), eng.space.text_at(f.point), f.trace,
-                            [f.trigger], f.point, f.violated, eng.horizon, inputs)
+                cx = write_counterexample(
+                    out, _stem(zone, engine, n), eng.space.text_at(f.point), f.trace,
+                    [f.trigger], f.point, f.violated, eng.horizon, inputs)
             ranges = ", ".join(f"{p.name}={p.lo}..{p.hi}" for p in eng.space.params
                                if p.lo < p.hi) or "the zone as written"
-            bound = f"horizon {_num(eng.horizon)} s, {len(eng.triggers)} triggers, " \
+            bound = f"horizon {num(eng.horizon)} s, {len(eng.triggers)} triggers, " \
                 f"{ranges}; {eng.paths} paths of up to {eng.max_steps} events"
             reason = f.reason
         if status == "VIOLATED":

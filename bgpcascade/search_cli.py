@@ -26,7 +26,6 @@ from bgpcascade.progress import Progress
 from bgpcascade.properties.cascade_z3 import (
     Boundary,
     Engine,
-    Finding,
     boundary,
     representative_flaps,
 )
@@ -144,33 +143,43 @@ def _seconds(x: float, flag: str, zero: bool = False) -> Fraction:
     return Fraction(str(x))
 
 
-def _bounds(eng: Engine) -> dict[str, Any]:
-    return {"horizon_s": _num(eng.horizon),
-            "events_max": eng.max_steps,
-            "paths": eng.paths,
-            "triggers": [t.label() for t in eng.triggers],
+def engine_bounds(eng: Engine) -> dict[str, Any]:
+    """The bounds a verdict of ``eng`` holds within (the JSON ``bounds``: a contract)."""
+    return {"horizon_s": num(eng.horizon), "events_max": eng.max_steps,
+            "paths": eng.paths, "triggers": [t.label() for t in eng.triggers],
             "ranges": {p.name: [p.lo, p.hi] for p in eng.space.params},
             "properties": [s.label for s in eng.props]}
 
 
-def _num(x: Fraction) -> int | float:
+def num(x: Fraction) -> int | float:
+    """An exact number as JSON (an int when whole)."""
     return int(x) if x.denominator == 1 else float(x)
 
 
-def _write_counterexample(eng: Engine, f: Finding, out: Path, stem: str,
-                          inputs: tuple[str, ...]) -> dict[str, Any]:
-    assert f.trace is not None and f.point is not None and f.trigger is not None
+def replay_command(zone_path: Path, triggers: list[Any], horizon: Fraction) -> str:
+    """The ``bgpcascade simulate`` command that reruns ``triggers`` on a zone file."""
+    flags = []
+    for t in triggers:
+        kind, what = t.label().split(" ", 1)
+        flags.append(f"--{kind} {what}")
+    return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {num(horizon)}"
+
+
+def write_counterexample(out: Path, stem: str, text: str, trace: dict[str, Any],
+                         triggers: list[Any], point: dict[str, int], violated: list[str],
+                         horizon: Fraction, inputs: tuple[str, ...]) -> dict[str, Any]:
+    """Write ``<stem>.yaml`` (the zone at the point) and ``<stem>.trace.json`` under
+    ``out``; return the counterexample's JSON entry (docs/cli.md)."""
     trace_path = out / f"{stem}.trace.json"
     zone_path = out / f"{stem}.yaml"
-    safe_write(trace_path, dumps_json(f.trace), inputs=inputs)
-    safe_write(zone_path, eng.space.text_at(f.point), inputs=inputs)
-    kind, what = f.trigger.label().split(" ", 1)
-    return {"trigger": f.trigger.label(), "point": dict(sorted(f.point.items())),
-            "violated": f.violated, "verdict": f.trace["summary"]["verdict"],
-            "trace": str(trace_path), "zone": str(zone_path),
-            "replay": f"bgpcascade simulate --replay {trace_path}",
-            "simulate": f"bgpcascade simulate {zone_path} --{kind} {what} "
-                        f"--horizon {_num(eng.horizon)}"}
+    safe_write(trace_path, dumps_json(trace), inputs=inputs)
+    safe_write(zone_path, text, inputs=inputs)
+    return {"trigger": "; ".join(t.label() for t in triggers),
+            "triggers": [t.label() for t in triggers],
+            "point": dict(sorted(point.items())), "violated": violated,
+            "verdict": trace["summary"]["verdict"], "trace": str(trace_path),
+            "zone": str(zone_path), "replay": f"bgpcascade simulate --replay {trace_path}",
+            "simulate": replay_command(zone_path, triggers, horizon)}
 
 
 def _beyond_safe_range(param: Param, res: Boundary) -> bool:
@@ -238,23 +247,25 @@ def cmd_search(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     cx = None
     if res.counterexample is not None:
-        cx = _write_counterexample(eng, res.counterexample, out,
-                                   f"{eng.space.zone.name}-{param.name}-past-boundary",
-                                   (args.zone,))
+        f = res.counterexample
+        assert f.trace is not None and f.point is not None and f.trigger is not None
+        cx = write_counterexample(out, f"{eng.space.zone.name}-{param.name}-past-boundary",
+                                  eng.space.text_at(f.point), f.trace, [f.trigger], f.point,
+                                  f.violated, eng.horizon, (args.zone,))
     result = {
         "zone": eng.space.zone.name, "vary": param.name, "lo": param.lo, "hi": param.hi,
         "current": param.current, "boundary": res.boundary,
         "headroom_percent": None if _beyond_safe_range(param, res)
         else headroom_percent(param, res.boundary),
         "engine": res.engine, "status": res.status, "reason": res.reason or None,
-        "bounds": {**_bounds(eng), "z3_paths": res.z3_paths,
+        "bounds": {**engine_bounds(eng), "z3_paths": res.z3_paths,
                    "values_scanned": res.scanned, "values_covered_by_z3": res.covered_by_z3},
         "counterexample": cx["trace"] if cx else None,
         "counterexample_detail": cx}
     print(describe(param, res))
     print(f"  engine {res.engine}: {res.z3_paths} Z3 paths covering "
           f"{res.covered_by_z3:,} values, {res.scanned:,} values simulated one by one; "
-          f"horizon {_num(eng.horizon)} s, {len(eng.triggers)} triggers "
+          f"horizon {num(eng.horizon)} s, {len(eng.triggers)} triggers "
           f"({elapsed:.1f} s)")
     if cx:
         point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())

@@ -42,7 +42,7 @@ from bgpcascade.model.reflection import View
 from bgpcascade.model.trace import Recorder, build_trace
 
 from .library import Selected
-from .symbolic import PathCondition, Sym, evaluate, recip, recording, value
+from .symbolic import PathCondition, Sym, evaluate, recip, recording
 
 
 class BudgetExceeded(Exception):
@@ -742,8 +742,3 @@ def _interval_guess(pc: PathCondition, name: str, start: int, end: int,
     if nxt is not None and (nxt - start) * step <= 0:
         nxt = start + step
     return nxt, True
-
-
-def value_of(x: Any) -> Any:
-    """The exact value behind a possibly symbolic number."""
-    return value(x)

@@ -599,28 +599,20 @@ def assert_no_reset_added(weak: Outcome, strong: Outcome) -> None:
     assert strong[2] <= weak[2], f"only the stronger zone loses {strong[2] - weak[2]}"
 
 
+@pytest.mark.parametrize("field", ["cap", "hold"])
 @hsettings(20)
 @given(data=st.data())
-def test_more_capacity_never_adds_a_reset(data: st.DataObject) -> None:
+def test_more_capacity_or_a_longer_hold_never_adds_a_reset(field: str,
+                                                          data: st.DataObject) -> None:
+    """Capacity x2..x10, or hold +1..+60 s, on a single-tier zone."""
     p = data.draw(single_tier())
     trig = data.draw(single_tier_triggers(p))
-    cap = p["cap"]
-    assert isinstance(cap, int)
-    more = cap * data.draw(st.integers(2, 10))
+    value = p[field]
+    assert isinstance(value, int)
+    stronger = value * data.draw(st.integers(2, 10)) if field == "cap" else \
+        value + data.draw(st.integers(1, 60))
     assert_no_reset_added(outcome(single_tier_zone(p), trig),
-                          outcome(single_tier_zone(p, cap=more), trig))
-
-
-@hsettings(20)
-@given(data=st.data())
-def test_longer_hold_never_adds_a_reset(data: st.DataObject) -> None:
-    p = data.draw(single_tier())
-    trig = data.draw(single_tier_triggers(p))
-    hold = p["hold"]
-    assert isinstance(hold, int)
-    longer = hold + data.draw(st.integers(1, 60))
-    assert_no_reset_added(outcome(single_tier_zone(p), trig),
-                          outcome(single_tier_zone(p, hold=longer), trig))
+                          outcome(single_tier_zone(p, **{field: stronger}), trig))
 
 
 def test_reset_count_is_not_monotone_in_a_cascade() -> None:
