@@ -112,6 +112,8 @@ def build_engine(args: argparse.Namespace, zone_path: str, props: list[Selected]
     """The search over one zone file, from the shared flags (one-line errors)."""
     text = read_zone_text(zone_path)
     zone = load_zone(text, source=zone_path)
+    for sel in props:
+        sel.check_zone(zone)
     space = Space(text, zone_path, zone)
     spikes = [parse_spike(zone, x) for x in args.spike]
     for v in args.vary:

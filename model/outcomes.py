@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .topology import session_name
+
 if TYPE_CHECKING:
     from .dynamics import SessionEvent
     from .trace import Recorder
@@ -36,7 +38,8 @@ class Outcome:
     Established and every client pair reachable. ``peak_delay``: per node, the longest
     wait of any work in its queue. ``hold_of``: per node, the smallest hold time its
     sessions negotiate (RFC 4271 §4.2: the smaller of the two ends'; 0 = no hold timer,
-    left out).
+    left out). ``shard_of``: per session group, the shard it belongs to (the shard of
+    either end; a leaf RR's session to a spine is its shard's), None for the spine tier.
     """
 
     resets: tuple[SessionEvent, ...]
@@ -49,6 +52,7 @@ class Outcome:
     converged: bool
     peak_delay: dict[str, Fraction]
     hold_of: dict[str, Fraction]
+    shard_of: dict[str, str | None]
 
     @classmethod
     def of(cls, rec: Recorder) -> Outcome:
@@ -66,13 +70,18 @@ class Outcome:
             for end in (e.a, e.b):
                 if end not in hold_of or hold < hold_of[end]:
                     hold_of[end] = hold
+        shard_of: dict[str, str | None] = {}
+        for e in sim.edges:
+            shards = [sim.zone.group(sim.view.nodes[k].group).shard for k in (e.a, e.b)]
+            shard_of[session_name(e.a, e.b)] = next((s for s in shards if s is not None),
+                                                    None)
         return cls(
             resets=tuple(e for e in sim.events if e.kind == "down"),
             first_trigger=sim.triggers[0].t if sim.triggers else ZERO,
             horizon=rec.horizon, clients=clients, isolated_peak=rec.isolated_peak,
             reach=tuple(rec.reach),
             settled=max(sim.last_change, sim.last_backlog), converged=converged,
-            peak_delay=dict(sim.peak_delay), hold_of=hold_of)
+            peak_delay=dict(sim.peak_delay), hold_of=hold_of, shard_of=shard_of)
 
     @property
     def cascade(self) -> tuple[SessionEvent, ...]:

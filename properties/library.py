@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.outcomes import Outcome
@@ -51,7 +51,7 @@ class Witness:
     zone: str
     triggers: tuple[str, ...] = ()
     horizon: int = 300
-    arg: Fraction | None = None
+    arg: Fraction | str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Property:
     name: str
     kind: Kind
     description: str
-    holds: Callable[[Outcome, Fraction], bool] | None = None
+    holds: Callable[[Outcome, Any], bool] | None = None
     default: Fraction | None = None
     arg_kind: str = ""
     witness: Witness | None = None
@@ -77,10 +77,12 @@ class Property:
             raise ValueError(f"property {self.name}: a static property needs holds_zone, "
                              "a run property needs holds")
 
-    def label(self, arg: Fraction | None) -> str:
+    def label(self, arg: Fraction | str | None) -> str:
         """``name`` or ``name=arg`` as the CLI spells it."""
         if arg is None:
             return self.name
+        if isinstance(arg, str):
+            return f"{self.name}={arg}"
         text = str(arg.numerator) if arg.denominator == 1 else f"{float(arg):g}"
         return f"{self.name}={text}"
 
@@ -90,7 +92,7 @@ class Selected:
     """A property with its argument fixed: what an engine checks."""
 
     prop: Property
-    arg: Fraction | None
+    arg: Fraction | str | None
 
     @property
     def label(self) -> str:
@@ -110,7 +112,16 @@ class Selected:
     def holds_zone(self, zone: Zone) -> bool:
         """Does the zone satisfy it (static properties)?"""
         assert self.prop.holds_zone is not None, f"{self.label} is not static"
+        assert not isinstance(self.arg, str), f"{self.label}: static properties take numbers"
         return self.prop.holds_zone(zone, self.arg if self.arg is not None else Fraction(0))
+
+    def check_zone(self, zone: Zone) -> None:
+        """Refuse an argument that names nothing in ``zone`` (a shard that is not there),
+        with one :class:`InputError` line."""
+        if self.prop.arg_kind == "shard" and self.arg not in zone.shards():
+            raise InputError(f"{self.label}: zone {zone.name} has no shard {self.arg!r}",
+                             field="--property",
+                             allowed=", ".join(zone.shards()) or "(the zone has no shards)")
 
 
 # -- the built-in properties ----------------------------------------------------------------
@@ -148,6 +159,10 @@ def _lint_table_empty(table: str, kind: str | None = None) -> Callable[[Zone, Fr
     return check
 
 
+def _no_cascade_in(o: Outcome, shard: str) -> bool:
+    return not any(o.shard_of.get(e.session) == shard for e in o.cascade)
+
+
 def _hold_margin(o: Outcome, margin: Fraction) -> bool:
     return all(o.peak_delay[node] <= hold - margin for node, hold in o.hold_of.items())
 
@@ -167,6 +182,11 @@ for _p in (
     Property("no_cascade", "never", "no session resets except those a trigger causes "
              "directly (no hold or send-hold expiry, no NOTIFICATION, no failure that "
              "follows)", lambda o, _: not o.cascaded(), witness=_INCIDENT),
+    Property("no_cascade_in", "never", "no session of this shard (its clients' sessions "
+             "and its RRs' sessions to the tier above) resets except those a trigger "
+             "causes directly: the shard-local no_cascade a design review judges each "
+             "shard by", _no_cascade_in, None, "shard",
+             Witness("builtin:fr-par-like", ("--flap", "spine1~b-rr1@30"), 300, "a")),
     Property("no_zone_outage", "never", "never this fraction (default 0.5) of the clients "
              "isolated at once, nor this fraction of client pairs unreachable at once",
              lambda o, a: not o.outage(a), Fraction(1, 2), "fraction", _INCIDENT),
@@ -213,10 +233,15 @@ def parse_property(text: str) -> Selected:
     if prop is None:
         raise InputError(f"unknown property {name!r}", field="--property", allowed=allowed)
     if not raw:
+        if prop.arg_kind == "shard":
+            raise InputError(f"{name} needs a shard: {name}=NAME", field="--property",
+                             allowed=allowed)
         return Selected(prop, prop.default)
     if not prop.arg_kind:
         raise InputError(f"{text!r}: {name} takes no argument", field="--property",
                          allowed=allowed)
+    if prop.arg_kind == "shard":  # checked against the zone by Selected.check_zone
+        return Selected(prop, raw.strip())
     try:
         arg = Fraction(raw.strip())
     except (ValueError, ZeroDivisionError):

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bgpcascade.io import read_zone_text
 from bgpcascade.model.dynamics import Sim
+from bgpcascade.model.errors import InputError
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.trace import Recorder
 from bgpcascade.model.zonefile import load_zone
@@ -30,11 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SAFE = ROOT / "tests" / "examples" / "safe" / "two-tier-shared-cluster.yaml"
 
 
+def _spelled(name: str) -> str:
+    """The property as the CLI takes it: shard-scoped ones need a shard (``a`` is in
+    every zone these tests use)."""
+    return f"{name}=a" if PROPERTIES[name].arg_kind == "shard" else name
+
+
 @pytest.mark.parametrize("name", sorted(PROPERTIES))
 def test_every_sometimes_companion_fires_on_its_witness(name: str) -> None:
     prop = PROPERTIES[name]
     assert prop.kind in KINDS and prop.witness is not None
-    assert not witness_holds(parse_property(name))
+    assert not witness_holds(parse_property(_spelled(name)))
 
 
 @pytest.mark.parametrize("name", sorted(PROPERTIES))
@@ -42,7 +50,7 @@ def test_every_property_holds_on_a_safe_zone(name: str) -> None:
     """Not vacuous the other way either: on the safe golden zone and its scenario (a
     spine/leaf flap that stays contained) every property holds."""
     zone = load_zone(SAFE.read_text(), source=str(SAFE))
-    sel = parse_property(name)
+    sel = parse_property(_spelled(name))
     if sel.static:
         assert sel.holds_zone(zone)
         return
@@ -87,6 +95,24 @@ def test_properties_from_a_file_on_the_command_line(tmp_path: Path) -> None:
                        timeout=300)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "RuntimeError: oops" in r.stderr
+
+
+def test_no_cascade_in_judges_one_shard() -> None:
+    """The incident's flap (in shard b) cascades in shard a only: the shard-scoped
+    property fails for a and holds for b, and names only shards the zone has."""
+    zone = load_zone(read_zone_text("builtin:fr-par-like"), source="builtin:fr-par-like")
+    sim = Sim(zone, [parse_flap(zone, "spine1~b-rr1@30")])
+    rec = Recorder(sim, Fraction(300), Fraction(300))
+    rec.run()
+    outcome = Outcome.of(rec)
+    assert not parse_property("no_cascade_in=a").holds(outcome)
+    assert parse_property("no_cascade_in=b").holds(outcome)
+    assert outcome.shard_of["a-rr1~spine1"] == "a" and outcome.shard_of["spine1~spine2"] is None
+    parse_property("no_cascade_in=zz")  # parsed; the zone check refuses it
+    with pytest.raises(InputError, match="has no shard 'zz'.*allowed: a, b, c, d, e, f"):
+        parse_property("no_cascade_in=zz").check_zone(zone)
+    with pytest.raises(InputError, match="needs a shard"):
+        parse_property("no_cascade_in")
 
 
 def test_property_arguments_are_checked() -> None:
