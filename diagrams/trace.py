@@ -233,7 +233,12 @@ def line_chart(title: str, xs: Sequence[float], series: dict[str, Sequence[float
                ylabel: str, hlines: Sequence[tuple[float, str]] = (),
                markers: Sequence[tuple[float, str, str]] = (), width: int = 760,
                height: int = 300) -> str:
-    """A line chart as standalone SVG text (deterministic: fixed decimals, no ids)."""
+    """A line chart as standalone SVG text (deterministic: fixed decimals, no ids).
+
+    The root carries ``data-x0``/``data-x1`` (the time range) and ``data-left``,
+    ``data-pw``, ``data-top``, ``data-ph`` (the plot area, in SVG units); the last element,
+    ``<line class="now">``, is an invisible marker a page can move to the current time.
+    """
     left, right, top, bottom = 64, 170, 34, 40
     pw, ph = width - left - right, height - top - bottom
     x0, x1 = (min(xs), max(xs)) if xs else (0.0, 1.0)
@@ -247,8 +252,12 @@ def line_chart(title: str, xs: Sequence[float], series: dict[str, Sequence[float
     def py(y: float) -> float:
         return top + ph - y / ymax * ph
 
+    # The data-* attributes give the plot area and the time range, so that a page that
+    # inlines the chart (explorer.html) can place the ``line.now`` marker at any time.
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">',
+           f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11" '
+           f'data-x0="{float(x0)!r}" data-x1="{float(x1)!r}" data-left="{left}" '
+           f'data-pw="{pw}" data-top="{top}" data-ph="{ph}">',
            f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>',
            f'<text x="{left}" y="20" font-size="14" font-weight="bold">'
            f'{html.escape(title)}</text>',
@@ -331,14 +340,19 @@ class TraceRender:
     frames: list[Path]
     charts: list[Path]
     index: Path
+    explorer: Path
     message: str | None
 
 
 def render_trace(trace: Trace, out_dir: Path, inputs: tuple[str, ...] = ()) -> TraceRender:
-    """Write ``frame-NNN.dot`` (+ ``.svg`` with Graphviz) per frame, the charts and
+    """Write ``frame-NNN.dot`` (+ ``.svg`` with Graphviz) per frame, the charts,
+    ``explorer.html`` (all of it in one self-contained page: :mod:`.explorer`) and
     ``index.html`` linking them, under ``out_dir``."""
+    from .explorer import write_explorer  # it builds on this module
+
     out = check_out_dir(out_dir, inputs=inputs)
     written: list[Path] = []
+    svgs: list[bytes | None] = []
     message = None
     fs = frames(trace)
     for f in fs:
@@ -346,6 +360,7 @@ def render_trace(trace: Trace, out_dir: Path, inputs: tuple[str, ...] = ()) -> T
         stem = f"frame-{f.index:03d}"
         written.append(safe_write(out / f"{stem}.dot", dot, inputs=inputs))
         svg = _svg(dot)
+        svgs.append(svg)
         if svg is None:
             message = "Graphviz 'dot' not found: frames written as DOT only " \
                 "(apt-get install -y graphviz)"
@@ -353,6 +368,7 @@ def render_trace(trace: Trace, out_dir: Path, inputs: tuple[str, ...] = ()) -> T
             safe_write(out / f"{stem}.svg", svg, inputs=inputs)
     chart_paths = [safe_write(out / name, text, inputs=inputs)
                    for name, text in charts(trace).items()]
+    explorer = write_explorer(trace, out / "explorer.html", inputs=inputs, frame_svgs=svgs)
     rows = "\n".join(
         f'<li><a href="frame-{f.index:03d}.{"svg" if message is None else "dot"}">'
         f"{html.escape(f.caption)}</a></li>" for f in fs)
@@ -360,7 +376,11 @@ def render_trace(trace: Trace, out_dir: Path, inputs: tuple[str, ...] = ()) -> T
     page = (f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>"
             f"{html.escape(trace['zone'])}: trace</title></head><body>\n"
             f"<h1>{html.escape(trace['zone'])}: {html.escape(trace['summary']['verdict'])}"
-            f"</h1>\n<h2>Frames</h2>\n<ol start=\"0\">\n{rows}\n</ol>\n<h2>Timeline</h2>\n"
+            f"</h1>\n<p><a href=\"{explorer.name}\">Explore the trace</a>: frames with a "
+            "time slider, the events and why each happened, the charts (one page, works "
+            "offline).</p>\n"
+            f"<h2>Frames</h2>\n<ol start=\"0\">\n{rows}\n</ol>\n<h2>Timeline</h2>\n"
             f"{imgs}\n</body></html>\n")
     index = safe_write(out / "index.html", page, inputs=inputs)
-    return TraceRender(written, chart_paths, index, message)
+    return TraceRender(frames=written, charts=chart_paths, index=index, explorer=explorer,
+                       message=message)

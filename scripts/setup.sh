@@ -11,11 +11,13 @@
 # Environment:
 #   BGPCASCADE_VENV     where the virtualenv lives (default: .venv in the repo)
 #   PYTHON              the interpreter that creates it (default: python3; must be >= 3.11)
-#   BGPCASCADE_NO_APT   set to 1 to skip the apt step (then install graphviz yourself)
+#   BGPCASCADE_NO_APT   set to 1 to skip the apt step (then install graphviz and chromium
+#                       yourself)
 set -euo pipefail
 
-# Debian packages the project needs, one list (later: chromium, frr).
-APT_PACKAGES="graphviz"
+# Debian packages the project needs, one list (later: frr). chromium is for the browser
+# test of the trace explorer (tests/test_explorer.py, driven by Playwright).
+APT_PACKAGES="graphviz chromium"
 # What `test` type-checks, as import packages (see the mypy step below for why not dirs).
 MYPY_PACKAGES="bgpcascade"
 
@@ -59,6 +61,8 @@ step() {
 have_package() {
     case "$1" in
         graphviz) command -v dot >/dev/null 2>&1 && return 0 ;;
+        # The path tests/test_explorer.py launches (Debian's package puts it there).
+        chromium) [ -x /usr/bin/chromium ] && return 0 ;;
     esac
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
 }
