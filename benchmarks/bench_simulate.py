@@ -93,7 +93,7 @@ def run_lab() -> dict[str, Any]:
                      for c, ins in sorted(n.adj_in.items()))
 
     last, changed = ribs(), t_clear
-    while sim.heap and sim.heap[0][0] <= t_clear + 60:
+    while sim.heap and sim.heap[0][1] <= t_clear + 60:
         sim.step()
         now = ribs()
         if now != last:
@@ -103,7 +103,7 @@ def run_lab() -> dict[str, Any]:
             "established_s": float(back[0] - t_clear) if back else None,
             "last_change_s": float(sim.last_change - t_clear),
             "resets": sum(e.count for e in sim.events if e.kind == "down" and not e.direct),
-            "unreachable": sim.unreachable_pairs()[0],
+            "unreachable": int(sim.unreachable_pairs()[0]),
             "rr_peak_delay_ms": float(sim.peak_delay["a-rr1"]) * 1000}
 
 

@@ -260,7 +260,12 @@ class Sim:
                               key=lambda k: self.nodes[k].order)
         self.now = F(0)
         self.seq = 0
-        self.heap: list[tuple[Fraction, int, int, str, tuple[Any, ...]]] = []
+        # Entries: (key, t, prio, seq, kind, payload). In a plain run the key is float(t),
+        # which orders like t (float() is monotone) and compares far faster than a
+        # Fraction; equal floats fall through to the exact t. A symbolic run (``bind``)
+        # keys on t itself, so that every ordering decision is recorded.
+        self.heap: list[tuple[Any, Fraction, int, int, str, tuple[Any, ...]]] = []
+        self._float_keys = bind is None
         # Pending arrivals and flushes per node, keyed by time through explicit
         # comparisons (never a hash of the time), so that a symbolic run records every
         # "same instant?" decision (properties/symbolic.py).
@@ -380,7 +385,8 @@ class Sim:
     # -- the event queue -----------------------------------------------------------------
     def _push(self, t: Fraction, prio: int, kind: str, payload: tuple[Any, ...]) -> None:
         self.seq += 1
-        heapq.heappush(self.heap, (t, prio, self.seq, kind, payload))
+        key = float(t) if self._float_keys else t
+        heapq.heappush(self.heap, (key, t, prio, self.seq, kind, payload))
 
     def _schedule_timers(self, e: Edge, end: str) -> None:
         v = e.fsm[end]
@@ -393,7 +399,7 @@ class Sim:
         """Take the next event and apply it; False when there is none."""
         if not self.heap:
             return False
-        t, _prio, _seq, kind, payload = heapq.heappop(self.heap)
+        _key, t, _prio, _seq, kind, payload = heapq.heappop(self.heap)
         self.now = t
         self.processed += 1
         getattr(self, f"_on_{kind}")(*payload)
@@ -402,7 +408,7 @@ class Sim:
     def run(self, horizon: Fraction | int) -> None:
         """Step until the next event is past ``horizon``."""
         horizon = F(horizon)
-        while self.heap and self.heap[0][0] <= horizon:
+        while self.heap and self.heap[0][1] <= horizon:
             self.step()
         self.now = max(self.now, horizon)
 

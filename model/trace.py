@@ -53,7 +53,7 @@ class Recorder:
         self._sample(t)
         while t < self.horizon:
             t = min(self.horizon, t + self.dt)
-            while sim.heap and sim.heap[0][0] <= t:
+            while sim.heap and sim.heap[0][1] <= t:
                 sim.step()
                 if sim.reach_version != seen:
                     seen = sim.reach_version

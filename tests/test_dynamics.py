@@ -188,7 +188,7 @@ def triggers(draw: st.DrawFn, names: list[tuple[list[str], list[str]]], spines: 
 
 def _pending(sim: Sim) -> dict[str, list[tuple[F, int, F]]]:
     out: dict[str, list[tuple[F, int, F]]] = {k: [] for k in sim.nodes}
-    for t, _prio, seq, kind, payload in sim.heap:
+    for _key, t, _prio, seq, kind, payload in sim.heap:
         if kind == "complete":
             key, epoch, _items, work = payload
             if epoch == sim.nodes[key].epoch:
@@ -204,7 +204,7 @@ def check_conservation(sim: Sim, horizon: int) -> int:
     before = {k: (n.work_served, n.work_arrived + n.work_dropped, n.work_dropped, n.epoch)
               for k, n in sim.nodes.items()}
     steps = 0
-    while sim.heap and sim.heap[0][0] <= horizon:
+    while sim.heap and sim.heap[0][1] <= horizon:
         sim.step()
         steps += 1
         now_pending = _pending(sim)
@@ -522,7 +522,7 @@ class Livelock(Exception):
 def run_guarded(sim: Sim, horizon: int | F, same_instant: int = 20_000) -> None:
     """``sim.run(horizon)``, but raise Livelock after ``same_instant`` events at one time."""
     same, last = 0, None
-    while sim.heap and sim.heap[0][0] <= horizon:
+    while sim.heap and sim.heap[0][1] <= horizon:
         sim.step()
         if sim.now == last:
             same += 1
@@ -889,7 +889,7 @@ def test_flap_without_hold_down_comes_back_after_idle_hold() -> None:
 def test_restart_drops_and_recovers_every_session_of_the_speaker() -> None:
     sim = Sim(load_zone(small_frr()), [Trigger("restart", F(10), "a-rr1")])
     isolated = 0
-    while sim.heap and sim.heap[0][0] <= 60:
+    while sim.heap and sim.heap[0][1] <= 60:
         sim.step()
         isolated = max(isolated, sim.clients_isolated())
     dropped = down(sim)
@@ -905,7 +905,7 @@ def test_restart_drops_and_recovers_every_session_of_the_speaker() -> None:
 def test_restart_of_the_only_rr_isolates_its_clients_until_back() -> None:
     sim = Sim(load_zone(small_frr(rrs=1)), [Trigger("restart", F(10), "a-rr1")])
     seen = []
-    while sim.heap and sim.heap[0][0] <= 60:
+    while sim.heap and sim.heap[0][1] <= 60:
         sim.step()
         seen.append((sim.now, sim.clients_isolated(), sim.unreachable_pairs()[0]))
     assert max(i for _, i, _ in seen) == 4
@@ -979,7 +979,7 @@ def test_rearm_on_backlog_in_open_sent_makes_progress() -> None:
     sim = Sim(load_zone(text), [Trigger("spike", F(1), "a-rr1", work=F(80_000 * 30)),
                                 Trigger("restart", F(2), "a-c1")])
     steps = 0
-    while sim.heap and sim.heap[0][0] <= 120:
+    while sim.heap and sim.heap[0][1] <= 120:
         sim.step()
         steps += 1
         assert steps < 100_000, "stuck at one instant"
