@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from fractions import Fraction
@@ -27,6 +28,7 @@ from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import zone_json_schema
 from bgpcascade.progress import Progress
 from bgpcascade.properties.static import LintResult, Table, lint
+from bgpcascade.review_cli import add_review_args, cmd_review
 from bgpcascade.search_cli import add_search_args, cmd_search
 from bgpcascade.summary import zone_summary
 
@@ -125,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="the boundary of one parameter between safe and "
                        "cascading, and the headroom of its current value")
     add_search_args(p, check=False)
+
+    p = sub.add_parser("review", help="the design review of an RR sharding: per-shard "
+                       "boundaries and headroom, what-ifs, recommendations (HTML + "
+                       "Markdown)")
+    add_review_args(p)
 
     p = sub.add_parser("explore", help="generated zones: the smallest one a single flap "
                        "breaks (Hypothesis, shrunk)")
@@ -592,12 +599,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """``bgpcascade demo``: the main job on the built-in fr-par-like zone.
 
     The zone summary, the static RFC 4456 checks, then the incident's story: one flap of a
-    spine/leaf RR session, simulated for 600 s; writes the trace, the lint tables and the
-    topology under ``--out``.
+    spine/leaf RR session, simulated for 600 s (the timeline and the verdict); the trace's
+    frames, charts and explorer; then the design review (quick scope: docs/cli.md). Writes
+    everything under ``--out`` and prints what to open.
     """
     from bgpcascade.diagrams import render_trace, render_zone
     from bgpcascade.io import read_zone_text
     from bgpcascade.model.trace import simulate
+    from bgpcascade.review_cli import print_summary, run_review
     from bgpcascade.triggers import parse_flap
 
     progress = Progress(args.quiet)
@@ -630,13 +639,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     safe_write(out / "trace.json", dumps_json(trace))
     progress(f"rendering topology into {out}")
     rendered = render_zone(zone, out)
-    progress(f"rendering the trace's frames and charts into {out / 'trace'}")
+    progress(f"rendering the trace's frames, charts and explorer into {out / 'trace'}")
     drawn = render_trace(trace, out / "trace")
     console.print()
+    console.print("[bold]The design review:[/] which shard is over its limit, and what "
+                  "fixes it?")
+    rv, written = run_review(source, str(out / "review"), jobs=min(4, os.cpu_count() or 1),
+                             quick=True, progress=progress)
+    print_summary(rv, written)
+    console.print()
     console.print(f"wrote {out / 'lint.json'}, {out / 'trace.json'}, "
-                  f"{len(drawn.frames)} frames and {len(drawn.charts)} charts")
-    console.print(f"open: {rendered.svg_path or rendered.dot_path}, {drawn.index}")
+                  f"{len(drawn.frames)} frames, {len(drawn.charts)} charts, the review")
+    console.print(f"open: {drawn.explorer} (the flap, frame by frame)")
+    console.print(f"      {written['html']} (the design review)")
+    console.print(f"      {rendered.svg_path or rendered.dot_path} (the topology)")
     console.print(f"replay: bgpcascade simulate --replay {out / 'trace.json'}")
+    console.print(f"full review (every shard's boundaries, ~5 min): bgpcascade review "
+                  f"{source} --out DIR")
     for message in {rendered.message, drawn.message} - {None}:
         print(message, file=sys.stderr)
     return EXIT_OK
@@ -651,6 +670,7 @@ _HANDLERS = {
     "fsm": cmd_fsm,
     "render": cmd_render,
     "check": cmd_check,
+    "review": cmd_review,
     "properties": cmd_properties,
     "explore": cmd_explore,
     "search": cmd_search,

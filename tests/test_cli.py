@@ -137,5 +137,15 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "topology.dot").is_file()
     assert (tmp_path / "demo" / "trace" / "frame-000.dot").is_file()
     assert (tmp_path / "demo" / "trace" / "queue-delay.svg").is_file()
-    assert "trace/index.html" in proc.stdout
+    assert (tmp_path / "demo" / "trace" / "explorer.html").is_file()
+    assert "trace/explorer.html" in proc.stdout and "review/review.html" in proc.stdout
     assert "[bgpcascade" in proc.stderr  # progress shown
+    # The review (quick scope): shard a, on appliance RRs, is over its limit, and at least
+    # one what-if contains every flap; the report exists in both forms.
+    review = json.loads((tmp_path / "demo" / "review" / "review.json").read_text())
+    assert review["verdict"] == "VIOLATED" and review["tightest_shard"] == "a"
+    a = next(s for s in review["shards"] if s["shard"] == "a")
+    assert a["clients_boundary"]["boundary"] < 800 and a["headroom_percent"] < 0
+    assert any(w["status"] == "HOLDS" for w in review["what_ifs"])
+    for name in ("review.html", "review.md", "headroom.svg"):
+        assert (tmp_path / "demo" / "review" / name).stat().st_size > 0

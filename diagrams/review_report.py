@@ -1,0 +1,471 @@
+"""The design review as a report: Markdown and HTML with the same content, and its charts.
+
+Input is a :class:`~bgpcascade.properties.review.Review` (the numbers and the commands
+that reproduce them), nothing else. The report is built once as a list of blocks
+(headings, paragraphs, tables, lists, charts) and written twice, so the Markdown and the
+HTML cannot say different things. No clock, no random ids: the same review gives
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from bgpcascade.properties.review import Boundary, Review, Run, WhatIfResult
+
+FONT = "Helvetica"
+RED = "#c62828"
+GREEN = "#2e7d32"
+BLUE = "#1f4e99"
+CLIP = 300.0  # headroom bars are drawn up to +-300 %
+
+
+# -- the content --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Block:
+    """One piece of the report: ``kind`` heading / para / table / list / chart / code."""
+
+    kind: str
+    text: str = ""
+    level: int = 2
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    items: tuple[str, ...] = ()
+    svg: str = ""
+    name: str = ""
+
+
+def _n(x: float | int | Fraction | None) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, Fraction):
+        x = int(x) if x.denominator == 1 else float(x)
+    if isinstance(x, float) and not x.is_integer():
+        return f"{x:,.1f}"
+    return f"{int(x):,}"
+
+
+def _pct(p: float | None) -> str:
+    return "-" if p is None else f"{p:+.1f}%"
+
+
+def _what(run: Run | None, shard: str | None = None) -> str:
+    """What a run did, in one phrase."""
+    if run is None:
+        return "-"
+    flap = run.trigger
+    if shard is not None:
+        mine = run.shard_cascade.get(shard, 0)
+        ratio = run.shard_ratio.get(shard, 0.0)
+        if mine:
+            return (f"{flap}: {mine:,} of its sessions reset by the cascade "
+                    f"(zone: {run.verdict})")
+        return f"{flap}: contained here; queue delay peaks at {ratio:.0%} of the hold time"
+    if not run.cascade:
+        return f"{flap}: contained"
+    why = ", ".join(f"{k} {v:,}" for k, v in run.reasons.items())
+    return (f"{flap}: {run.verdict}, {run.cascade:,} sessions reset by the cascade "
+            f"({why}), {run.isolated_peak:,} of {run.clients:,} clients isolated at peak")
+
+
+def describe_boundary(b: Boundary | None) -> str:
+    """"safe up to 28 (sim-bracket)" and the like."""
+    if b is None:
+        return "-"
+    unit = "clients" if b.fld == "clients" else "units/s"
+    if b.status != "HOLDS":
+        return f"UNKNOWN ({b.reason})"
+    word = "up to" if b.worse == "up" else "down to"
+    if b.value is None:
+        end = b.lo if b.worse == "up" else b.hi
+        return f"none safe in {_n(b.lo)}..{_n(b.hi)} {unit} (not even {_n(end)})"
+    if b.open_ended:
+        return f"safe over the whole range: {word} {_n(b.value)} {unit} or beyond ({b.method})"
+    return f"safe {word} {_n(b.value)} {unit}, fails at {_n(b.past)} ({b.method})"
+
+
+def headroom_text(b: Boundary | None) -> str:
+    """The headroom in percent; a capacity overrun also as the factor it needs."""
+    if b is None or b.headroom_percent is None:
+        return "-"
+    h = _pct(b.headroom_percent)
+    if b.open_ended:
+        return f">= {h}"
+    if b.fld == "rr_capacity" and b.value is not None and b.headroom_percent < 0:
+        return f"{h} (needs {b.value / b.current:.1f}x)"
+    return h
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A change that buys something, and the row that shows it."""
+
+    row: str
+    text: str
+    key: tuple[Any, ...]
+
+
+def baseline(review: Review) -> tuple[str, float | None]:
+    """The zone as written: its verdict and the tightest shard's clients headroom (None
+    when unknown, or when the whole range searched was safe: a lower bound that no
+    what-if can be said to improve on)."""
+    tight = next((s for s in review.shards if s.shard == review.tightest), None)
+    b = tight.clients if tight else None
+    h = b.headroom_percent if b is not None and not b.open_ended else None
+    return review.verdict, h
+
+
+def recommendations(review: Review) -> list[Recommendation]:
+    """The what-if rows that improve on the zone as written, best first: those that make
+    every single flap safe, then by the headroom they add to the tightest shard."""
+    verdict, h0 = baseline(review)
+    out: list[Recommendation] = []
+    for n, w in enumerate(review.what_ifs, 1):
+        if w.status not in ("HOLDS", "VIOLATED"):
+            continue
+        h = w.boundary.headroom_percent if w.boundary else None
+        fixes = verdict == "VIOLATED" and w.status == "HOLDS"
+        gain = (h - h0) if h is not None and h0 is not None else None
+        if not fixes and (gain is None or gain <= 0):
+            continue
+        if w.status == "VIOLATED" and verdict == "HOLDS":
+            continue  # it breaks the zone, whatever it adds to one shard
+        target = w.row.target or "-"
+        parts = [f"{w.row.label} (what-if #{n}, `{w.row.id}`)"]
+        if fixes:
+            parts.append("every single flap contained")
+        elif w.status == "VIOLATED":
+            parts.append(f"still fails ({w.worst})")
+        if gain is not None:
+            parts.append(f"shard {target} headroom {_pct(h0)} -> {headroom_text(w.boundary)}")
+        out.append(Recommendation(w.row.id, ": ".join(parts[:1]) + ": " +
+                                  "; ".join(parts[1:]),
+                                  (not fixes, -(gain or 0.0), n)))
+    for s in review.shards:
+        b = s.clients
+        if b is not None and b.value is not None and b.past is not None and \
+                b.headroom_percent is not None and b.headroom_percent < 0:
+            cap = s.capacity
+            extra = ""
+            if cap is not None and cap.value is not None and cap.headroom_percent is not None \
+                    and cap.headroom_percent < 0:
+                extra = f", or RRs of at least {_n(cap.value)} units/s"
+            out.append(Recommendation(
+                f"shard-{s.shard}", f"Shard {s.shard} is over its boundary: "
+                f"{_n(b.current)} clients where {_n(b.value)} are safe ({_pct(b.headroom_percent)})"
+                f": at most {_n(b.value)} clients per cluster of this shape{extra} "
+                f"(shards table)", (True, 0.0, 1000 + len(out))))
+    ranked = sorted(out, key=lambda r: r.key)
+    # Every fix, then at most the three best partial gains, then the shards over limit.
+    partial = [r for r in ranked if r.key[0] and not r.row.startswith("shard-")][:3]
+    return [r for r in ranked if not r.key[0] or r.row.startswith("shard-")
+            or r in partial]
+
+
+def blocks(review: Review) -> list[Block]:
+    """The report's content, in order."""
+    out: list[Block] = [Block("heading", f"Design review: {review.zone}", 1)]
+    worst = review.ranking[0] if review.ranking else None
+    h = _n(review.horizon)
+    out.append(Block("para", f"Zone file: `{review.source}`. Each run simulates {h} s; "
+                     f"the trigger is one flap at t = {_n(review.at)} s of one session "
+                     f"group ({len(review.flaps)} representative flaps: one per group of "
+                     "interchangeable sessions). Shards are judged by `no_cascade_in=SHARD` "
+                     "(none of the shard's sessions resets unless the flap itself resets "
+                     "it); the zone by `no_cascade` and `no_zone_outage` (as `check`)."))
+    if review.quick:
+        out.append(Block("para", "**Quick review** (the demo's scope): boundaries for the "
+                         f"shard the flaps hurt most ({review.tightest}) only, no boundary "
+                         "curve, no Z3; what-if headrooms are searched against that "
+                         "shard's critical flaps without the final run of every flap. The "
+                         f"full review: `bgpcascade review {review.source} --out DIR`."))
+    verdict = review.verdict
+    lines = [f"**Verdict: {verdict}** over every single flap"
+             + (f"; the worst: {_what(worst)}" if worst and worst.cascade else "")]
+    if review.tightest:
+        tight = next(s for s in review.shards if s.shard == review.tightest)
+        lines.append(f"Tightest shard: **{tight.shard}**: clients headroom "
+                     f"{headroom_text(tight.clients)} ({describe_boundary(tight.clients)}); RR "
+                     f"capacity headroom {headroom_text(tight.capacity)}")
+    recs = recommendations(review)
+    if recs:
+        lines.append("Best change: " + recs[0].text)
+    if review.unknown:
+        lines.append("Not answered (UNKNOWN, never counted as safe): " +
+                     ", ".join(review.unknown))
+    out.append(Block("list", items=tuple(lines)))
+
+    out.append(Block("heading", "Shards"))
+    rows = []
+    for s in review.shards:
+        f = s.figures
+        rows.append((s.shard, _n(f["clients"]), _n(f["routes_per_client"]),
+                     f"{f['rr_profile']} x{f['rrs']}",
+                     f"{f['hold']} / {f['keepalive']} s",
+                     f"{f['rest_utilisation_percent']:.3f}% busy, full resync "
+                     f"{_n(f['full_resync_s'])} s",
+                     _what(s.worst, s.shard), describe_boundary(s.clients),
+                     headroom_text(s.clients), describe_boundary(s.capacity),
+                     headroom_text(s.capacity)))
+    out.append(Block("table", header=(
+        "shard", "clients", "routes/client", "RRs", "hold / keepalive",
+        "RR load at rest", "worst single flap for the shard", "clients boundary",
+        "headroom", "RR capacity boundary", "headroom"), rows=tuple(rows)))
+    out.append(Block("para", "Boundary methods: `z3` is the Z3 search of `bgpcascade "
+                     "search` (exact over the range, no assumption); `sim-bracket` is the "
+                     "simulator bracketing the value, assuming that more clients (or less "
+                     "capacity) never makes a shard safer. Either way the boundary value "
+                     "was run against every representative flap and the next value fails "
+                     "(appendix). Headroom: (boundary - current) / current; negative is an "
+                     "overrun. \">=\" means the whole range searched was safe."))
+    if any(s.headroom is not None for s in review.shards):
+        out.append(Block("chart", "Headroom per shard", svg=headroom_chart(review),
+                         name="headroom.svg"))
+    if review.curve:
+        sh = review.curve_shard
+        out.append(Block("heading", f"Boundary curve: shard {sh}, clients against RR "
+                         "capacity"))
+        out.append(Block("chart", "boundary curve", svg=curve_chart(review),
+                         name="boundary-curve.svg"))
+        out.append(Block("table", header=("RR capacity (units/s)", "clients boundary",
+                                          "method"),
+                         rows=tuple((_n(c), describe_boundary(b), b.method)
+                                    for c, b in review.curve)))
+
+    out.append(Block("heading", "What-ifs"))
+    out.append(Block("para", "Each row changes the zone one way and is simulated against "
+                     "every representative flap of the changed zone (the first failing flap "
+                     "ends the row). Headroom: the clients headroom of the row's shard "
+                     f"(the tightest, {review.tightest or '-'}, or the first part of a "
+                     "split)."))
+    wrows: list[tuple[str, ...]] = []
+    for n, w in enumerate(review.what_ifs, 1):
+        wrows.append((str(n), f"`{w.row.id}`", w.row.change, _status(w),
+                     w.row.target or "-", headroom_text(w.boundary),
+                     describe_boundary(w.boundary) if w.boundary else (w.reason or
+                                                                        w.row.why or "-")))
+    out.append(Block("table", header=("#", "what-if", "change", "verdict", "shard",
+                                      "headroom", "boundary"), rows=tuple(wrows)))
+    out.append(Block("heading", "Recommendations"))
+    if recs:
+        out.append(Block("list", items=tuple(r.text for r in recs)))
+    else:
+        out.append(Block("para", "None of the what-ifs improves on the zone as written."))
+    out.append(Block("heading", "Appendix: the runs behind every number"))
+    out.append(Block("para", f"{review.runs:,} simulator runs. The zone files named here "
+                     "are written next to this report (zones/). Commands:"))
+    out.append(Block("code", "\n".join(f"# {what}\n{cmd}" for what, cmd in review.commands)))
+    return out
+
+
+def _status(w: WhatIfResult) -> str:
+    if w.status == "VIOLATED":
+        return f"VIOLATED ({w.worst} -> {w.verdict})"
+    if w.status == "HOLDS":
+        return f"HOLDS ({w.flaps} flaps)"
+    return w.status
+
+
+# -- writing ----------------------------------------------------------------------------------
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(bs: Sequence[Block], chart_dir: str = "") -> str:
+    """The blocks as Markdown (charts as image links to ``<chart_dir><name>``)."""
+    out: list[str] = []
+    for b in bs:
+        if b.kind == "heading":
+            out.append("#" * b.level + " " + b.text)
+        elif b.kind == "para":
+            out.append(b.text)
+        elif b.kind == "list":
+            out.append("\n".join(f"- {i}" for i in b.items))
+        elif b.kind == "table":
+            out.append("| " + " | ".join(_md_cell(h) for h in b.header) + " |\n|" +
+                       "---|" * len(b.header) + "\n" +
+                       "\n".join("| " + " | ".join(_md_cell(c) for c in r) + " |"
+                                 for r in b.rows))
+        elif b.kind == "chart":
+            out.append(f"![{b.text}]({chart_dir}{b.name})")
+        elif b.kind == "code":
+            out.append("```sh\n" + b.text + "\n```")
+    return "\n\n".join(out) + "\n"
+
+
+def _inline(text: str) -> str:
+    """Markdown's `code` and **bold** spans in escaped HTML."""
+    parts = html.escape(text).split("`")
+    for i in range(1, len(parts), 2):
+        parts[i] = f"<code>{parts[i]}</code>"
+    s = "".join(parts)
+    bold = s.split("**")
+    for i in range(1, len(bold), 2):
+        bold[i] = f"<strong>{bold[i]}</strong>"
+    return "".join(bold)
+
+
+CSS = """body{font-family:Helvetica,Arial,sans-serif;margin:2em auto;max-width:1300px;
+color:#222;line-height:1.4}table{border-collapse:collapse;margin:1em 0;font-size:13px}
+th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
+th{background:#f0f0f0}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}
+code{background:#f3f3f3;padding:0 2px}.chart{margin:1em 0}"""
+
+
+def to_html(bs: Sequence[Block], title: str) -> str:
+    """The blocks as one self-contained HTML page (charts inline)."""
+    out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"]
+    for b in bs:
+        if b.kind == "heading":
+            out.append(f"<h{b.level}>{_inline(b.text)}</h{b.level}>")
+        elif b.kind == "para":
+            out.append(f"<p>{_inline(b.text)}</p>")
+        elif b.kind == "list":
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b.items) + "</ul>")
+        elif b.kind == "table":
+            out.append("<table><thead><tr>" + "".join(f"<th>{_inline(h)}</th>"
+                                                      for h in b.header) +
+                       "</tr></thead><tbody>" + "".join(
+                           "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>"
+                           for r in b.rows) + "</tbody></table>")
+        elif b.kind == "chart":
+            out.append(f'<div class="chart">{b.svg}</div>')
+        elif b.kind == "code":
+            out.append(f"<pre>{html.escape(b.text)}</pre>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+# -- charts -------------------------------------------------------------------------------------
+def headroom_chart(review: Review) -> str:
+    """Horizontal bars: each shard's clients and capacity headroom (clipped at +-300 %)."""
+    shards = review.shards
+    row_h, left, width = 34, 90, 760
+    pw = width - left - 40
+    height = 60 + row_h * len(shards)
+    zero = left + pw / 2
+
+    def x(p: float) -> float:
+        return zero + max(-CLIP, min(CLIP, p)) / CLIP * (pw / 2)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           '<text x="10" y="18" font-size="14" font-weight="bold">Headroom per shard '
+           '(clients: dark, RR capacity: light; clipped at +-300%)</text>']
+    for tick in (-300, -200, -100, 0, 100, 200, 300):
+        out.append(f'<line x1="{x(tick):.1f}" y1="30" x2="{x(tick):.1f}" '
+                   f'y2="{height - 20}" stroke="{"#333" if tick == 0 else "#ddd"}"/>')
+        out.append(f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle">'
+                   f"{tick:+d}%</text>")
+    for i, s in enumerate(shards):
+        y0 = 36 + i * row_h
+        out.append(f'<text x="{left - 8}" y="{y0 + 15}" text-anchor="end">'
+                   f"{html.escape(s.shard)}</text>")
+        for j, (b, shade) in enumerate(((s.clients, 1.0), (s.capacity, 0.45))):
+            p = b.headroom_percent if b is not None else None
+            if p is None:
+                continue
+            colour = GREEN if p >= 0 else RED
+            xa, xb = sorted((zero, x(p)))
+            y = y0 + j * 12
+            out.append(f'<rect x="{xa:.1f}" y="{y}" width="{max(xb - xa, 1):.1f}" '
+                       f'height="10" fill="{colour}" fill-opacity="{shade}">'
+                       f"<title>{html.escape(s.shard)}: {headroom_text(b)}</title></rect>")
+            label = html.escape(headroom_text(b))
+            if abs(p) > CLIP:  # clipped: the figure goes inside the bar, at its far end
+                ax, anchor = (xb - 4, "end") if p >= 0 else (xa + 4, "start")
+                out.append(f'<text x="{ax:.1f}" y="{y + 9}" text-anchor="{anchor}" '
+                           f'fill="white" font-weight="bold">{label}</text>')
+            else:
+                out.append(f'<text x="{(xb + 4 if p >= 0 else xa - 4):.1f}" y="{y + 9}" '
+                           f'text-anchor="{"start" if p >= 0 else "end"}">{label}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def curve_chart(review: Review) -> str:
+    """The tightest shard's clients boundary (y) against its RRs' capacity (x), with the
+    shard as written marked."""
+    pts = [(c, b.value) for c, b in review.curve if b.value is not None]
+    width, height, left, right, top, bottom = 620, 320, 70, 30, 36, 44
+    pw, ph = width - left - right, height - top - bottom
+    tight = next(s for s in review.shards if s.shard == review.curve_shard)
+    cur = (tight.capacity.current if tight.capacity else 0,
+           tight.clients.current if tight.clients else 0)
+    xs = [c for c, _ in review.curve] + [cur[0]]
+    ys = [v for _, v in pts] + [cur[1], 1]
+    xmax, ymax = max(xs) * 1.1, max(ys) * 1.15
+
+    def px(v: float) -> float:
+        return left + v / xmax * pw
+
+    def py(v: float) -> float:
+        return top + ph - v / ymax * ph
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="10" y="20" font-size="14" font-weight="bold">Shard '
+           f'{html.escape(str(review.curve_shard))}: most clients that stay safe, by RR '
+           "capacity</text>",
+           f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" '
+           'stroke="#333"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#333"/>',
+           f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">RR capacity '
+           "(work units/s)</text>",
+           f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 '
+           f'{top + ph / 2})">clients</text>']
+    for i in range(5):
+        xv, yv = xmax * i / 4, ymax * i / 4
+        out.append(f'<text x="{px(xv):.1f}" y="{top + ph + 16}" text-anchor="middle">'
+                   f"{_n(round(xv))}</text>")
+        out.append(f'<text x="{left - 6}" y="{py(yv) + 4:.1f}" text-anchor="end">'
+                   f"{_n(round(yv))}</text>")
+    if pts:
+        poly = " ".join(f"{px(c):.1f},{py(v):.1f}" for c, v in pts)
+        out.append(f'<polyline fill="none" stroke="{BLUE}" stroke-width="2" '
+                   f'points="{poly}"/>')
+        for c, v in pts:
+            out.append(f'<circle cx="{px(c):.1f}" cy="{py(v):.1f}" r="3.5" fill="{BLUE}">'
+                       f"<title>{_n(c)} units/s: safe up to {_n(v)} clients</title></circle>")
+    colour = RED if any(c == cur[0] and v < cur[1] for c, v in pts) else GREEN
+    out.append(f'<circle cx="{px(cur[0]):.1f}" cy="{py(cur[1]):.1f}" r="5" fill="none" '
+               f'stroke="{colour}" stroke-width="2"/>')
+    out.append(f'<text x="{px(cur[0]) + 8:.1f}" y="{py(cur[1]) - 6:.1f}" fill="{colour}">'
+               f"as written: {_n(cur[1])} clients</text>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    """review.json (a contract: docs/cli.md)."""
+    return {
+        "zone": review.zone, "source": review.source, "verdict": review.verdict,
+        "horizon_s": float(review.horizon) if review.horizon.denominator != 1
+        else int(review.horizon), "flap_at_s": float(review.at), "flaps": review.flaps,
+        "tightest_shard": review.tightest,
+        "ranking": [{"trigger": r.trigger, "verdict": r.verdict,
+                     "cascade_sessions": r.cascade, "clients_isolated_peak": r.isolated_peak,
+                     "violated": list(r.violated)} for r in review.ranking],
+        "shards": [{"shard": s.shard, **{k: v for k, v in s.figures.items() if k != "shard"},
+                    "worst_trigger": s.worst.trigger if s.worst else None,
+                    "worst_trigger_does": _what(s.worst, s.shard),
+                    "critical_triggers": s.critical,
+                    "headroom_percent": s.headroom,
+                    "clients_boundary": s.clients.as_json() if s.clients else None,
+                    "capacity_boundary": s.capacity.as_json() if s.capacity else None}
+                   for s in review.shards],
+        "what_ifs": [w.as_json() for w in review.what_ifs],
+        "recommendations": [{"row": r.row, "text": r.text} for r in recommendations(review)],
+        "curve": {"shard": review.curve_shard,
+                  "points": [{"rr_capacity": c, "clients_boundary": b.value,
+                              "method": b.method} for c, b in review.curve]},
+        "commands": [{"shows": w, "command": c} for w, c in review.commands],
+        "runs": review.runs, "unknown": review.unknown,
+    }

@@ -1,0 +1,261 @@
+"""``bgpcascade review`` (issue 7 §3): the design review on the golden zones, its what-ifs,
+the commands behind its numbers, and its contract (files, JSON keys, exit codes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bgpcascade.diagrams.review_report import blocks, to_html, to_markdown
+from bgpcascade.io import read_zone_text
+from bgpcascade.model.zonefile import load_zone
+from bgpcascade.properties.review import (
+    Runner,
+    find_boundary,
+    flaps_of,
+    review,
+    split_shard,
+    what_ifs,
+    with_hold,
+    zone_data,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "tests" / "examples"
+APPLIANCE = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
+TWO_TIER = EXAMPLES / "safe" / "two-tier-shared-cluster.yaml"
+LAB = EXAMPLES / "safe" / "lab.yaml"
+
+#: The row ids of the what-if table (a contract: review.json's ``what_ifs[].id``).
+ROW_IDS = ["hold-90", "hold-180", "hold-240", "keepalive-frr", "keepalive-fifo", "gr-on",
+           "gr-off", "update-groups-on", "update-groups-off", "split-2", "split-3",
+           "split-4"]
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bgpcascade", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+# -- what-ifs: each changed zone is a valid zone, changed exactly as the row says ---------------
+@pytest.mark.parametrize("path", [APPLIANCE, TWO_TIER, ROOT / "examples" / "flat-3-shards.yaml",
+                                  LAB])
+def test_every_what_if_is_a_valid_zone_changed_as_labelled(path: Path) -> None:
+    text = path.read_text()
+    data = zone_data(text, str(path))
+    zone = load_zone(text, source=str(path))
+    rows = what_ifs(data, "a")
+    compact = "shards" in data
+    assert [r.id for r in rows][:len(ROW_IDS) - 3] == ROW_IDS[:-3]
+    assert [r.id for r in rows][9:12] == (ROW_IDS[9:] if compact else
+                                          ["split-2", "split-3", "split-4"])
+    for row in rows:
+        if row.data is None:
+            assert not compact and row.why
+            continue
+        changed = load_zone(yaml.safe_dump(row.data), source=row.id)
+        if row.id.startswith("hold-"):
+            hold = int(row.id.split("-")[1])
+            assert {g.timers.hold for g in changed.groups} == {hold}
+            assert {g.timers.keepalive for g in changed.groups} == {Fraction(hold, 3)}
+        elif row.id.startswith("keepalive-"):
+            tx = "fifo" if row.id == "keepalive-frr" else "main-loop"
+            for g in changed.groups:
+                orig = zone.profile_of(zone.group(g.key)) if g.key in \
+                    {x.key for x in zone.groups} else None
+                if g.is_rr:
+                    assert changed.profile_of(g).keepalive_tx == tx
+                    if orig is not None:  # the rest of the profile is kept
+                        assert changed.profile_of(g).capacity == orig.capacity
+        elif row.id.startswith("gr-"):
+            mode = "notification" if row.id == "gr-on" else "off"
+            assert {changed.profile_of(g).graceful_restart for g in changed.groups} == {mode}
+        elif row.id.startswith("update-groups-"):
+            on = row.id.endswith("-on")
+            assert all(changed.profile_of(g).update_groups == on
+                       for g in changed.groups if g.is_rr)
+        elif row.id.startswith("split-"):
+            parts = int(row.id.split("-")[1])
+            largest = max(data["shards"], key=lambda s: s["clients"])
+            assert changed.client_count == zone.client_count
+            assert len(changed.shards()) == len(zone.shards()) + parts - 1
+            assert largest["name"] not in changed.shards()
+            assert row.target in changed.shards()
+        elif row.id == "spines-removed":
+            assert changed.locate("spine1") is None and zone.locate("spine1") is not None
+        elif row.id == "spines-added":
+            assert changed.locate("spine1") is not None and zone.locate("spine1") is None
+
+
+def test_split_and_hold_keep_the_rest_of_the_zone() -> None:
+    data = zone_data(APPLIANCE.read_text(), str(APPLIANCE))
+    split = split_shard(data, "a", 3)
+    parts = [s for s in split["shards"] if s["name"].startswith("a")]
+    assert [p["clients"] for p in parts] == [100, 100, 100]
+    assert all(p["rr_profile"] == "appliance" and p["cluster_id"] == "shared" for p in parts)
+    odd = split_shard({**data, "shards": [{**data["shards"][0], "clients": 7}]}, "a", 3)
+    assert [s["clients"] for s in odd["shards"]] == [3, 2, 2]
+    held = with_hold(data, 180)
+    assert held["timers"] == {"hold": 180, "keepalive": 60}
+    assert data["timers"] == {"hold": 90, "keepalive": 30}  # the input is not changed
+
+
+# -- boundaries --------------------------------------------------------------------------------
+def test_the_bracket_finds_the_same_boundary_as_a_plain_scan() -> None:
+    """The simulator's bracketing search (monotone assumption) against a value-by-value
+    scan of the same flaps on a small zone: the same last safe and first failing value."""
+    text = APPLIANCE.read_text()
+    data = zone_data(text, str(APPLIANCE))
+    flaps = flaps_of(text, str(APPLIANCE), Fraction(30))
+    crit = [t for t in flaps if t.label() in ("flap a-rr1~spine1@30", "flap b-rr1~spine1@30")]
+    with Runner(2) as runner:
+        b = find_boundary(runner, data, text, str(APPLIANCE), "a", "clients", 1, 60, 1,
+                          crit, crit, Fraction(300), 0.0, lambda _m: None)
+        assert b.status == "HOLDS" and b.value is not None and b.past == b.value + 1
+        from bgpcascade.properties.review import BoundarySearch
+
+        bs = BoundarySearch(runner, data, str(APPLIANCE), "a", "clients", 300, 1, 60, 1,
+                            crit, crit, Fraction(300), lambda _m: None)
+        scan = [bs.probe(v).safe for v in range(max(1, b.value - 3), b.value + 4)]
+    first_bad = scan.index(False) + max(1, b.value - 3)
+    assert all(scan[:first_bad - max(1, b.value - 3)])
+    assert first_bad == b.past
+
+
+def test_z3_and_the_bracket_agree_and_the_report_says_which() -> None:
+    """Where Z3 answers in its budget its boundary is the review's (method z3...), and it
+    is the bracket's: Z3 assumes nothing, the bracket assumes monotone stress."""
+    text = APPLIANCE.read_text()
+    data = zone_data(text, str(APPLIANCE))
+    flaps = flaps_of(text, str(APPLIANCE), Fraction(30))
+    crit = [t for t in flaps if t.label() == "flap a-rr1~spine1@30"]
+    with Runner(2) as runner:
+        by_z3 = find_boundary(runner, data, text, str(APPLIANCE), "a", "clients", 1, 40, 1,
+                              crit, crit, Fraction(300), 120.0, lambda _m: None)
+        by_sim = find_boundary(runner, data, text, str(APPLIANCE), "a", "clients", 1, 40, 1,
+                               crit, crit, Fraction(300), 0.0, lambda _m: None)
+    assert by_z3.method.startswith("z3") and by_sim.method == "sim-bracket"
+    assert (by_z3.value, by_z3.past) == (by_sim.value, by_sim.past)
+    assert by_z3.value is not None and by_z3.past == by_z3.value + 1
+
+
+# -- the review on the golden zones (§5) -------------------------------------------------------
+@pytest.fixture(scope="module")
+def unsafe_review(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("review-unsafe")
+    r = _cli("review", str(APPLIANCE), "--out", str(out / "rv"), "--quick", "--jobs", "2",
+             "-q", cwd=out)
+    assert r.returncode == 1, r.stdout + r.stderr
+    return out, json.loads((out / "rv" / "review.json").read_text())
+
+
+def test_unsafe_zone_negative_headroom_and_a_what_if_that_fixes_it(
+        unsafe_review: tuple[Path, dict]) -> None:
+    _, data = unsafe_review
+    assert data["verdict"] == "VIOLATED"
+    a = next(s for s in data["shards"] if s["shard"] == "a")
+    assert a["headroom_percent"] < 0
+    cb = a["clients_boundary"]
+    assert cb["boundary"] < cb["current"] == 300 and cb["first_failing"] == cb["boundary"] + 1
+    assert cb["checked_all_flaps"] is True
+    fixes = [w for w in data["what_ifs"] if w["status"] == "HOLDS"]
+    assert fixes, data["what_ifs"]
+    assert all(w["headroom_percent"] is None or w["headroom_percent"] >= 0 for w in fixes)
+    assert data["recommendations"] and data["recommendations"][0]["row"] in \
+        {w["id"] for w in fixes}
+    assert [w["id"] for w in data["what_ifs"]] == [*ROW_IDS, "spines-removed"]
+
+
+def test_every_boundary_command_in_the_appendix_reproduces_its_number(
+        unsafe_review: tuple[Path, dict]) -> None:
+    """The safe side of a boundary passes `check` over every flap; the value past it fails
+    with the named flap: the report's numbers trace back to commands that give them."""
+    cwd, data = unsafe_review
+    cmds = {c["shows"]: c["command"] for c in data["commands"]}
+    cb = next(s for s in data["shards"] if s["shard"] == "a")["clients_boundary"]
+    safe = cmds[f"a.clients={cb['boundary']} is safe against every single flap"]
+    bad = cmds[f"a.clients={cb['first_failing']} fails"]
+    for cmd, code in ((safe, 0), (bad, 1)):
+        argv = cmd.split()
+        assert argv[0] == "bgpcascade"
+        r = _cli(*argv[1:], "-q", cwd=cwd)
+        assert r.returncode == code, (cmd, r.stdout, r.stderr)
+
+
+def test_safe_zone_reports_headroom_and_every_flap_holds(tmp_path: Path) -> None:
+    r = _cli("review", str(TWO_TIER), "--out", "rv", "--jobs", "2", "--z3-budget", "0",
+             "--json", "copy.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads((tmp_path / "rv" / "review.json").read_text())
+    assert data == json.loads((tmp_path / "copy.json").read_text())
+    assert data["verdict"] == "HOLDS" and not data["unknown"]
+    for s in data["shards"]:
+        assert s["headroom_percent"] >= 0
+        for b in (s["clients_boundary"], s["capacity_boundary"]):
+            assert b["status"] == "HOLDS" and b["headroom_percent"] >= 0
+    assert data["curve"]["points"], "the boundary curve is computed"
+    for name in ("review.html", "review.md", "review.json", "headroom.svg",
+                 "boundary-curve.svg"):
+        assert (tmp_path / "rv" / name).stat().st_size > 0
+    html = (tmp_path / "rv" / "review.html").read_text()
+    md = (tmp_path / "rv" / "review.md").read_text()
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    for s in data["shards"]:  # the same content in both
+        assert f"| {s['shard']} |" in md and f"<td>{s['shard']}</td>" in html
+    for c in data["commands"]:
+        assert c["command"] in md
+    assert "report:" in r.stdout and "shard a" in r.stdout
+
+
+def test_explicit_zone_review_holds_with_what_ifs_and_says_what_it_cannot_do(
+        tmp_path: Path) -> None:
+    r = _cli("review", str(LAB), "--out", "rv", "--jobs", "1", "-q", cwd=tmp_path)
+    data = json.loads((tmp_path / "rv" / "review.json").read_text())
+    assert data["verdict"] == "HOLDS"
+    assert r.returncode == 3, r.stdout + r.stderr  # boundaries: UNKNOWN, not "safe"
+    assert any("explicit zone" in u for u in data["unknown"])
+    rows = {w["id"]: w for w in data["what_ifs"]}
+    assert rows["split-2"]["status"] == "n/a" and rows["split-2"]["reason"]
+    assert rows["hold-90"]["status"] in ("HOLDS", "VIOLATED")
+
+
+def test_the_review_does_not_depend_on_jobs_and_renders_byte_identically() -> None:
+    text = TWO_TIER.read_text()
+    kw = {"out_prefix": "OUT", "z3_budget": 0.0, "curve": False, "quick": True}
+    one = review(text, str(TWO_TIER), jobs=1, **kw)  # type: ignore[arg-type]
+    two = review(text, str(TWO_TIER), jobs=2, **kw)  # type: ignore[arg-type]
+    assert to_markdown(blocks(one)) == to_markdown(blocks(two))
+    assert to_html(blocks(one), "t") == to_html(blocks(two), "t")
+    assert one.zone_files == two.zone_files and one.commands == two.commands
+
+
+@pytest.mark.parametrize("args, field", [
+    (["review", "nope.yaml", "--out", "o"], "nope.yaml"),
+    (["review", "builtin:fr-par-like", "--out", "o", "--horizon", "-1"], "--horizon"),
+    (["review", "builtin:fr-par-like", "--out", "o", "--at", "400"], "--at"),
+    (["review", "builtin:fr-par-like", "--out", "o", "--jobs", "0"], "--jobs"),
+    (["review", "builtin:fr-par-like", "--out", "o", "--budget", "0"], "--budget"),
+    (["review", "builtin:fr-par-like", "--out", "afile"], "--out"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], field: str) -> None:
+    (tmp_path / "afile").write_text("mine")
+    r = _cli(*args, cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and field in r.stderr
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_read_zone_text_builtin_is_reviewable() -> None:
+    """The built-in zone's what-if zones load (the demo reviews it)."""
+    text = read_zone_text("builtin:fr-par-like")
+    for row in what_ifs(zone_data(text, "builtin:fr-par-like"), "a"):
+        assert row.data is not None
+        load_zone(yaml.safe_dump(row.data), source=row.id)
