@@ -23,6 +23,7 @@ from rich.table import Table as RichTable
 from bgpcascade import __version__
 from bgpcascade.check_cli import cmd_check
 from bgpcascade.io import check_out_dir, dumps_json, load_zone_file, safe_write
+from bgpcascade.lab_cli import add_lab_args, cmd_lab
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import zone_json_schema
@@ -132,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "boundaries and headroom, what-ifs, recommendations (HTML + "
                        "Markdown)")
     add_review_args(p)
+
+    p = sub.add_parser("lab", help="the zone on real FRR daemons (one bgpd per speaker on "
+                       "127.0.1.x): a scenario, its counters and session changes")
+    add_lab_args(p)
 
     p = sub.add_parser("explore", help="generated zones: the smallest one a single flap "
                        "breaks (Hypothesis, shrunk)")
@@ -671,6 +676,7 @@ _HANDLERS = {
     "render": cmd_render,
     "check": cmd_check,
     "review": cmd_review,
+    "lab": cmd_lab,
     "properties": cmd_properties,
     "explore": cmd_explore,
     "search": cmd_search,

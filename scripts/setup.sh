@@ -15,9 +15,10 @@
 #                       yourself)
 set -euo pipefail
 
-# Debian packages the project needs, one list (later: frr). chromium is for the browser
-# test of the trace explorer (tests/test_explorer.py, driven by Playwright).
-APT_PACKAGES="graphviz chromium"
+# Debian packages the project needs, one list. chromium is for the browser test of the
+# trace explorer (tests/test_explorer.py, driven by Playwright); frr is the FRR lab's
+# bgpd (tests/test_lab.py, `bgpcascade lab`).
+APT_PACKAGES="graphviz chromium frr"
 # What `test` type-checks, as import packages (see the mypy step below for why not dirs).
 MYPY_PACKAGES="bgpcascade"
 
@@ -63,6 +64,7 @@ have_package() {
         graphviz) command -v dot >/dev/null 2>&1 && return 0 ;;
         # The path tests/test_explorer.py launches (Debian's package puts it there).
         chromium) [ -x /usr/bin/chromium ] && return 0 ;;
+        frr) [ -x /usr/lib/frr/bgpd ] && return 0 ;;
     esac
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
 }

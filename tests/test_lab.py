@@ -1,0 +1,154 @@
+"""The FRR lab (issue 8 §1): real bgpd daemons for a small zone, the scenarios by name,
+their counters, and a harness that always cleans up after itself.
+
+Needs Debian's FRR (`.ci/run` installs it). Without /usr/lib/frr/bgpd these tests fail
+with a message saying so, unless BGPCASCADE_NO_FRR=1 is set explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bgpcascade.io import load_zone_file
+from bgpcascade.lab import BGPD, SCENARIOS, Lab, bgpd_conf, read_mrt, running, speakers_and_sessions
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONE = ROOT / "tests" / "examples" / "lab" / "frr-5x200.yaml"
+
+if not Path(BGPD).exists():
+    if os.environ.get("BGPCASCADE_NO_FRR") == "1":
+        pytest.skip("BGPCASCADE_NO_FRR=1: no FRR lab here", allow_module_level=True)
+    pytest.fail(f"{BGPD} is missing: apt-get install -y frr (or set BGPCASCADE_NO_FRR=1)",
+                pytrace=False)
+
+
+def _bgpds() -> int:
+    out = subprocess.run(["pgrep", "-c", "-x", "bgpd"], capture_output=True, text=True)
+    return int(out.stdout.strip() or 0)
+
+
+def _lab(tmp_path: Path, scenario: str) -> dict[str, Any]:
+    r = subprocess.run([sys.executable, "-m", "bgpcascade", "lab", str(ZONE), "--scenario",
+                        scenario, "--json", "r.json", "-q"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stdout + r.stderr
+    data: dict[str, Any] = json.loads((tmp_path / "r.json").read_text())
+    return data
+
+
+def test_configs_follow_the_zone() -> None:
+    zone = load_zone_file(str(ZONE))
+    speakers, sessions = speakers_and_sessions(zone)
+    assert [s.name for s in speakers] == ["rr1", "rr2", "hv1", "hv2", "hv3", "hv4", "hv5"]
+    assert len(sessions) == 11 and sum(s.rr is not None for s in sessions) == 10
+    by = {s.name: s for s in speakers}
+    rr1 = bgpd_conf(by["rr1"], by, sessions, Path("/x"))
+    assert " bgp cluster-id 10.0.0.1" in rr1 and " timers bgp 1 3" in rr1
+    assert rr1.count("route-reflector-client") == 5 and "  network " not in rr1
+    hv1 = bgpd_conf(by["hv1"], by, sessions, Path("/x"))
+    assert hv1.count("  network 10.3.") == 200 and "route-reflector-client" not in hv1
+    assert "set ip next-hop 10.255.0.3" in hv1  # no martian 127/8 next hop
+    assert hv1.index("route-map NH permit") < hv1.index("router bgp")
+    assert all(f"neighbor {by[p].addr} timers connect 1" in hv1 for p in ("rr1", "rr2"))
+
+
+def test_converge_every_session_and_every_prefix(tmp_path: Path) -> None:
+    before = _bgpds()
+    r = _lab(tmp_path, "converge")
+    assert r["sessions"] == 11 and r["converge_s"] < 30
+    after = r["stats"]["after"]
+    assert after["hv1"]["rr1"]["pfxRcd"] == 800  # the other 4 clients' routes
+    assert after["rr1"]["rr2"]["pfxRcd"] == 1000
+    assert _bgpds() == before, "the lab left daemons running"
+
+
+def test_clear_resets_one_session_and_counts_the_prefixes(tmp_path: Path) -> None:
+    r = _lab(tmp_path, "clear")
+    downs = [c for c in r["changes"] if not c["up"]]
+    assert {c["session"] for c in downs} == {"hv1~rr1"}
+    reasons = {c["at"]: c["reason"] for c in downs}
+    assert reasons == {"rr1": "User reset", "hv1": "BGP Notification received"}
+    assert r["updates"]["hv1"]["rr1"]["announced"] == 1000  # its own 200 come back too
+    assert r["updates"]["rr1"]["hv1"] == {"announced": 200, "withdrawn": 0}
+    assert r["detect_s"] is not None and r["detect_s"] < 1 and r["reconverge_s"] < 30
+
+
+def test_a_paused_rr_loses_its_clients_by_hold_expiry_and_gets_them_back(
+        tmp_path: Path) -> None:
+    r = _lab(tmp_path, "pause-rr")
+    downs = [c for c in r["changes"] if not c["up"] and c["at"] != "rr1"]
+    assert {c["session"] for c in downs} == {f"hv{i}~rr1" for i in range(1, 6)} | \
+        {"rr1~rr2"}
+    assert 1.5 <= r["detect_s"] <= 4.0  # hold 3 s after the last KEEPALIVE
+    ups = {c["session"] for c in r["changes"] if c["up"]}
+    assert {f"hv{i}~rr1" for i in range(1, 6)} <= ups
+
+
+def test_a_starved_frr_rr_keeps_its_sessions(tmp_path: Path) -> None:
+    """frr-lab.md: at 1% CPU the restarted client's session comes back and the RR's
+    other sessions stay up (FRR's keepalive thread, hold re-armed on backlog)."""
+    r = _lab(tmp_path, "starve-rr")
+    assert r["starved_rr_kept_sessions"] is True
+
+
+def test_the_lab_stops_everything_on_interrupt() -> None:
+    before = _bgpds()
+    zone = load_zone_file(str(ZONE))
+    root = None
+    with pytest.raises(KeyboardInterrupt), running(zone) as lab:
+        root = lab.root
+        assert _bgpds() == before + 7
+        lab.pause("hv2")  # even a stopped daemon goes
+        raise KeyboardInterrupt
+    assert _bgpds() == before and root is not None and not root.exists()
+
+
+def test_scenario_names_and_bad_input(tmp_path: Path) -> None:
+    assert SCENARIOS == ("converge", "clear", "kill-client", "pause-client", "pause-rr",
+                         "starve-rr")
+    big = tmp_path / "big.yaml"
+    big.write_text("zone: big\nshards: [{name: a, clients: 100, routes_per_client: 1}]\n")
+    for args, field in ((["lab", str(big), "--scenario", "clear"], "at most 60"),
+                        (["lab", str(ZONE), "--scenario", "clear", "--rr", "hv1"],
+                         "--rr/--client")):
+        r = subprocess.run([sys.executable, "-m", "bgpcascade", *args], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert field in r.stderr
+
+
+def test_mrt_reader_counts_prefixes(tmp_path: Path) -> None:
+    """A hand-built BGP4MP_MESSAGE_AS4 record with one UPDATE: 2 withdrawn, 3 announced."""
+    import struct
+
+    withdrawn = bytes([32, 10, 0, 0, 1, 24, 10, 0, 1])
+    nlri = bytes([32, 10, 1, 0, 1, 32, 10, 1, 0, 2, 16, 10, 2])
+    attrs = b""
+    body = withdrawn
+    upd = struct.pack("!H", len(withdrawn)) + body + struct.pack("!H", len(attrs)) + attrs \
+        + nlri
+    msg = b"\xff" * 16 + struct.pack("!HB", 19 + len(upd), 2) + upd
+    peer = bytes([127, 0, 1, 2])
+    mrt_body = struct.pack("!IIHH", 65000, 65000, 0, 1) + peer + bytes([127, 0, 1, 1]) + msg
+    rec = struct.pack("!IHHI", 1000, 16, 4, len(mrt_body)) + mrt_body
+    f = tmp_path / "u.mrt"
+    f.write_bytes(rec + rec)
+    ups = read_mrt(f)
+    assert [(u.t, u.peer, u.announced, u.withdrawn) for u in ups] == \
+        [(1000, "127.0.1.2", 3, 2)] * 2
+
+
+def test_lab_refuses_a_missing_bgpd() -> None:
+    from bgpcascade.model.errors import InputError
+
+    with pytest.raises(InputError, match="not found"):
+        Lab(load_zone_file(str(ZONE)), bgpd="/nonexistent/bgpd")
