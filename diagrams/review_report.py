@@ -109,42 +109,43 @@ class Recommendation:
     key: tuple[Any, ...]
 
 
-def baseline(review: Review) -> tuple[str, float | None]:
-    """The zone as written: its verdict and the tightest shard's clients headroom (None
-    when unknown, or when the whole range searched was safe: a lower bound that no
-    what-if can be said to improve on)."""
-    tight = next((s for s in review.shards if s.shard == review.tightest), None)
-    b = tight.clients if tight else None
-    h = b.headroom_percent if b is not None and not b.open_ended else None
-    return review.verdict, h
-
-
 def recommendations(review: Review) -> list[Recommendation]:
     """The what-if rows that improve on the zone as written, best first: those that make
-    every single flap safe, then by the headroom they add to the tightest shard."""
-    verdict, h0 = baseline(review)
+    every single flap safe, then by how much they raise the safe size of a cluster. A row
+    is compared with the same shard as written (a split part with the shard it splits),
+    by the boundary in clients, so that parts of different sizes compare fairly; a
+    boundary that is only a lower bound (the whole range was safe) claims no gain."""
+    verdict = review.verdict
+    written = {s.shard: s.clients for s in review.shards}
     out: list[Recommendation] = []
     for n, w in enumerate(review.what_ifs, 1):
-        if w.status not in ("HOLDS", "VIOLATED"):
-            continue
-        h = w.boundary.headroom_percent if w.boundary else None
-        fixes = verdict == "VIOLATED" and w.status == "HOLDS"
-        gain = (h - h0) if h is not None and h0 is not None else None
-        if not fixes and (gain is None or gain <= 0):
+        if w.status not in ("HOLDS", "VIOLATED") or w.as_written:
             continue
         if w.status == "VIOLATED" and verdict == "HOLDS":
             continue  # it breaks the zone, whatever it adds to one shard
-        target = w.row.target or "-"
-        parts = [f"{w.row.label} (what-if #{n}, `{w.row.id}`)"]
+        fixes = verdict == "VIOLATED" and w.status == "HOLDS"
+        b = w.boundary
+        shard = w.row.origin or w.row.target or ""
+        b0 = written.get(shard)
+        gain = None
+        if b is not None and b0 is not None and b.status == b0.status == "HOLDS" and \
+                b.value is not None and b0.value is not None and not b0.open_ended:
+            gain = (b.value - b0.value) / max(b0.value, 1)
+        if not fixes and (gain is None or gain <= 0):
+            continue
+        parts = []
         if fixes:
             parts.append("every single flap contained")
         elif w.status == "VIOLATED":
             parts.append(f"still fails ({w.worst})")
-        if gain is not None:
-            parts.append(f"shard {target} headroom {_pct(h0)} -> {headroom_text(w.boundary)}")
-        out.append(Recommendation(w.row.id, ": ".join(parts[:1]) + ": " +
-                                  "; ".join(parts[1:]),
-                                  (not fixes, -(gain or 0.0), n)))
+        if b is not None and b0 is not None and b.value is not None and \
+                b0.value is not None:
+            more = " or more" if b.open_ended else ""
+            parts.append(f"a cluster like shard {shard} safe up to {_n(b.value)}{more} "
+                         f"clients instead of {_n(b0.value)}{' or more' if b0.open_ended else ''}"
+                         f" (shard {w.row.target} headroom {headroom_text(b)})")
+        out.append(Recommendation(w.row.id, f"{w.row.label} (what-if #{n}, `{w.row.id}`): "
+                                  + "; ".join(parts), (not fixes, -(gain or 0.0), n)))
     for s in review.shards:
         b = s.clients
         if b is not None and b.value is not None and b.past is not None and \
@@ -180,9 +181,11 @@ def blocks(review: Review) -> list[Block]:
     if review.quick:
         out.append(Block("para", "**Quick review** (the demo's scope): boundaries for the "
                          f"shard the flaps hurt most ({review.tightest}) only, no boundary "
-                         "curve, no Z3; what-if headrooms are searched against that "
-                         "shard's critical flaps without the final run of every flap. The "
-                         f"full review: `bgpcascade review {review.source} --out DIR`."))
+                         "curve, no Z3. Its clients boundary is checked against every flap; "
+                         "its capacity boundary and the what-if headrooms are searched "
+                         "against its critical flaps (at most 4), without that final run "
+                         "of every flap. Every what-if verdict is over every flap. The full "
+                         f"review: `bgpcascade review {review.source} --out DIR`."))
     verdict = review.verdict
     lines = [f"**Verdict: {verdict}** over every single flap"
              + (f"; the worst: {_what(worst)}" if worst and worst.cascade else "")]
@@ -216,7 +219,8 @@ def blocks(review: Review) -> list[Block]:
         "RR load at rest", "worst single flap for the shard", "clients boundary",
         "headroom", "RR capacity boundary", "headroom"), rows=tuple(rows)))
     out.append(Block("para", "Boundary methods: `z3` is the Z3 search of `bgpcascade "
-                     "search` (exact over the range, no assumption); `sim-bracket` is the "
+                     "search` (exact over the range for the flaps searched, no "
+                     "assumption); `sim-bracket` is the "
                      "simulator bracketing the value, assuming that more clients (or less "
                      "capacity) never makes a shard safer. Either way the boundary value "
                      "was run against every representative flap and the next value fails "
@@ -244,7 +248,9 @@ def blocks(review: Review) -> list[Block]:
                      "split)."))
     wrows: list[tuple[str, ...]] = []
     for n, w in enumerate(review.what_ifs, 1):
-        wrows.append((str(n), f"`{w.row.id}`", w.row.change, _status(w),
+        change = w.row.change + (" (simulates as the zone as written)" if w.as_written
+                                 else "")
+        wrows.append((str(n), f"`{w.row.id}`", change, _status(w),
                      w.row.target or "-", headroom_text(w.boundary),
                      describe_boundary(w.boundary) if w.boundary else (w.reason or
                                                                         w.row.why or "-")))

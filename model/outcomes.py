@@ -38,8 +38,9 @@ class Outcome:
     Established and every client pair reachable. ``peak_delay``: per node, the longest
     wait of any work in its queue. ``hold_of``: per node, the smallest hold time its
     sessions negotiate (RFC 4271 §4.2: the smaller of the two ends'; 0 = no hold timer,
-    left out). ``shard_of``: per session group, the shard it belongs to (the shard of
-    either end; a leaf RR's session to a spine is its shard's), None for the spine tier.
+    left out). ``shard_of``: per session group, the shards it belongs to: those of its
+    ends (a leaf RR's session to a spine is its shard's; a session between two shards'
+    RRs, in a flat zone, is both's), none for the spine tier.
     """
 
     resets: tuple[SessionEvent, ...]
@@ -52,7 +53,7 @@ class Outcome:
     converged: bool
     peak_delay: dict[str, Fraction]
     hold_of: dict[str, Fraction]
-    shard_of: dict[str, str | None]
+    shard_of: dict[str, tuple[str, ...]]
 
     @classmethod
     def of(cls, rec: Recorder) -> Outcome:
@@ -70,11 +71,10 @@ class Outcome:
             for end in (e.a, e.b):
                 if end not in hold_of or hold < hold_of[end]:
                     hold_of[end] = hold
-        shard_of: dict[str, str | None] = {}
+        shard_of: dict[str, tuple[str, ...]] = {}
         for e in sim.edges:
-            shards = [sim.zone.group(sim.view.nodes[k].group).shard for k in (e.a, e.b)]
-            shard_of[session_name(e.a, e.b)] = next((s for s in shards if s is not None),
-                                                    None)
+            shards = {sim.zone.group(sim.view.nodes[k].group).shard for k in (e.a, e.b)}
+            shard_of[session_name(e.a, e.b)] = tuple(sorted(s for s in shards if s))
         return cls(
             resets=tuple(e for e in sim.events if e.kind == "down"),
             first_trigger=sim.triggers[0].t if sim.triggers else ZERO,

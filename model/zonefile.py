@@ -512,6 +512,8 @@ def _profiles(specs: Mapping[str, ProfileSpec], ctx: _Ctx) -> dict[str, Profile]
             parent = BUILTIN_PROFILES[name]
         elif base in pending:
             parent = resolve(base, (*chain, name))
+        elif base in specs:  # the file's own, resolved already (it may override a built-in)
+            parent = resolved[base]
         elif base in BUILTIN_PROFILES:
             parent = BUILTIN_PROFILES[base]
         else:

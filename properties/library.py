@@ -160,7 +160,7 @@ def _lint_table_empty(table: str, kind: str | None = None) -> Callable[[Zone, Fr
 
 
 def _no_cascade_in(o: Outcome, shard: str) -> bool:
-    return not any(o.shard_of.get(e.session) == shard for e in o.cascade)
+    return not any(shard in o.shard_of.get(e.session, ()) for e in o.cascade)
 
 
 def _hold_margin(o: Outcome, margin: Fraction) -> bool:
@@ -182,10 +182,11 @@ for _p in (
     Property("no_cascade", "never", "no session resets except those a trigger causes "
              "directly (no hold or send-hold expiry, no NOTIFICATION, no failure that "
              "follows)", lambda o, _: not o.cascaded(), witness=_INCIDENT),
-    Property("no_cascade_in", "never", "no session of this shard (its clients' sessions "
-             "and its RRs' sessions to the tier above) resets except those a trigger "
-             "causes directly: the shard-local no_cascade a design review judges each "
-             "shard by", _no_cascade_in, None, "shard",
+    Property("no_cascade_in", "never", "no session of this shard (its clients' sessions, "
+             "its RRs' sessions to the tier above, and in a flat zone its RRs' sessions to "
+             "other shards' RRs) resets except those a trigger causes directly: the "
+             "shard-local no_cascade a design review judges each shard by",
+             _no_cascade_in, None, "shard",
              Witness("builtin:fr-par-like", ("--flap", "spine1~b-rr1@30"), 300, "a")),
     Property("no_zone_outage", "never", "never this fraction (default 0.5) of the clients "
              "isolated at once, nor this fraction of client pairs unreachable at once",

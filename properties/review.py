@@ -45,6 +45,10 @@ from .cascade_z3 import BudgetExceeded, Engine, boundary, representative_flaps
 from .library import DEFAULT_PROPERTIES, Selected, parse_property
 
 Method = Literal["z3", "z3+sim-scan", "sim-scan", "sim-bracket"]
+#: The key of the spine tier where results are kept per shard (not a valid shard name).
+SPINES = "(spines)"
+#: The most clients a shard may have (the zone format's limit).
+MAX_CLIENTS = 1_000_000
 
 
 # -- one run, summarised -------------------------------------------------------------------
@@ -93,15 +97,15 @@ def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction) ->
     shard_cascade: dict[str, int] = {}
     reasons: dict[str, int] = {}
     for e in o.cascade:
-        key = o.shard_of.get(e.session) or "spines"
-        shard_cascade[key] = shard_cascade.get(key, 0) + e.count
+        for key in o.shard_of.get(e.session) or (SPINES,):
+            shard_cascade[key] = shard_cascade.get(key, 0) + e.count
         reasons[e.reason] = reasons.get(e.reason, 0) + e.count
     shard_ratio: dict[str, float] = {}
     for key in sim.nodes:
         hold = o.hold_of.get(key)
         if not hold:
             continue
-        shard = zone.group(sim.view.nodes[key].group).shard or "spines"
+        shard = zone.group(sim.view.nodes[key].group).shard or SPINES
         ratio = float(o.peak_delay.get(key, Fraction(0)) / hold)
         shard_ratio[shard] = max(shard_ratio.get(shard, 0.0), ratio)
     violated = tuple(s.label for s in _zone_props() if not s.holds(o))
@@ -142,15 +146,18 @@ class Runner:
             raise BudgetExceeded
 
     def run(self, zone_text: str, source: str, triggers: Sequence[Trigger],
-            horizon: Fraction, *, stop: Callable[[Run], bool] | None = None) -> list[Run]:
+            horizon: Fraction, *, stop: Callable[[Run], bool] | None = None,
+            budget: bool = True) -> list[Run]:
         """Each trigger on the zone, in order. With ``stop``, runs go in batches of
         ``jobs`` and end after the first batch in which ``stop`` is true of a run (the
         result is then a prefix of the triggers, the same whatever ``jobs``: everything
-        up to and including the first run that stops it)."""
+        up to and including the first run that stops it). ``budget=False``: run even past
+        the deadline (the review's first ranking, without which nothing can be said)."""
         out: list[Run] = []
         batch = max(1, self.jobs) if stop is not None else len(triggers)
         for i in range(0, len(triggers), batch):
-            self._check()
+            if budget:
+                self._check()
             jobs = [(zone_text, source, t, horizon) for t in triggers[i:i + batch]]
             if self.jobs <= 1 or len(jobs) < 2:
                 got = [_job(j) for j in jobs]
@@ -160,9 +167,9 @@ class Runner:
 
                     self._pool = multiprocessing.get_context("fork").Pool(self.jobs)
                 got = list(self._pool.map(_job, jobs))
-            self.runs += len(got)
             for r in got:
                 out.append(r)
+                self.runs += 1  # runs past a stop are not counted: the same whatever jobs
                 if stop is not None and stop(r):
                     return out
         return out
@@ -494,13 +501,17 @@ class WhatIf:
     data: dict[str, Any] | None
     why: str = ""
     target: str | None = None  # the shard whose headroom the row reports
+    origin: str | None = None  # a split row: the shard it splits (target is its 1st part)
+    hint_scale: float = 1.0  # where its boundary search starts, relative to as written
 
 
 def _timer_blocks(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every ``timers`` mapping of the zone data (zone, spines, shards, speakers)."""
-    data.setdefault("timers", {})
+    if not isinstance(data.get("timers"), dict):  # absent, or `timers:` left empty
+        data["timers"] = {}
     yield data["timers"]
-    if isinstance(data.get("spines"), dict) and "timers" in data["spines"]:
+    if isinstance(data.get("spines"), dict) and isinstance(data["spines"].get("timers"),
+                                                           dict):
         yield data["spines"]["timers"]
     for key in ("shards", "speakers"):
         for item in data.get(key) or []:
@@ -589,13 +600,15 @@ def what_ifs(data: dict[str, Any], target: str | None) -> list[WhatIf]:
     """The review's what-if rows for zone data (see the module doc), in table order."""
     compact = "shards" in data
     rows: list[WhatIf] = []
-    hold_now = {t.get("hold", 90) for t in _timer_blocks(copy.deepcopy(data))}
+    holds = {t.get("hold", 90) for t in _timer_blocks(copy.deepcopy(data))}
+    hold0 = holds.pop() if len(holds) == 1 else None
     for hold in (90, 180, 240):
-        same = hold_now == {hold}
+        # A longer hold time tolerates a proportionally longer queue: the boundary search
+        # starts there (a starting point only; the search decides).
         rows.append(WhatIf(f"hold-{hold}", f"hold time {hold} s",
                            f"hold {hold} s, keepalive {Fraction(hold, 3)} s on every "
-                           "speaker" + (" (as written)" if same else ""),
-                           with_hold(data, hold), target=target))
+                           "speaker", with_hold(data, hold), target=target,
+                           hint_scale=hold / hold0 if hold0 else 1.0))
     frr_ka = {"keepalive_rx": "rearm-on-backlog", "keepalive_tx": "fifo"}
     fifo_ka = {"keepalive_rx": "fifo", "keepalive_tx": "main-loop"}
     rows.append(WhatIf("keepalive-frr", "RR KEEPALIVEs FRR-like",
@@ -634,7 +647,8 @@ def what_ifs(data: dict[str, Any], target: str | None) -> list[WhatIf]:
             sizes = ", ".join(f"{s['clients']:,}" for s in new)
             rows.append(WhatIf(f"split-{parts}", f"shard {largest} split in {parts}",
                                f"shard {largest} as {parts} shards of the same shape "
-                               f"({sizes} clients)", split, target=new[0]["name"]))
+                               f"({sizes} clients)", split, target=new[0]["name"],
+                               origin=largest))
         if isinstance(data.get("spines"), dict):
             flat = copy.deepcopy(data)
             del flat["spines"]
@@ -764,7 +778,7 @@ def _critical(runs: Sequence[Run], shard: str, own: Mapping[str, str | None],
     out = [r.trigger for r in ranked[:k]]
     mine = next((r.trigger for r in ranked if own.get(r.trigger) == shard), None)
     if mine is not None and mine not in out:
-        out.append(mine)
+        out.insert(1, mine)  # second: a cap on the list keeps it
     return out
 
 
@@ -790,8 +804,9 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
     the report's commands name for the zone files they use (``<out>/zones``).
 
     ``quick`` (the demo's scope, stated in the report): boundaries for the shard the
-    flaps hurt most only, no curve, no Z3, and what-if headrooms searched against the
-    shard's critical flaps without the final run of every flap at the boundary."""
+    flaps hurt most only (its capacity boundary and the what-if headrooms searched
+    against its critical flaps, without the final run of every flap at the boundary),
+    no curve, no Z3."""
     if quick:
         curve, z3_budget = False, 0.0
     from bgpcascade.summary import zone_summary
@@ -802,7 +817,8 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
     data = zone_data(text, source)
     flaps = representative_flaps(Space(text, source, zone), at)
     own = trigger_shards(text, source, flaps)
-    h = _num(horizon)
+    # Every command names the horizon, and the flap time when it is not check's default.
+    h = _num(horizon) + ("" if at == 30 else f" --at {_num(at)}")
     commands: list[tuple[str, str]] = []
     files: dict[str, str] = {}
     unknown: list[str] = []
@@ -810,7 +826,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
     with Runner(jobs, deadline) as runner:
         progress(f"review: {zone.name}: every single flap ({len(flaps)}) at the zone as "
                  "written")
-        base = runner.run(text, source, flaps, horizon)
+        base = runner.run(text, source, flaps, horizon, budget=False)
         ranking = rank(base)
         commands.append(("the ranking of every single flap (worst trigger, zone verdict)",
                          f"bgpcascade check {source} --engine sim --horizon {h}"))
@@ -850,11 +866,13 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
                     lo, hi, step = _range(fld, cur)
                     try:
                         b = find_boundary(runner, data, text, source, sr.shard, fld, lo, hi,
-                                          step, crit, ordered, horizon, z3_budget, progress)
+                                          step, crit, ordered, horizon, z3_budget, progress,
+                                          verify=not (quick and fld == "rr_capacity"))
                     except BudgetExceeded:
                         b = Boundary(sr.shard, fld, cur, lo, hi, step, None, None, None,
                                      "UNKNOWN", "sim-bracket", reason="review budget spent")
-                        unknown.append(f"{sr.shard}.{fld}")
+                    if b.status != "HOLDS":
+                        unknown.append(f"{sr.shard}.{fld} ({b.reason})")
                     setattr(sr, "clients" if fld == "clients" else "capacity", b)
                     _boundary_commands(b, data, source, out_prefix, h, files, commands,
                                        search_source=source, z3_budget=z3_budget)
@@ -885,8 +903,10 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
                                       [by_label[x] for x in sr.critical], order_like(
                                           flaps, sr.critical), horizon, 0.0, progress)
                 except BudgetExceeded:
-                    unknown.append(f"curve at capacity {c}")
+                    unknown.append(f"curve at capacity {c} (review budget spent)")
                     break
+                if b.status != "HOLDS":
+                    unknown.append(f"curve at capacity {c} ({b.reason})")
                 curve_pts.append((c, b))
                 _boundary_commands(b, d, f"{out_prefix}/zones/{fname}", out_prefix, h,
                                    files, commands, search_source=None, z3_budget=0,
@@ -1021,8 +1041,11 @@ def _row_job(job: tuple[_RowContext, WhatIf]) -> tuple[
             commands.append((f"what-if {row.id}: every single flap holds",
                              f"bgpcascade check {wsource} --engine sim --horizon {ctx.h}"))
         if row.target is not None and "shards" in row.data:
-            wcrit = _critical(runs, row.target, wown) + [
-                x for x in sr_critical(ctx.shards, row.target) if x in wl]
+            mine = sr_critical(ctx.shards, row.target)
+            if row.origin is not None:  # a split: the origin's critical flaps, renamed
+                mine = [rename_flap(x, row.origin, row.target)
+                        for x in sr_critical(ctx.shards, row.origin)]
+            wcrit = _critical(runs, row.target, wown) + [x for x in mine if x in wl]
             wcrit = list(dict.fromkeys(wcrit))[:4]
             cur = shard_value(wtext, wsource, row.target, "clients")
             lo, hi, step = _range("clients", cur)
@@ -1037,23 +1060,41 @@ def _row_job(job: tuple[_RowContext, WhatIf]) -> tuple[
                     runner, row.data, wtext, wsource, row.target, "clients", lo, hi, step,
                     [wl[x] for x in wcrit], order_like(wflaps, wcrit), ctx.horizon, 0.0,
                     lambda _m: None, verify=not ctx.quick,
-                    hint=None if known else _hint(ctx.shards, row.target), known=known)
+                    hint=None if known else _scaled(_hint(ctx.shards, row.origin or
+                                                          row.target), row.hint_scale),
+                    known=known)
                 _boundary_commands(res.boundary, row.data, wsource, ctx.out_prefix, ctx.h,
                                    files, commands, search_source=None, z3_budget=0,
                                    tag=f"what-if-{row.id}")
+                if res.boundary.status != "HOLDS":
+                    unknown.append(f"what-if {row.id} headroom ({res.boundary.reason})")
             except BudgetExceeded:
-                unknown.append(f"what-if {row.id} headroom")
+                unknown.append(f"what-if {row.id} headroom (review budget spent)")
         return res, files, commands, unknown, runner.runs
 
 
-def _hint(shards: Sequence[ShardReview], target: str) -> int | None:
-    """The clients boundary of ``target`` (or of the shard it was split from) in the
-    zone as written: where a what-if's boundary search starts."""
+def _hint(shards: Sequence[ShardReview], shard: str) -> int | None:
+    """The clients boundary of ``shard`` in the zone as written: where a what-if's
+    boundary search starts (for a split, the boundary of the shard it splits)."""
     for s in shards:
-        if (s.shard == target or target.startswith(s.shard)) and s.clients is not None \
-                and s.clients.value is not None:
+        if s.shard == shard and s.clients is not None and s.clients.value is not None:
             return s.clients.value
     return None
+
+
+def _scaled(hint: int | None, scale: float) -> int | None:
+    return None if hint is None else max(1, round(hint * scale))
+
+
+def rename_flap(label: str, old: str, new: str) -> str:
+    """A flap of shard ``old``'s speakers as the same flap in shard ``new`` (generated
+    names: ``<shard>-rr<N>``, ``<shard>-c<N>``): ``flap a-rr1~spine1@30`` ->
+    ``flap a1-rr1~spine1@30``."""
+    kind, rest = label.split(" ", 1)
+    pair, at = rest.rsplit("@", 1)
+    ends = [f"{new}-{n[len(old) + 1:]}" if n.startswith(f"{old}-") else n
+            for n in pair.split("~")]
+    return f"{kind} {'~'.join(sorted(ends))}@{at}"
 
 
 def sr_critical(shards: Sequence[ShardReview], shard: str) -> list[str]:
@@ -1063,15 +1104,18 @@ def sr_critical(shards: Sequence[ShardReview], shard: str) -> list[str]:
 
 def _range(fld: str, current: int) -> tuple[int, int, int]:
     """The range a boundary is searched in: clients 1 .. 4x current (at least 64);
-    capacity 1/100 .. 200x current on a grid of 1% of the current value."""
+    capacity about 1/100 .. 200x current on a grid of 1% of the current value through
+    the current value. Clients never past the zone format's limit."""
     if fld == "clients":
-        return 1, max(4 * current, 64), 1
+        return 1, min(max(4 * current, 64), MAX_CLIENTS), 1
     step = max(1, current // 100)
-    return step, 200 * current - (200 * current - step) % step, step
+    # The grid runs through the current value, so that it can be its own boundary.
+    return current - (current - 1) // step * step, current + 199 * current // step * step, \
+        step
 
 
 def _num(x: Fraction) -> str:
-    return str(int(x)) if x.denominator == 1 else f"{float(x):g}"
+    return str(int(x)) if x.denominator == 1 else repr(float(x))
 
 
 def _boundary_commands(b: Boundary, data: dict[str, Any], source: str, out_prefix: str,

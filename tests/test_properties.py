@@ -107,7 +107,12 @@ def test_no_cascade_in_judges_one_shard() -> None:
     outcome = Outcome.of(rec)
     assert not parse_property("no_cascade_in=a").holds(outcome)
     assert parse_property("no_cascade_in=b").holds(outcome)
-    assert outcome.shard_of["a-rr1~spine1"] == "a" and outcome.shard_of["spine1~spine2"] is None
+    assert outcome.shard_of["a-rr1~spine1"] == ("a",) and outcome.shard_of["spine1~spine2"] == ()
+    flat = load_zone(read_zone_text("examples/flat-3-shards.yaml"), source="flat")
+    sim = Sim(flat, [parse_flap(flat, "a-rr1~b-rr1@30")])
+    rec = Recorder(sim, Fraction(60), Fraction(60))
+    rec.run()
+    assert Outcome.of(rec).shard_of["a-rr1~b-rr1"] == ("a", "b")  # both shards' session
     parse_property("no_cascade_in=zz")  # parsed; the zone check refuses it
     with pytest.raises(InputError, match=r"has no shard .zz.*allowed: a, b, c, d, e, f"):
         parse_property("no_cascade_in=zz").check_zone(zone)

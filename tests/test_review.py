@@ -228,10 +228,13 @@ def test_explicit_zone_review_holds_with_what_ifs_and_says_what_it_cannot_do(
 
 
 def test_the_review_does_not_depend_on_jobs_and_renders_byte_identically() -> None:
-    text = TWO_TIER.read_text()
+    """On the unsafe zone, where runs stop at the first failing flap, so that a batch of
+    --jobs runs may go past the stop: the report (run counts included) is the same."""
+    text = APPLIANCE.read_text()
     kw = {"out_prefix": "OUT", "z3_budget": 0.0, "curve": False, "quick": True}
-    one = review(text, str(TWO_TIER), jobs=1, **kw)  # type: ignore[arg-type]
-    two = review(text, str(TWO_TIER), jobs=2, **kw)  # type: ignore[arg-type]
+    one = review(text, str(APPLIANCE), jobs=1, **kw)  # type: ignore[arg-type]
+    two = review(text, str(APPLIANCE), jobs=2, **kw)  # type: ignore[arg-type]
+    assert one.runs == two.runs
     assert to_markdown(blocks(one)) == to_markdown(blocks(two))
     assert to_html(blocks(one), "t") == to_html(blocks(two), "t")
     assert one.zone_files == two.zone_files and one.commands == two.commands
@@ -251,6 +254,50 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], field
     assert r.returncode == 2, r.stdout + r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and field in r.stderr
     assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_profile_what_ifs_keep_the_files_own_profiles(tmp_path: Path) -> None:
+    """A zone that overrides a built-in and derives a profile of its own: the what-if
+    profiles derive from the file's profiles, not from the built-ins of the same name."""
+    text = ("zone: own\nprofiles:\n  frr: {capacity: 40000}\n"
+            "  slow: {base: appliance, capacity: 5000}\n"
+            "spines: {count: 2}\nshards:\n"
+            "  - {name: a, rr_profile: slow, clients: 20, routes_per_client: 10}\n"
+            "  - {name: b, clients: 20, routes_per_client: 10}\n")
+    rows = {r.id: r for r in what_ifs(zone_data(text, "own"), "a")}
+    for rid in ("keepalive-frr", "gr-on", "update-groups-on"):
+        data = rows[rid].data
+        assert data is not None
+        z = load_zone(yaml.safe_dump(data), source=rid)
+        assert z.profile_of(z.group("a-rr1")).capacity == 5000
+        assert z.profile_of(z.group("b-rr1")).capacity == 40000
+        assert z.profile_of(z.group("spine1")).capacity == 40000
+
+
+def test_empty_timers_and_a_spent_budget_give_unknown_not_a_traceback(tmp_path: Path) -> None:
+    zone = tmp_path / "z.yaml"
+    zone.write_text("zone: z\ntimers:\nspines: {count: 2, timers: }\nshards:\n"
+                    "  - {name: a, clients: 4, routes_per_client: 5}\n")
+    held = with_hold(zone_data(zone.read_text(), "z"), 180)
+    assert held["timers"] == {"hold": 180, "keepalive": 60}
+    r = _cli("review", str(zone), "--out", "rv", "--budget", "0.01", "--jobs", "1",
+             cwd=tmp_path)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "UNKNOWN" in r.stdout
+    data = json.loads((tmp_path / "rv" / "review.json").read_text())
+    assert data["unknown"] and data["ranking"]  # the first ranking always runs
+
+
+def test_grids_and_renamed_flaps() -> None:
+    from bgpcascade.properties.review import _range, rename_flap
+
+    lo, hi, step = _range("rr_capacity", 12345)
+    assert step == 123 and (12345 - lo) % step == 0 and (hi - 12345) % step == 0
+    assert lo <= 123 + step and hi >= 199 * 12345
+    assert _range("clients", 400_000) == (1, 1_000_000, 1)
+    assert rename_flap("flap a-rr1~spine1@30", "a", "a1") == "flap a1-rr1~spine1@30"
+    assert rename_flap("flap a-c1~a-rr2@30", "a", "a-s2") == "flap a-s2-c1~a-s2-rr2@30"
+    assert rename_flap("flap b-rr1~spine1@30", "a", "a1") == "flap b-rr1~spine1@30"
 
 
 def test_read_zone_text_builtin_is_reviewable() -> None:

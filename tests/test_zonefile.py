@@ -1079,6 +1079,23 @@ def test_bare_off_reads_as_off_and_builtin_override() -> None:
     assert zone.profiles["frr"].update_groups is True  # the rest of built-in frr
 
 
+@pytest.mark.parametrize("profiles", [
+    "  slow: {base: appliance, capacity: 5000}\n  slower: {base: slow, cost_msg: 2}\n",
+    "  slower: {base: slow, cost_msg: 2}\n  slow: {base: appliance, capacity: 5000}\n",
+])
+def test_a_base_is_the_files_own_profile_whatever_the_order(profiles: str) -> None:
+    """A profile based on one of the file's own profiles inherits it, whether it comes
+    before or after it, and also when the file overrides a built-in of that name."""
+    z = load_zone("zone: z\nprofiles:\n" + profiles + "  frr: {capacity: 40000}\n"
+                  "  frr-more: {base: frr, cost_msg: 3}\n"
+                  "shards: [{name: a, rr_profile: slower, clients: 2, routes_per_client: 1},"
+                  " {name: b, rr_profile: frr-more, clients: 2, routes_per_client: 1}]\n")
+    slower = z.profile_of(z.group("a-rr1"))
+    assert (slower.capacity, slower.cost_msg, slower.keepalive_tx) == (5000, 2, "main-loop")
+    more = z.profile_of(z.group("b-rr1"))
+    assert (more.capacity, more.cost_msg) == (40000, 3)
+
+
 def test_yaml_merge_key_override() -> None:
     zone = z(C + "shards:\n  - &s {name: a, clients: 3, routes_per_client: 1}\n"
              "  - {<<: *s, name: b, clients: 2}\n")
