@@ -387,7 +387,7 @@ def headroom_chart(review: Review) -> str:
             if abs(p) > CLIP:  # clipped: the figure goes inside the bar, at its far end
                 ax, anchor = (xb - 4, "end") if p >= 0 else (xa + 4, "start")
                 out.append(f'<text x="{ax:.1f}" y="{y + 9}" text-anchor="{anchor}" '
-                           f'fill="white" font-weight="bold">{label}</text>')
+                           f'fill="#111" font-weight="bold">{label}</text>')
             else:
                 out.append(f'<text x="{(xb + 4 if p >= 0 else xa - 4):.1f}" y="{y + 9}" '
                            f'text-anchor="{"start" if p >= 0 else "end"}">{label}</text>')
