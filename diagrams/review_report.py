@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from bgpcascade.properties.review import Boundary, Review, Run, WhatIfResult
+from bgpcascade.properties.review import (
+    CAPACITY_PERCENT,
+    ZONE,
+    Boundary,
+    Review,
+    Run,
+    WhatIfResult,
+)
 
 FONT = "Helvetica"
 RED = "#c62828"
@@ -72,11 +79,22 @@ def _what(run: Run | None, shard: str | None = None) -> str:
             f"({why}), {run.isolated_peak:,} of {run.clients:,} clients isolated at peak")
 
 
+def _where(shard: str) -> str:
+    return "the zone's RRs" if shard == ZONE else f"shard {shard}'s RRs"
+
+
+def _capacity(b: Boundary) -> str:
+    if b.fld == CAPACITY_PERCENT:
+        return f"{_n(b.value)}% of their capacity"
+    return f"{_n(b.value)} units/s"
+
+
 def describe_boundary(b: Boundary | None) -> str:
     """"safe up to 28 (sim-bracket)" and the like."""
     if b is None:
         return "-"
-    unit = "clients" if b.fld == "clients" else "units/s"
+    unit = {"clients": "clients", CAPACITY_PERCENT: "% of the RRs' capacity"}.get(
+        b.fld, "units/s")
     if b.status != "HOLDS":
         return f"UNKNOWN ({b.reason})"
     word = "up to" if b.worse == "up" else "down to"
@@ -95,7 +113,7 @@ def headroom_text(b: Boundary | None) -> str:
     h = _pct(b.headroom_percent)
     if b.open_ended:
         return f">= {h}"
-    if b.fld == "rr_capacity" and b.value is not None and b.headroom_percent < 0:
+    if b.fld != "clients" and b.value is not None and b.headroom_percent < 0:
         return f"{h} (needs {b.value / b.current:.1f}x)"
     return h
 
@@ -116,7 +134,7 @@ def recommendations(review: Review) -> list[Recommendation]:
     by the boundary in clients, so that parts of different sizes compare fairly; a
     boundary that is only a lower bound (the whole range was safe) claims no gain."""
     verdict = review.verdict
-    written = {s.shard: s.clients for s in review.shards}
+    written = {s.shard: s.clients or s.capacity for s in review.shards}
     out: list[Recommendation] = []
     for n, w in enumerate(review.what_ifs, 1):
         if w.status not in ("HOLDS", "VIOLATED") or w.as_written:
@@ -131,6 +149,8 @@ def recommendations(review: Review) -> list[Recommendation]:
         if b is not None and b0 is not None and b.status == b0.status == "HOLDS" and \
                 b.value is not None and b0.value is not None and not b0.open_ended:
             gain = (b.value - b0.value) / max(b0.value, 1)
+            if b.worse == "down":  # a capacity: needing less is the gain
+                gain = -gain
         if not fixes and (gain is None or gain <= 0):
             continue
         parts = []
@@ -140,10 +160,15 @@ def recommendations(review: Review) -> list[Recommendation]:
             parts.append(f"still fails ({w.worst})")
         if b is not None and b0 is not None and b.value is not None and \
                 b0.value is not None:
-            more = " or more" if b.open_ended else ""
-            parts.append(f"a cluster like shard {shard} safe up to {_n(b.value)}{more} "
-                         f"clients instead of {_n(b0.value)}{' or more' if b0.open_ended else ''}"
-                         f" (shard {w.row.target} headroom {headroom_text(b)})")
+            if b.fld == "clients":
+                more = " or more" if b.open_ended else ""
+                parts.append(f"a cluster like shard {shard} safe up to {_n(b.value)}{more} "
+                             f"clients instead of {_n(b0.value)}"
+                             f"{' or more' if b0.open_ended else ''} (shard {w.row.target} "
+                             f"headroom {headroom_text(b)})")
+            else:
+                parts.append(f"{_where(shard)} safe down to {_capacity(b)} instead of "
+                             f"{_capacity(b0)} (headroom {headroom_text(b)})")
         out.append(Recommendation(w.row.id, f"{w.row.label} (what-if #{n}, `{w.row.id}`): "
                                   + "; ".join(parts), (not fixes, -(gain or 0.0), n)))
     for s in review.shards:
@@ -245,7 +270,7 @@ def blocks(review: Review) -> list[Block]:
                      "every representative flap of the changed zone (the first failing flap "
                      "ends the row). Headroom: the clients headroom of the row's shard "
                      f"(the tightest, {review.tightest or '-'}, or the first part of a "
-                     "split)."))
+                     "split); in an explicit zone, the headroom of its RRs' capacity."))
     wrows: list[tuple[str, ...]] = []
     for n, w in enumerate(review.what_ifs, 1):
         change = w.row.change + (" (simulates as the zone as written)" if w.as_written

@@ -38,6 +38,7 @@ from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
+from bgpcascade.model.topology import Zone
 from bgpcascade.model.trace import Recorder
 from bgpcascade.model.zonefile import load_zone
 
@@ -47,6 +48,11 @@ from .library import DEFAULT_PROPERTIES, Selected, parse_property
 Method = Literal["z3", "z3+sim-scan", "sim-scan", "sim-bracket"]
 #: The key of the spine tier where results are kept per shard (not a valid shard name).
 SPINES = "(spines)"
+#: The key of a zone judged as a whole (an explicit zone without shard labels): its
+#: property is no_cascade, its number the capacity of all its RRs.
+ZONE = "(zone)"
+#: The number an explicit zone's boundary varies: its RRs' capacity, in percent.
+CAPACITY_PERCENT = "rr_capacity_percent"
 #: The most clients a shard may have (the zone format's limit).
 MAX_CLIENTS = 1_000_000
 
@@ -108,6 +114,8 @@ def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction) ->
         shard = zone.group(sim.view.nodes[key].group).shard or SPINES
         ratio = float(o.peak_delay.get(key, Fraction(0)) / hold)
         shard_ratio[shard] = max(shard_ratio.get(shard, 0.0), ratio)
+    shard_cascade[ZONE] = o.cascade_size()
+    shard_ratio[ZONE] = max(shard_ratio.values(), default=0.0)
     violated = tuple(s.label for s in _zone_props() if not s.holds(o))
     return Run(trigger.label(), o.cascade_size(), o.isolated_peak, o.clients,
                o.outage(Fraction(1, 2)), violated, dict(sorted(shard_cascade.items())),
@@ -252,8 +260,17 @@ class Boundary:
 
 
 def set_field(data: dict[str, Any], shard: str, fld: str, value: int) -> dict[str, Any]:
-    """A copy of compact zone data with ``shards[<shard>].<fld>`` set."""
+    """A copy of zone data with ``shards[<shard>].<fld>`` set (compact form), or, for
+    :data:`CAPACITY_PERCENT` in an explicit zone, the capacity of the shard's RRs (every
+    RR's for :data:`ZONE`) scaled to ``value`` percent of what ``data`` gives them
+    (:func:`explicit_capacities` writes them out first)."""
     out = copy.deepcopy(data)
+    if fld == CAPACITY_PERCENT:
+        rrs = {x["rr"] for x in out.get("sessions") or [] if "rr" in x}
+        for sp in out["speakers"]:
+            if sp["name"] in rrs and (shard == ZONE or sp.get("shard") == shard):
+                sp["capacity"] = round(float(sp["capacity"]) * value / 100, 3)
+        return out
     for sh in out["shards"]:
         if sh["name"] == shard:
             sh[fld] = value
@@ -404,9 +421,25 @@ class BoundarySearch:
         return a > b if self.up else a < b
 
 
+def explicit_capacities(data: dict[str, Any], zone: Zone) -> dict[str, Any]:
+    """A copy of explicit zone data in which every RR speaker states its capacity (its
+    profile's when the file does not set one): what :data:`CAPACITY_PERCENT` scales."""
+    out = copy.deepcopy(data)
+    for sp in out["speakers"]:
+        found = zone.locate(sp["name"])
+        if found is None:
+            continue
+        g = zone.group(found[0])
+        if g.is_rr and "capacity" not in sp:
+            sp["capacity"] = zone.profile_of(g).capacity
+    return out
+
+
 def shard_value(text: str, source: str, shard: str, fld: str) -> int:
     """The current ``clients`` or ``rr_capacity`` of a shard (the capacity of its RRs'
-    profile when the file does not set one)."""
+    profile when the file does not set one); 100 for :data:`CAPACITY_PERCENT`."""
+    if fld == CAPACITY_PERCENT:
+        return 100
     zone = load_zone(text, source=source)
     groups = [g for g in zone.groups if g.shard == shard]
     if fld == "clients":
@@ -426,7 +459,9 @@ def find_boundary(runner: Runner, data: dict[str, Any], text: str, source: str, 
     there joins the critical ones and the search repeats (at most three times)."""
     current = shard_value(text, source, shard, fld)
     label = f"{shard}.{fld}"
-    prop = parse_property(f"no_cascade_in={shard}")
+    if fld == CAPACITY_PERCENT:  # not a parameter `search` knows: the simulator decides
+        z3_budget = 0.0
+    prop = parse_property("no_cascade" if shard == ZONE else f"no_cascade_in={shard}")
     critical = list(critical)
     method: str = "sim-bracket"
     z3_paths = 0
@@ -877,7 +912,30 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
                     _boundary_commands(b, data, source, out_prefix, h, files, commands,
                                        search_source=source, z3_budget=z3_budget)
         else:
-            unknown.append("boundaries (explicit zone: no shard numbers to vary)")
+            # An explicit zone: the capacity of each labelled shard's RRs (of all its RRs
+            # when it has no labels), in percent of what the file gives them.
+            edata = explicit_capacities(data, zone)
+            if not shards:
+                shards.append(ShardReview(ZONE, _zone_figures(zone, summary), shard_rank(
+                    base, ZONE)[0] if base else None, critical=_critical(base, ZONE, own)))
+            for sr in shards:
+                if not any(g.is_rr and (sr.shard == ZONE or g.shard == sr.shard)
+                           for g in zone.groups):
+                    continue
+                crit = [by_label[x] for x in sr.critical]
+                ordered = order_like(flaps, [r.trigger for r in shard_rank(base, sr.shard)])
+                lo, hi, step = _range(CAPACITY_PERCENT, 100)
+                try:
+                    b = find_boundary(runner, edata, text, source, sr.shard, CAPACITY_PERCENT,
+                                      lo, hi, step, crit, ordered, horizon, 0.0, progress)
+                except BudgetExceeded:
+                    b = Boundary(sr.shard, CAPACITY_PERCENT, 100, lo, hi, step, None, None,
+                                 None, "UNKNOWN", "sim-bracket", reason="review budget spent")
+                if b.status != "HOLDS":
+                    unknown.append(f"{sr.shard}.{CAPACITY_PERCENT} ({b.reason})")
+                sr.capacity = b
+                _boundary_commands(b, edata, source, out_prefix, h, files, commands,
+                                   search_source=None, z3_budget=0)
         tight = [s for s in shards if s.headroom is not None]
         tightest = min(tight, key=lambda s: (s.headroom, s.shard)).shard if tight else \
             (hurt.shard if hurt is not None else None)
@@ -1014,7 +1072,8 @@ def _row_job(job: tuple[_RowContext, WhatIf]) -> tuple[
                            bad.trigger if bad else None, bad.verdict if bad else
                            "contained", len(ctx.ranking), 0, zone_file=wsource,
                            as_written=True)
-        res.boundary = next((s.clients for s in ctx.shards if s.shard == row.target), None)
+        res.boundary = next((s.clients or s.capacity for s in ctx.shards
+                             if s.shard == row.target), None)
         return res, files, commands, unknown, 0
     wflaps = order_like(flaps_of(wtext, wsource, ctx.at), ctx.base_order)
     wl = {t.label(): t for t in wflaps}
@@ -1070,7 +1129,46 @@ def _row_job(job: tuple[_RowContext, WhatIf]) -> tuple[
                     unknown.append(f"what-if {row.id} headroom ({res.boundary.reason})")
             except BudgetExceeded:
                 unknown.append(f"what-if {row.id} headroom (review budget spent)")
+        elif row.target is not None:  # an explicit zone: its RRs' capacity, in percent
+            edata = explicit_capacities(row.data, load_zone(wtext, source=wsource))
+            wcrit = _critical(runs, row.target, wown) + [
+                x for x in sr_critical(ctx.shards, row.target) if x in wl]
+            wcrit = list(dict.fromkeys(wcrit))[:4]
+            lo, hi, step = _range(CAPACITY_PERCENT, 100)
+            known = None if bad is not None else Probe(100, True, max(
+                (r.shard_ratio.get(row.target, 0.0) for r in runs), default=0.0), None)
+            base_b = next((x.capacity for x in ctx.shards if x.shard == row.target), None)
+            try:
+                res.boundary = find_boundary(
+                    runner, edata, wtext, wsource, row.target, CAPACITY_PERCENT, lo, hi, step,
+                    [wl[x] for x in wcrit], order_like(wflaps, wcrit), ctx.horizon, 0.0,
+                    lambda _m: None, verify=not ctx.quick,
+                    hint=None if known or base_b is None else base_b.value, known=known)
+                _boundary_commands(res.boundary, edata, wsource, ctx.out_prefix, ctx.h,
+                                   files, commands, search_source=None, z3_budget=0,
+                                   tag=f"what-if-{row.id}")
+                if res.boundary.status != "HOLDS":
+                    unknown.append(f"what-if {row.id} headroom ({res.boundary.reason})")
+            except BudgetExceeded:
+                unknown.append(f"what-if {row.id} headroom (review budget spent)")
         return res, files, commands, unknown, runner.runs
+
+
+def _zone_figures(zone: Zone, summary: dict[str, Any]) -> dict[str, Any]:
+    """The shards table's figures for a zone judged as a whole."""
+    rrs = [g for g in zone.groups if g.is_rr]
+    clients = [g for g in zone.groups if not g.is_rr]
+    loads = summary["rr_load"]
+    return {"shard": ZONE, "rrs": sum(g.count for g in rrs),
+            "rr_profile": ",".join(sorted({g.profile for g in rrs})),
+            "clients": sum(g.count for g in clients),
+            "routes_per_client": max((g.routes for g in clients), default=0),
+            "hold": summary["timers"].get("hold"),
+            "keepalive": summary["timers"].get("keepalive"),
+            "rest_utilisation_percent": max((r["rest_utilisation_percent"] for r in loads),
+                                            default=0),
+            "full_resync_s": max((r["full_resync_s"] for r in loads), default=0),
+            "capacity": max((r["capacity"] for r in loads), default=0)}
 
 
 def _hint(shards: Sequence[ShardReview], shard: str) -> int | None:
@@ -1108,6 +1206,8 @@ def _range(fld: str, current: int) -> tuple[int, int, int]:
     the current value. Clients never past the zone format's limit."""
     if fld == "clients":
         return 1, min(max(4 * current, 64), MAX_CLIENTS), 1
+    if fld == CAPACITY_PERCENT:
+        return 1, 10000, 1
     step = max(1, current // 100)
     # The grid runs through the current value, so that it can be its own boundary.
     return current - (current - 1) // step * step, current + 199 * current // step * step, \
@@ -1128,7 +1228,9 @@ def _boundary_commands(b: Boundary, data: dict[str, Any], source: str, out_prefi
     label = f"{b.shard}.{b.fld}"
     stem = f"{tag}-" if tag else ""
     what = f"{tag}: " if tag else ""
-    prop = f"--property no_cascade_in={b.shard}"
+    prop = "--property no_cascade" if b.shard == ZONE else \
+        f"--property no_cascade_in={b.shard}"
+    safe = b.shard.strip("()")  # (zone) -> zone, in file names
     if b.method.startswith("z3") and search_source is not None:
         flaps = " ".join(f"--flap {t.split(' ', 1)[1]}" for t in b.triggers)
         rng = f"{b.lo}..{b.hi}" + (f"/{b.step}" if b.step > 1 else "")
@@ -1136,7 +1238,7 @@ def _boundary_commands(b: Boundary, data: dict[str, Any], source: str, out_prefi
                          f"bgpcascade search {search_source} --vary {label}={rng} {prop} "
                          f"{flaps} --horizon {h} --timeout {z3_budget:g}"))
     if b.value is not None:
-        name = f"{stem}{b.shard}-{b.fld}-{b.value}.yaml"
+        name = f"{stem}{safe}-{b.fld}-{b.value}.yaml"
         files[name] = dump(set_field(data, b.shard, b.fld, b.value),
                            f"{data['zone']} from {source} at {label}={b.value}")
         if b.checked_all:
@@ -1149,7 +1251,7 @@ def _boundary_commands(b: Boundary, data: dict[str, Any], source: str, out_prefi
                              f"bgpcascade check {out_prefix}/zones/{name} --engine sim "
                              f"{prop} {flaps} --horizon {h}"))
     if b.past is not None and b.past_trigger is not None:
-        name = f"{stem}{b.shard}-{b.fld}-{b.past}.yaml"
+        name = f"{stem}{safe}-{b.fld}-{b.past}.yaml"
         files[name] = dump(set_field(data, b.shard, b.fld, b.past),
                            f"{data['zone']} from {source} at {label}={b.past}")
         commands.append((f"{what}{label}={b.past} fails", f"bgpcascade check {out_prefix}/zones/"

@@ -215,16 +215,54 @@ def test_safe_zone_reports_headroom_and_every_flap_holds(tmp_path: Path) -> None
     assert "report:" in r.stdout and "shard a" in r.stdout
 
 
-def test_explicit_zone_review_holds_with_what_ifs_and_says_what_it_cannot_do(
+def test_explicit_zone_review_holds_with_capacity_headroom_and_what_ifs(
         tmp_path: Path) -> None:
-    r = _cli("review", str(LAB), "--out", "rv", "--jobs", "1", "-q", cwd=tmp_path)
+    """The safe explicit golden zone: no shard numbers to vary, so the boundary is its
+    RRs' capacity in percent (judged by no_cascade); headroom >= 0; the rows that need
+    the compact form say so."""
+    r = _cli("review", str(LAB), "--out", "rv", "--jobs", "2", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads((tmp_path / "rv" / "review.json").read_text())
-    assert data["verdict"] == "HOLDS"
-    assert r.returncode == 3, r.stdout + r.stderr  # boundaries: UNKNOWN, not "safe"
-    assert any("explicit zone" in u for u in data["unknown"])
+    assert data["verdict"] == "HOLDS" and not data["unknown"]
+    (zone,) = data["shards"]
+    assert zone["shard"] == "(zone)" and zone["headroom_percent"] >= 0
+    cap = zone["capacity_boundary"]
+    assert cap["vary"] == "(zone).rr_capacity_percent" and cap["current"] == 100
+    assert cap["status"] == "HOLDS" and cap["boundary"] <= 100
     rows = {w["id"]: w for w in data["what_ifs"]}
     assert rows["split-2"]["status"] == "n/a" and rows["split-2"]["reason"]
-    assert rows["hold-90"]["status"] in ("HOLDS", "VIOLATED")
+    assert rows["spines"]["status"] == "n/a"
+    assert all(w["headroom_percent"] is not None for w in data["what_ifs"]
+               if w["status"] == "HOLDS")
+    cmds = [c["command"] for c in data["commands"]]
+    assert any("--property no_cascade " in c and "zones/zone-rr_capacity_percent-" in c
+               for c in cmds)
+
+
+def test_an_unsafe_explicit_zone_needs_more_capacity(tmp_path: Path) -> None:
+    """An explicit zone whose RRs are too slow for a flap: negative capacity headroom,
+    and the zone at the boundary holds while the one past it fails (the commands)."""
+    zone = tmp_path / "slow.yaml"
+    clients = "".join(f"  - {{name: hv{i}, routes: 400}}\n" for i in range(1, 9))
+    sessions = "".join(f"  - {{rr: rr{r}, client: hv{i}}}\n" for r in (1, 2)
+                       for i in range(1, 9))
+    zone.write_text("zone: slow\ntimers: {hold: 9, keepalive: 3, connect_retry: 1}\n"
+                    "speakers:\n  - {name: rr1, profile: appliance, capacity: 300}\n"
+                    "  - {name: rr2, profile: appliance, capacity: 300}\n" + clients +
+                    "sessions:\n  - {peers: [rr1, rr2]}\n" + sessions)
+    r = _cli("review", str(zone), "--out", "rv", "--jobs", "2", "--quick", "-q",
+             cwd=tmp_path)
+    data = json.loads((tmp_path / "rv" / "review.json").read_text())
+    cap = data["shards"][0]["capacity_boundary"]
+    assert r.returncode == 1 and data["verdict"] == "VIOLATED", r.stdout + r.stderr
+    assert cap["boundary"] > 100 and cap["headroom_percent"] < 0
+    assert cap["first_failing"] == cap["boundary"] - 1
+    cmds = {c["shows"]: c["command"] for c in data["commands"]}
+    for what, code in ((f"(zone).rr_capacity_percent={cap['boundary']} is safe against "
+                        "every single flap", 0),
+                       (f"(zone).rr_capacity_percent={cap['first_failing']} fails", 1)):
+        argv = cmds[what].split()
+        assert _cli(*argv[1:], "-q", cwd=tmp_path).returncode == code, cmds[what]
 
 
 def test_the_review_does_not_depend_on_jobs_and_renders_byte_identically() -> None:
