@@ -1099,52 +1099,39 @@ def _row_job(job: tuple[_RowContext, WhatIf]) -> tuple[
         else:
             commands.append((f"what-if {row.id}: every single flap holds",
                              f"bgpcascade check {wsource} --engine sim --horizon {ctx.h}"))
-        if row.target is not None and "shards" in row.data:
+        if row.target is not None:
+            # The row shard's boundary: clients in the compact form; in an explicit zone,
+            # its RRs' capacity in percent.
+            compact = "shards" in row.data
+            fld = "clients" if compact else CAPACITY_PERCENT
+            bdata = row.data if compact else explicit_capacities(
+                row.data, load_zone(wtext, source=wsource))
             mine = sr_critical(ctx.shards, row.target)
             if row.origin is not None:  # a split: the origin's critical flaps, renamed
                 mine = [rename_flap(x, row.origin, row.target)
                         for x in sr_critical(ctx.shards, row.origin)]
             wcrit = _critical(runs, row.target, wown) + [x for x in mine if x in wl]
             wcrit = list(dict.fromkeys(wcrit))[:4]
-            cur = shard_value(wtext, wsource, row.target, "clients")
-            lo, hi, step = _range("clients", cur)
-            if ctx.quick:
+            cur = shard_value(wtext, wsource, row.target, fld)
+            lo, hi, step = _range(fld, cur)
+            if ctx.quick and compact:
                 hi = max(2 * cur, 64)
             # A row that holds is safe at the current value against every flap: the
-            # search starts there (known safe) and walks up.
+            # search starts there (known safe) and walks on.
             known = None if bad is not None else Probe(cur, True, max(
                 (r.shard_ratio.get(row.target, 0.0) for r in runs), default=0.0), None)
+            hint = None
+            if known is None and compact:
+                hint = _scaled(_hint(ctx.shards, row.origin or row.target), row.hint_scale)
+            elif known is None:
+                base_b = next((x.capacity for x in ctx.shards if x.shard == row.target), None)
+                hint = base_b.value if base_b is not None else None
             try:
                 res.boundary = find_boundary(
-                    runner, row.data, wtext, wsource, row.target, "clients", lo, hi, step,
+                    runner, bdata, wtext, wsource, row.target, fld, lo, hi, step,
                     [wl[x] for x in wcrit], order_like(wflaps, wcrit), ctx.horizon, 0.0,
-                    lambda _m: None, verify=not ctx.quick,
-                    hint=None if known else _scaled(_hint(ctx.shards, row.origin or
-                                                          row.target), row.hint_scale),
-                    known=known)
-                _boundary_commands(res.boundary, row.data, wsource, ctx.out_prefix, ctx.h,
-                                   files, commands, search_source=None, z3_budget=0,
-                                   tag=f"what-if-{row.id}")
-                if res.boundary.status != "HOLDS":
-                    unknown.append(f"what-if {row.id} headroom ({res.boundary.reason})")
-            except BudgetExceeded:
-                unknown.append(f"what-if {row.id} headroom (review budget spent)")
-        elif row.target is not None:  # an explicit zone: its RRs' capacity, in percent
-            edata = explicit_capacities(row.data, load_zone(wtext, source=wsource))
-            wcrit = _critical(runs, row.target, wown) + [
-                x for x in sr_critical(ctx.shards, row.target) if x in wl]
-            wcrit = list(dict.fromkeys(wcrit))[:4]
-            lo, hi, step = _range(CAPACITY_PERCENT, 100)
-            known = None if bad is not None else Probe(100, True, max(
-                (r.shard_ratio.get(row.target, 0.0) for r in runs), default=0.0), None)
-            base_b = next((x.capacity for x in ctx.shards if x.shard == row.target), None)
-            try:
-                res.boundary = find_boundary(
-                    runner, edata, wtext, wsource, row.target, CAPACITY_PERCENT, lo, hi, step,
-                    [wl[x] for x in wcrit], order_like(wflaps, wcrit), ctx.horizon, 0.0,
-                    lambda _m: None, verify=not ctx.quick,
-                    hint=None if known or base_b is None else base_b.value, known=known)
-                _boundary_commands(res.boundary, edata, wsource, ctx.out_prefix, ctx.h,
+                    lambda _m: None, verify=not ctx.quick, hint=hint, known=known)
+                _boundary_commands(res.boundary, bdata, wsource, ctx.out_prefix, ctx.h,
                                    files, commands, search_source=None, z3_budget=0,
                                    tag=f"what-if-{row.id}")
                 if res.boundary.status != "HOLDS":
