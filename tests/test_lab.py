@@ -20,7 +20,7 @@ from bgpcascade.io import load_zone_file
 from bgpcascade.lab import BGPD, SCENARIOS, Lab, bgpd_conf, read_mrt, running, speakers_and_sessions
 
 ROOT = Path(__file__).resolve().parent.parent
-ZONE = ROOT / "tests" / "examples" / "lab" / "frr-5x200.yaml"
+ZONE = ROOT / "tests" / "lab" / "frr-5x200.yaml"
 
 if not Path(BGPD).exists():
     if os.environ.get("BGPCASCADE_NO_FRR") == "1":
