@@ -298,7 +298,7 @@ class Lab:
     zone: Zone
     bgpd: str = BGPD
     keep: bool = False
-    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bgpcascade-lab-")))
+    root: Path = field(init=False)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     stopped: set[str] = field(default_factory=set)
     cgroups: list[Path] = field(default_factory=list)
@@ -308,9 +308,10 @@ class Lab:
         self.speakers = {s.name: s for s in sps}
         self.by_addr = {s.addr: s.name for s in sps}
         if not Path(self.bgpd).exists():
-            shutil.rmtree(self.root, ignore_errors=True)
             raise InputError(f"{self.bgpd} not found", field="lab",
                              allowed="FRR installed (apt-get install -y frr)")
+        # Made last, so that a refused zone leaves nothing behind.
+        self.root = Path(tempfile.mkdtemp(prefix="bgpcascade-lab-"))
 
     # -- life cycle -----------------------------------------------------------------------
     def __enter__(self) -> Lab:

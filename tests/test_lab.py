@@ -147,8 +147,17 @@ def test_mrt_reader_counts_prefixes(tmp_path: Path) -> None:
         [(1000, "127.0.1.2", 3, 2)] * 2
 
 
-def test_lab_refuses_a_missing_bgpd() -> None:
+def test_lab_refuses_a_missing_bgpd_and_leaves_nothing_behind(tmp_path: Path,
+                                                              monkeypatch: Any) -> None:
     from bgpcascade.model.errors import InputError
 
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     with pytest.raises(InputError, match="not found"):
         Lab(load_zone_file(str(ZONE)), bgpd="/nonexistent/bgpd")
+    big = load_zone_file("builtin:fr-par-like")
+    with pytest.raises(InputError, match="at most 60"):
+        Lab(big)
+    assert list(tmp_path.iterdir()) == []
