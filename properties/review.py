@@ -295,19 +295,17 @@ class Probe:
 
 
 class BoundarySearch:
-    """The boundary of ``<shard>.<fld>`` on compact zone data (see the module doc)."""
+    """The boundary of ``<shard>.<fld>`` on zone data (see the module doc), searched
+    against the ``critical`` flaps."""
 
     def __init__(self, runner: Runner, data: dict[str, Any], source: str, shard: str,
                  fld: str, current: int, lo: int, hi: int, step: int,
-                 critical: list[Trigger], all_triggers: list[Trigger], horizon: Fraction,
-                 progress: Callable[[str], None]) -> None:
+                 critical: list[Trigger], horizon: Fraction) -> None:
         self.runner, self.data, self.source = runner, data, source
         self.shard, self.fld, self.current = shard, fld, current
         self.lo, self.hi, self.step = lo, hi, step
         self.critical = list(critical)
-        self.all = all_triggers
         self.horizon = horizon
-        self.progress = progress
         self.cache: dict[int, Probe] = {}
         self.runs = 0
 
@@ -466,7 +464,7 @@ def find_boundary(runner: Runner, data: dict[str, Any], text: str, source: str, 
     method: str = "sim-bracket"
     z3_paths = 0
     bs = BoundarySearch(runner, data, source, shard, fld, current, lo, hi, step, critical,
-                        all_triggers, horizon, progress)
+                        horizon)
     if known is not None:
         bs.cache[known.value] = known
     for _round in range(3):
@@ -765,10 +763,10 @@ def zone_data(text: str, source: str) -> dict[str, Any]:
 
 def order_like(triggers: Sequence[Trigger], ranked: Sequence[str]) -> list[Trigger]:
     """``triggers`` with those named in ``ranked`` first, in that order (the worst flaps
-    of the zone as written are tried first on a changed zone), then the rest."""
+    of the zone as written are tried first on a changed zone), then the rest in their own
+    order (the sort is stable)."""
     pos = {label: n for n, label in enumerate(ranked)}
-    return sorted(triggers, key=lambda t: (pos.get(t.label(), len(pos)),
-                                           triggers.index(t)))
+    return sorted(triggers, key=lambda t: pos.get(t.label(), len(pos)))
 
 
 def flaps_of(text: str, source: str, at: Fraction) -> list[Trigger]:
@@ -795,7 +793,6 @@ class Review:
     zone_files: dict[str, str]  # file name under zones/ -> text
     commands: list[tuple[str, str]]  # (what it shows, command)
     runs: int
-    elapsed: float
     unknown: list[str]
     quick: bool = False
 
@@ -1008,7 +1005,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         commands = [(what, cmd) for cmd, what in unique.items()]
     return Review(zone.name, source, horizon, at, [t.label() for t in flaps], ranking,
                   shards, results, curve_pts, tightest if curve_pts else None, tightest,
-                  files, commands, total_runs, time.monotonic() - started, unknown, quick)
+                  files, commands, total_runs, unknown, quick)
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def test_the_bracket_finds_the_same_boundary_as_a_plain_scan() -> None:
         from bgpcascade.properties.review import BoundarySearch
 
         bs = BoundarySearch(runner, data, str(APPLIANCE), "a", "clients", 300, 1, 60, 1,
-                            crit, crit, Fraction(300), lambda _m: None)
+                            crit, Fraction(300))
         scan = [bs.probe(v).safe for v in range(max(1, b.value - 3), b.value + 4)]
     first_bad = scan.index(False) + max(1, b.value - 3)
     assert all(scan[:first_bad - max(1, b.value - 3)])
