@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of zone files")
     _add_common(p)
 
-    p = sub.add_parser("simulate", help="what one flap, spike or restart does to the zone "
+    p = sub.add_parser("simulate", help="what a flap, spike, restart or pause does to the zone "
                        "(always exit 0: a what-if; `check` is what fails)")
     p.add_argument("zone", nargs="?", help="zone file (YAML) or builtin:fr-par-like")
     p.add_argument("--flap", action="append", default=[], metavar="A~B@T",
@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="WORK units arrive at SPEAKER at T (repeatable)")
     p.add_argument("--restart", action="append", default=[], metavar="SPEAKER@T",
                    help="SPEAKER's process restarts at T (repeatable)")
+    p.add_argument("--pause", action="append", default=[], metavar="SPEAKER:SECONDS@T",
+                   help="SPEAKER's process is frozen from T for SECONDS, KEEPALIVEs and all, "
+                   "like a SIGSTOP or a hung VM (repeatable)")
     p.add_argument("--horizon", type=float, default=600.0, metavar="S",
                    help="seconds simulated (default 600)")
     p.add_argument("--dt", type=float, default=1.0, metavar="S",
@@ -355,7 +358,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from bgpcascade.io import read_zone_text
     from bgpcascade.model.trace import simulate, trigger_from_json
     from bgpcascade.model.zonefile import load_zone
-    from bgpcascade.triggers import parse_flap, parse_restart, parse_spike
+    from bgpcascade.triggers import parse_flap, parse_pause, parse_restart, parse_spike
 
     progress = Progress(args.quiet)
     stored: dict[str, Any] | None = None
@@ -392,7 +395,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         expand = args.explicit
         triggers = [parse_flap(zone, f, down) for f in args.flap] + \
             [parse_spike(zone, x) for x in args.spike] + \
-            [parse_restart(zone, r) for r in args.restart]
+            [parse_restart(zone, r) for r in args.restart] + \
+            [parse_pause(zone, x) for x in args.pause]
         for trig in triggers:
             if trig.t > horizon:
                 raise InputError(f"{trig.label()} is after the horizon ({float(horizon):g} s)",

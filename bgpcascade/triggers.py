@@ -1,8 +1,8 @@
 """Parsing the CLI's trigger syntax into :class:`~bgpcascade.model.dynamics.Trigger`.
 
-``--flap A~B@T``, ``--spike SPEAKER:WORK@T``, ``--restart SPEAKER@T`` (times and work as
-decimals); every problem is one :class:`InputError` line naming the flag, the value and
-what is allowed.
+``--flap A~B@T``, ``--spike SPEAKER:WORK@T``, ``--restart SPEAKER@T``,
+``--pause SPEAKER:SECONDS@T`` (times, work and seconds as decimals); every problem is one
+:class:`InputError` line naming the flag, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -51,19 +51,26 @@ def parse_flap(zone: Zone, text: str, down_for: Fraction = Fraction(0)) -> Trigg
     return Trigger("flap", _number(t, flag, text, "time"), a, b, down_for=down_for)
 
 
+def _speaker_amount_time(zone: Zone, text: str, flag: str, what: str,
+                         form: str) -> tuple[str, Fraction, Fraction]:
+    """``SPEAKER:AMOUNT@T`` -> (speaker, amount > 0, time)."""
+    if "@" not in text or ":" not in text.split("@", 1)[0]:
+        raise InputError(f"{text!r} is not a speaker, {what} and time", field=flag,
+                         allowed=form)
+    head, t = text.rsplit("@", 1)
+    name, amount = head.rsplit(":", 1)
+    _speaker(zone, name.strip(), flag, text)
+    value = _number(amount, flag, text, what)
+    if value == 0:
+        raise InputError(f"{text!r}: {what} 0", field=flag, allowed=f"{what} > 0")
+    return name.strip(), value, _number(t, flag, text, "time")
+
+
 def parse_spike(zone: Zone, text: str) -> Trigger:
     """``SPEAKER:WORK@T``: WORK units arrive at SPEAKER at T."""
-    flag = "--spike"
-    if "@" not in text or ":" not in text.split("@", 1)[0]:
-        raise InputError(f"{text!r} is not a speaker, work and time", field=flag,
-                         allowed="SPEAKER:WORK@T, e.g. a-rr1:500000@30")
-    head, t = text.rsplit("@", 1)
-    name, work = head.rsplit(":", 1)
-    _speaker(zone, name.strip(), flag, text)
-    w = _number(work, flag, text, "work")
-    if w == 0:
-        raise InputError(f"{text!r}: work 0", field=flag, allowed="work units > 0")
-    return Trigger("spike", _number(t, flag, text, "time"), name.strip(), work=w)
+    name, work, t = _speaker_amount_time(zone, text, "--spike", "work",
+                                         "SPEAKER:WORK@T, e.g. a-rr1:500000@30")
+    return Trigger("spike", t, name, work=work)
 
 
 def parse_restart(zone: Zone, text: str) -> Trigger:
@@ -75,3 +82,10 @@ def parse_restart(zone: Zone, text: str) -> Trigger:
     name, t = text.rsplit("@", 1)
     _speaker(zone, name.strip(), flag, text)
     return Trigger("restart", _number(t, flag, text, "time"), name.strip())
+
+
+def parse_pause(zone: Zone, text: str) -> Trigger:
+    """``SPEAKER:SECONDS@T``: SPEAKER's process is frozen from T for SECONDS (SIGSTOP)."""
+    name, seconds, t = _speaker_amount_time(zone, text, "--pause", "seconds",
+                                            "SPEAKER:SECONDS@T, e.g. rr1:5@10")
+    return Trigger("pause", t, name, down_for=seconds)

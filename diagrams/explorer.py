@@ -144,6 +144,8 @@ def _trigger_for(trace: Trace, event: dict[str, Any], ends: tuple[str, str]) -> 
         return f"restart {found['a']}"
     if found["kind"] == "spike":
         return f"work spike at {found['a']}"
+    if found["kind"] == "pause":
+        return f"pause of {found['a']} for {_s(float(found['down_for']))} s"
     return str(found.get("label", found["kind"]))
 
 
@@ -170,6 +172,13 @@ def _hold_expiry(trace: Trace, event: dict[str, Any], at: str, peer: str) -> str
     best = max(causes, key=lambda c: c[0]) if causes else None
     if hold <= 0:
         return f"{head}: hold time unknown in the trace"
+    for trig in trace["params"].get("triggers", []):
+        start = float(trig["t"])
+        if trig["kind"] == "pause" and trig["a"] == peer and \
+                start <= t <= start + float(trig["down_for"]):
+            return (f"{head}: {peer} was paused from t={_s(start)} s for "
+                    f"{_s(float(trig['down_for']))} s, so no KEEPALIVE left it for "
+                    f"{_s(hold)} s")
     if best is not None and best[0] > hold:
         delay, who, why = best
         return f"{head}: queue delay at {who} {_s(delay)} s > hold {_s(hold)} s ({why})"

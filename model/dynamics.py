@@ -71,7 +71,7 @@ ZERO = Fraction(0)
 #: A batch that waits at least this long counts as backlog (for reconvergence).
 BACKLOG_S = Fraction(1, 10)
 DEFAULT_LINK_DELAY = Fraction(1, 1000)
-TriggerKind = Literal["flap", "spike", "restart"]
+TriggerKind = Literal["flap", "spike", "restart", "pause"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,10 @@ class Trigger:
     ``spike``: ``work`` units arrive at speaker ``a`` at ``t`` (e.g. a mass VM migration).
     ``restart``: speaker ``a``'s process restarts at ``t`` (sessions drop, RIB and queue
     are lost, it starts again at once).
+    ``pause``: speaker ``a``'s process is frozen from ``t`` for ``down_for`` seconds (a
+    SIGSTOP, a hung VM): every thread stops, so it neither processes nor sends anything,
+    KEEPALIVEs included, and the kernel holds what arrives; at the end its overdue timers
+    fire and it reads what arrived (docs/validation.md, discrepancy 3).
     """
 
     kind: TriggerKind
@@ -93,7 +97,7 @@ class Trigger:
     down_for: Fraction = ZERO
 
     def label(self) -> str:
-        """The CLI form: ``flap A~B@T``, ``spike S:W@T``, ``restart S@T``."""
+        """The CLI form: ``flap A~B@T``, ``spike S:W@T``, ``restart S@T``, ``pause S:D@T``."""
         t = _num(self.t)
         if self.kind == "flap":
             assert self.b is not None
@@ -101,6 +105,8 @@ class Trigger:
             return f"flap {session_name(self.a, self.b)}@{t}{held}"
         if self.kind == "spike":
             return f"spike {self.a}:{_num(self.work)}@{t}"
+        if self.kind == "pause":
+            return f"pause {self.a}:{_num(self.down_for)}@{t}"
         return f"restart {self.a}@{t}"
 
     def as_json(self) -> dict[str, Any]:
@@ -137,6 +143,7 @@ class Edge:
     tcp: str | None = "up"        # None, "pending", "up"
     blocked_until: Fraction = ZERO  # flap: connections fail until then
     tx_until: dict[str, Fraction] = field(default_factory=dict)
+    ups: int = 0  # times it became Established in the run (stale coalesce timers)
 
     def other(self, node: str) -> str:
         """The other end."""
@@ -175,6 +182,9 @@ class Node:
     local_eor: list[int] = field(default_factory=list)
 
     capacity: Fraction = ZERO  # work units per second, exact (set from the profile)
+    paused_until: Fraction = ZERO  # a ``pause`` trigger: frozen until then
+    coalescing: set[int] = field(default_factory=set)  # edges whose table waits
+    coalesce: Fraction = ZERO  # the wait before a new peer's table (profile)
 
 
 #: One outgoing route change: (edge, class, path or None for a withdrawal, routes each
@@ -256,6 +266,13 @@ class Sim:
             self.edges.append(edge)
             self.edges_of[a].append(edge.index)
             self.edges_of[b].append(edge.index)
+        for key, node in self.nodes.items():
+            p = node.profile
+            if p.coalesce_time or p.coalesce_per_peer:
+                peers = sum(self.nodes[self.edges[i].other(key)].count
+                            for i in self.edges_of[key])
+                node.coalesce = min(F(str(p.coalesce_max)), F(str(p.coalesce_time)) +
+                                    F(str(p.coalesce_per_peer)) * peers)
         self.classes = sorted((k for k, n in self.nodes.items() if n.routes > 0),
                               key=lambda k: self.nodes[k].order)
         self.now = F(0)
@@ -283,7 +300,14 @@ class Sim:
         #: so isolation and reachability leave them out (a rebooting hypervisor is not an
         #: outage of the zone).
         self.restarted: set[str] = set()
+        self._paused = any(t.kind == "pause" for t in self.triggers)
         self._direct: set[int] = set()
+        #: Routes announced and withdrawn in UPDATEs, per (receiver, sender) node, counted
+        #: as they reach the receiver's socket (what an MRT dump of the receiver records);
+        #: per member of the receiver, summed over the sender's members. The zone starts at
+        #: rest, so these count only what the triggers cause.
+        self.announced: dict[tuple[str, str], int] = defaultdict(int)
+        self.withdrawn: dict[tuple[str, str], int] = defaultdict(int)
         if bind is not None:
             bind(self)
         self._establish_at_rest()
@@ -399,11 +423,28 @@ class Sim:
         """Take the next event and apply it; False when there is none."""
         if not self.heap:
             return False
-        _key, t, _prio, _seq, kind, payload = heapq.heappop(self.heap)
+        _key, t, prio, _seq, kind, payload = heapq.heappop(self.heap)
         self.now = t
         self.processed += 1
+        if self._paused:
+            actor = self._actor(kind, payload)
+            if actor is not None and t < self.nodes[actor].paused_until:
+                # A frozen process does nothing; the kernel keeps what arrives. It all
+                # happens when the pause ends, in the original order.
+                self._push(self.nodes[actor].paused_until, prio, kind, payload)
+                return True
         getattr(self, f"_on_{kind}")(*payload)
         return True
+
+    def _actor(self, kind: str, payload: tuple[Any, ...]) -> str | None:
+        """The node whose process an event runs in (``None``: a trigger)."""
+        if kind in ("complete", "flush", "stale_timer", "coalesced"):
+            return str(payload[0])
+        if kind in ("arrival", "timer", "send_later", "tcp"):
+            return str(payload[1])
+        if kind == "syn":  # the acceptor's process takes the connection
+            return self.edges[int(payload[0])].other(str(payload[1]))
+        return None
 
     def run(self, horizon: Fraction | int) -> None:
         """Step until the next event is past ``horizon``."""
@@ -531,6 +572,12 @@ class Sim:
             edges = set(out) | set(old)
             if only_edge is not None:
                 edges &= {only_edge}
+            elif node.coalescing:
+                # A new peer gets nothing before its table (FRR's coalesce timer): what is
+                # recorded as advertised to it stays as it is until then.
+                edges -= node.coalescing
+                out = {i: p for i, p in out.items() if i not in node.coalescing}
+                out.update((i, p) for i, p in old.items() if i in node.coalescing)
             for i in sorted(edges):
                 new_p, old_p = out.get(i), old.get(i)
                 send: Path | bool | None = False
@@ -617,6 +664,7 @@ class Sim:
             self._arrive(self.now + self.link_delay, other,
                          _Item(kind="update", edge=i, sender=key, cls=c, path=path,
                                routes=routes))
+            (self.announced if path is not None else self.withdrawn)[(other, key)] += routes
             self._note_sent(e, key)
         for i in item.eor:
             e = self.edges[i]
@@ -669,8 +717,24 @@ class Sim:
         if not was_up and e.established():
             self._direct.discard(e.index)
             self._record(e, "established", "fsm", key, False, "")
+            e.ups += 1
             for end in (e.a, e.b):
-                self._update_rib(end, self.classes, only_edge=e.index, full=True)
+                wait = self.nodes[end].coalesce
+                if wait > 0:
+                    self.nodes[end].coalescing.add(e.index)
+                    self._push(self.now + wait, 0, "coalesced", (end, e.index, e.ups))
+                else:
+                    self._update_rib(end, self.classes, only_edge=e.index, full=True)
+
+    def _on_coalesced(self, key: str, edge: int, ups: int) -> None:
+        """The coalesce wait is over: ``key`` sends the new peer its table, with End-of-RIB
+        (FRR's update-group coalesce timer, the profile's ``coalesce_*``)."""
+        e = self.edges[edge]
+        if e.ups != ups:
+            return  # the session went down (and maybe up again) meanwhile
+        self.nodes[key].coalescing.discard(edge)
+        if e.established():
+            self._update_rib(key, self.classes, only_edge=edge, full=True)
 
     def _record(self, e: Edge, kind: Literal["down", "established"], reason: str, at: str,
                 direct: bool, detail: str) -> None:
@@ -835,6 +899,8 @@ class Sim:
         elif trig.kind == "spike":
             key = self.view.node_of(trig.a)
             self._enqueue(key, [_Item(kind="spike", work=trig.work)])
+        elif trig.kind == "pause":
+            self._pause(self.view.node_of(trig.a), trig.down_for)
         else:
             key = self.view.node_of(trig.a)
             node = self.nodes[key]
@@ -863,6 +929,32 @@ class Sim:
                 if was_up:
                     self._record(e, "down", "trigger", key, True, "process restart")
                 self._fsm(e, key, Event.ManualStart)
+
+    def _pause(self, key: str, for_s: Fraction) -> None:
+        """Freeze ``key``'s process for ``for_s`` seconds (SIGSTOP, a hung VM).
+
+        Work in its FIFO is delayed by the pause: every completion still due moves
+        ``for_s`` later, and so does the end of its queue. Everything else it would do
+        meanwhile (read arrivals, fire timers, send, accept connections) is deferred to the
+        end of the pause by :meth:`step`. Its peers keep running: with their KEEPALIVEs
+        gone, their hold timers expire (RFC 4271 §6.5), as FRR's do (docs/validation.md).
+        """
+        node = self.nodes[key]
+        start = max(self.now, node.paused_until)
+        node.paused_until = start + for_s
+        shift = node.paused_until - start
+        if node.busy_until > self.now:
+            node.busy_until += shift
+        moved = False
+        for i, (_k, t, prio, seq, kind, payload) in enumerate(self.heap):
+            if kind == "complete" and payload[0] == key:
+                t2 = t + shift
+                self.heap[i] = (float(t2) if self._float_keys else t2, t2, prio, seq, kind,
+                                payload)
+                moved = True
+        if moved:
+            heapq.heapify(self.heap)
+        self.reach_version += 1
 
     # -- outcomes -------------------------------------------------------------------------
     def queue_delay(self, key: str) -> Fraction:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, get_args
 
-from .dynamics import ZERO, Sim, Trigger, _num
+from .dynamics import ZERO, Sim, Trigger, TriggerKind, _num
 from .outcomes import Outcome
 from .topology import Zone
 
@@ -158,7 +158,9 @@ def build_trace(zone_text: str, zone_source: str, sim: Sim, rec: Recorder, *,
 
 
 def trigger_from_json(d: dict[str, Any]) -> Trigger:
-    """Inverse of :meth:`Trigger.as_json`."""
+    """Inverse of :meth:`Trigger.as_json` (ValueError for an unknown kind)."""
+    if d["kind"] not in get_args(TriggerKind):
+        raise ValueError(f"trigger kind {d['kind']!r}")
     return Trigger(kind=d["kind"], t=Fraction(str(d["t"])), a=d["a"], b=d.get("b"),
                    work=Fraction(str(d.get("work", 0))),
                    down_for=Fraction(str(d.get("down_for", 0))))

@@ -97,6 +97,10 @@ class ProfileSpec(_Spec):
     stale_time: Seconds | None = None
     advertise_to_sender: bool | None = None
     dynamic_neighbor_limit: Annotated[int, Field(ge=1)] | None = None
+    coalesce_time: Seconds | None = Field(None, description="wait before a new peer's "
+                                          "table (s), plus coalesce_per_peer x peers")
+    coalesce_per_peer: Seconds | None = None
+    coalesce_max: Seconds | None = None
     description: str | None = None
 
     @field_validator("graceful_restart", mode="before")

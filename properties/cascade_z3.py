@@ -39,6 +39,7 @@ from bgpcascade.model.errors import InputError
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Param, Space
 from bgpcascade.model.reflection import View
+from bgpcascade.model.topology import session_name
 from bgpcascade.model.trace import Recorder, build_trace
 
 from .library import Selected
@@ -192,6 +193,9 @@ class Path:
     outcome: Outcome
     holds: dict[str, bool]
     steps: int
+    #: The run's node keys in order. A group's key names its members (``[a-c1..a-c300]``),
+    #: so a replay at another point of the region has other keys for the same nodes.
+    keys: tuple[str, ...] = ()
 
     @property
     def violated(self) -> list[str]:
@@ -280,7 +284,8 @@ class Engine:
             holds = {s.label: s.holds(outcome) for s in self.props}
         self.paths += 1
         self.max_steps = max(self.max_steps, sim.processed)
-        return Path(trigger, point, pc, list(sim.events), outcome, holds, sim.processed)
+        return Path(trigger, point, pc, list(sim.events), outcome, holds, sim.processed,
+                    tuple(sim.nodes))
 
     def replay(self, path: Path, point: Mapping[str, int]) -> dict[str, Any]:
         """Run the plain simulator at ``point`` (inside ``path``'s region) and check it
@@ -291,7 +296,14 @@ class Engine:
         sim = Sim(zone, [self.space.trigger_at(path.trigger, point)])
         rec = Recorder(sim, self.horizon, Fraction(1))
         rec.run()
-        expected = [(evaluate(e.t, point, self.xs), e.session,
+        rename = dict(zip(path.keys, sim.nodes, strict=False)) \
+            if len(path.keys) == len(sim.nodes) else {}
+
+        def here(session: str) -> str:
+            a, b = session.split("~", 1)
+            return session_name(rename.get(a, a), rename.get(b, b))
+
+        expected = [(evaluate(e.t, point, self.xs), here(e.session),
                      evaluate(e.count, point, self.xs), e.kind, e.reason)
                     for e in path.events]
         got = [(e.t, e.session, e.count, e.kind, e.reason) for e in sim.events]
