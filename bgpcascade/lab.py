@@ -44,7 +44,7 @@ BGPD = "/usr/lib/frr/bgpd"
 PORT = 10179
 ASN = 65000
 MAX_SPEAKERS = 60
-MAX_ROUTES = 20000
+MAX_ROUTES = 50000
 
 
 @dataclass(frozen=True)
@@ -273,12 +273,24 @@ class Change:
     reason: str
 
 
+_NOTIF = re.compile(r"%NOTIFICATION(?:\([^)]*\))?: (sent to|received from) neighbor "
+                    r"(\S+?)(?:\(\S*\))? (\d+/\d+) \(([^)]*)\)")
+
+
 def read_changes(path: Path, at: str, by_addr: dict[str, str]) -> list[Change]:
-    """The ``%ADJCHANGE`` lines of a daemon's log."""
+    """The ``%ADJCHANGE`` lines of a daemon's log. A Down for a NOTIFICATION gets the
+    NOTIFICATION's code and text from the ``%NOTIFICATION`` line logged before it, e.g.
+    ``BGP Notification send 4/0 (Hold Timer Expired)``."""
     if not path.exists():
         return []
     out = []
+    last: dict[tuple[str, str], str] = {}  # (direction, peer) -> "4/0 (Hold Timer Expired)"
     for line in path.read_text(errors="replace").splitlines():
+        n = _NOTIF.search(line)
+        if n is not None:
+            way, addr, code, text = n.groups()
+            last[("send" if way == "sent to" else "received", addr)] = f"{code} ({text})"
+            continue
         m = _ADJ.match(line)
         if m is None:
             continue
@@ -286,7 +298,11 @@ def read_changes(path: Path, at: str, by_addr: dict[str, str]) -> list[Change]:
         t = time.mktime(time.strptime(stamp.split(".")[0], "%Y/%m/%d %H:%M:%S"))
         if "." in stamp:
             t += float("0." + stamp.split(".")[1])
-        out.append(Change(t, at, by_addr.get(addr, addr), what == "Up", (why or "").strip()))
+        why = (why or "").strip()
+        for way in ("send", "received"):
+            if why == f"BGP Notification {way}" and (way, addr) in last:
+                why = f"{why} {last.pop((way, addr))}"
+        out.append(Change(t, at, by_addr.get(addr, addr), what == "Up", why))
     return out
 
 

@@ -1,8 +1,9 @@
 """``bgpcascade lab ZONE --scenario NAME``: the zone on real FRR daemons (bgpcascade/lab.py).
 
-Exit 0 when the scenario ran and the zone reconverged, 2 for bad input or a lab that
-cannot run here (no FRR, a zone too large for one machine), 3 when it did not reconverge
-within ``--timeout``.
+Exit 0 when the scenario ran and the zone reconverged (with ``--compare``: and the model
+agrees with FRR within the tolerances, bgpcascade/compare.py), 1 when ``--compare`` finds
+a row beyond tolerance, 2 for bad input or a lab that cannot run here (no FRR, a zone too
+large for one machine), 3 when it did not reconverge within ``--timeout``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import argparse
 import time
 from typing import Any
 
+from bgpcascade.compare import compare, print_table, run_model, tolerances
 from bgpcascade.io import dumps_json, load_zone_file, safe_write
 from bgpcascade.lab import SCENARIOS, pick_pair, run_scenario, running, speakers_and_sessions
 from bgpcascade.model.errors import InputError
 from bgpcascade.progress import Progress
 
-EXIT_OK, EXIT_UNKNOWN = 0, 3
+EXIT_OK, EXIT_MISMATCH, EXIT_UNKNOWN = 0, 1, 3
 
 
 def add_lab_args(p: argparse.ArgumentParser) -> None:
@@ -34,6 +36,11 @@ def add_lab_args(p: argparse.ArgumentParser) -> None:
                    help="starve-rr: the RR's share of one CPU (default 1)")
     p.add_argument("--timeout", type=float, default=120.0, metavar="S",
                    help="seconds to wait for convergence, each time (default 120)")
+    p.add_argument("--compare", action="store_true",
+                   help="also run the scenario on the model (one node per speaker, the "
+                   "zone's profiles) and print the table model vs FRR: sessions reset and "
+                   "why, prefixes announced/withdrawn per receiver and peer (exact), detect "
+                   "and reconvergence times (within tolerances); exit 1 on a mismatch")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--keep", action="store_true",
                    help="keep the lab directory (configs, logs, MRT dumps) and print it")
@@ -65,9 +72,20 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return EXIT_UNKNOWN
     result["wall_s"] = round(time.monotonic() - started, 1)
     print_result(result)
+    code = EXIT_OK
+    if args.compare:
+        model = run_model(zone, args.scenario, result["rr"], result["client"],
+                          starve_percent=args.starve_percent)
+        rows = compare(zone, result, model)
+        print(f"model vs FRR ({args.scenario}):")
+        print_table(rows)
+        agree = all(r.ok for r in rows)
+        result["compare"] = {"agree": agree, "tolerances": tolerances(zone),
+                             "rows": [r.as_json() for r in rows], "model": model}
+        code = EXIT_OK if agree else EXIT_MISMATCH
     if args.json:
         safe_write(args.json, dumps_json(result), inputs=(args.zone,))
-    return EXIT_OK
+    return code
 
 
 def print_result(r: dict[str, Any]) -> None:

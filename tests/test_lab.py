@@ -34,14 +34,54 @@ def _bgpds() -> int:
     return int(out.stdout.strip() or 0)
 
 
-def _lab(tmp_path: Path, scenario: str) -> dict[str, Any]:
+def _lab(tmp_path: Path, scenario: str, *, rc: int | None = 0) -> dict[str, Any]:
+    """Run the scenario with ``--compare``; the exit code must be ``rc`` (``None``: 0
+    or 1, the rows are then checked by :func:`_only_frr_variance`)."""
     r = subprocess.run([sys.executable, "-m", "bgpcascade", "lab", str(ZONE), "--scenario",
-                        scenario, "--json", "r.json", "-q"], cwd=tmp_path,
+                        scenario, "--compare", "--json", "r.json", "-q"], cwd=tmp_path,
                        capture_output=True, text=True, timeout=300,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.returncode == rc if rc is not None else r.returncode in (0, 1), \
+        r.stdout + r.stderr
+    assert "model vs FRR" in r.stdout
     data: dict[str, Any] = json.loads((tmp_path / "r.json").read_text())
+    assert data["compare"]["agree"] is (r.returncode == 0)
     return data
+
+
+def _mismatches(r: dict[str, Any]) -> list[dict[str, Any]]:
+    return [row for row in r["compare"]["rows"] if not row["ok"]]
+
+
+def _counts(text: str) -> tuple[int, int]:
+    a, w = (int(x.replace(",", "")) for x in text.split(" / "))
+    return a, w
+
+
+ROUTES = 200  # per client in the zone
+
+
+def _only_frr_variance(r: dict[str, Any]) -> None:
+    """Every row agrees, except in the two ways FRR varies from run to run on this zone
+    (docs/validation.md, "Run-to-run variance"), whichever way the race went:
+
+    - a transient replacement: a receiver got one client's routes announced once more (or
+      less) than the model says, as whole route classes (200 here), withdrawals equal;
+    - a connection collision: FRR reset a session once more just after it came up, with
+      "No AFI/SAFI activated for peer", and so re-announced that client's routes.
+    Sessions reset, their reasons and both times must agree in every run.
+    """
+    collided = {c["session"] for c in r["changes"]
+                if not c["up"] and c["reason"] == "No AFI/SAFI activated for peer"}
+    for row in _mismatches(r):
+        if row["section"] == "prefixes":
+            (ma, mw), (fa, fw) = _counts(row["model"]), _counts(row["frr"])
+            assert (ma - fa) % ROUTES == 0 and ma != fa, row
+            assert mw == fw or ((mw - fw) % ROUTES == 0 and collided), row
+        elif row["section"] == "sessions" and row["what"].endswith("re-established"):
+            assert row["what"].split()[0] in collided, row
+        else:
+            raise AssertionError(f"beyond FRR's known variance: {row}")
 
 
 def test_configs_follow_the_zone() -> None:
@@ -71,11 +111,13 @@ def test_converge_every_session_and_every_prefix(tmp_path: Path) -> None:
 
 
 def test_clear_resets_one_session_and_counts_the_prefixes(tmp_path: Path) -> None:
-    r = _lab(tmp_path, "clear")
+    r = _lab(tmp_path, "clear", rc=None)
+    _only_frr_variance(r)
     downs = [c for c in r["changes"] if not c["up"]]
     assert {c["session"] for c in downs} == {"hv1~rr1"}
     reasons = {c["at"]: c["reason"] for c in downs}
-    assert reasons == {"rr1": "User reset", "hv1": "BGP Notification received"}
+    assert reasons == {"rr1": "User reset", "hv1": "BGP Notification received 6/4 "
+                       "(Cease/Administrative Reset)"}
     assert r["updates"]["hv1"]["rr1"]["announced"] == 1000  # its own 200 come back too
     assert r["updates"]["rr1"]["hv1"] == {"announced": 200, "withdrawn": 0}
     assert r["detect_s"] is not None and r["detect_s"] < 1 and r["reconverge_s"] < 30
@@ -83,7 +125,8 @@ def test_clear_resets_one_session_and_counts_the_prefixes(tmp_path: Path) -> Non
 
 def test_a_paused_rr_loses_its_clients_by_hold_expiry_and_gets_them_back(
         tmp_path: Path) -> None:
-    r = _lab(tmp_path, "pause-rr")
+    r = _lab(tmp_path, "pause-rr", rc=None)
+    _only_frr_variance(r)
     downs = [c for c in r["changes"] if not c["up"] and c["at"] != "rr1"]
     assert {c["session"] for c in downs} == {f"hv{i}~rr1" for i in range(1, 6)} | \
         {"rr1~rr2"}
@@ -92,11 +135,24 @@ def test_a_paused_rr_loses_its_clients_by_hold_expiry_and_gets_them_back(
     assert {f"hv{i}~rr1" for i in range(1, 6)} <= ups
 
 
+def test_a_killed_client_and_a_paused_client_agree_with_the_model(tmp_path: Path) -> None:
+    """kill -9 closes TCP at once (the model's restart); SIGSTOP stops KEEPALIVEs too, so
+    both RRs expire their hold timers (the model's pause). Every row agrees."""
+    for scenario in ("kill-client", "pause-client"):
+        r = _lab(tmp_path, scenario, rc=None)
+        _only_frr_variance(r)
+        assert {c["session"] for c in r["changes"]} == {"hv1~rr1", "hv1~rr2"}
+
+
 def test_a_starved_frr_rr_keeps_its_sessions(tmp_path: Path) -> None:
     """frr-lab.md: at 1% CPU the restarted client's session comes back and the RR's
-    other sessions stay up (FRR's keepalive thread, hold re-armed on backlog)."""
-    r = _lab(tmp_path, "starve-rr")
+    other sessions stay up (FRR's keepalive thread, hold re-armed on backlog); the model
+    agrees. In some runs the starved RR learns of hv1's loss only after rr2's withdrawal
+    is in, and skips the transient replacement the model makes (docs/validation.md)."""
+    r = _lab(tmp_path, "starve-rr", rc=None)
     assert r["starved_rr_kept_sessions"] is True
+    _only_frr_variance(r)
+    assert {row["what"] for row in _mismatches(r)} <= {f"hv{i} <- rr1" for i in range(2, 6)}
 
 
 def test_the_lab_stops_everything_on_interrupt() -> None:

@@ -1,0 +1,231 @@
+"""The model's side of `lab --compare` (issue 8 §2), without daemons: the pause trigger, the
+coalesce timer, the per-session prefix counters, the scenario mapping and the comparison.
+
+The FRR numbers these tests name were measured in the lab (docs/validation.md); the tests
+that run FRR itself are in tests/test_lab.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bgpcascade.compare import (
+    compare,
+    frr_category,
+    model_triggers,
+    pause_seconds,
+    run_model,
+    tolerances,
+)
+from bgpcascade.io import load_zone_file
+from bgpcascade.model.dynamics import Sim, Trigger
+from bgpcascade.model.zonefile import load_zone
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONE = ROOT / "tests" / "lab" / "frr-5x200.yaml"
+F = Fraction
+
+
+def _zone() -> Any:
+    return load_zone_file(str(ZONE))
+
+
+def _run(triggers: list[Trigger], until: float, zone: Any = None) -> Sim:
+    sim = Sim(zone or _zone(), triggers, expand=True)
+    sim.run(F(str(until)))
+    return sim
+
+
+def _downs(sim: Sim) -> list[tuple[float, str, str, str]]:
+    return [(float(e.t), e.session, e.at, e.reason) for e in sim.events if e.kind == "down"]
+
+
+# -- the pause trigger ------------------------------------------------------------------------
+def test_a_paused_speaker_sends_nothing_so_its_peers_expire_their_hold_timers() -> None:
+    """SIGSTOP: no KEEPALIVE leaves hv1, so both RRs expire hold (3 s) after the last one
+    they got (hv1 sends one a second), and the sessions come back after the pause."""
+    sim = _run([Trigger("pause", F(10), "hv1", down_for=F(5))], 40)
+    downs = _downs(sim)
+    assert {(s, at, why) for _, s, at, why in downs} == {
+        ("hv1~rr1", "rr1", "hold_timer_expired"), ("hv1~rr2", "rr2", "hold_timer_expired")}
+    assert all(12 <= t <= 13 for t, *_ in downs)  # 2-3 s after the pause began
+    ups = [e for e in sim.events if e.kind == "established"]
+    assert len(ups) == 2 and all(float(e.t) >= 15 for e in ups)  # not before it ends
+    assert all(e.established() for e in sim.edges)
+
+
+def test_a_pause_shorter_than_the_hold_time_resets_nothing() -> None:
+    sim = _run([Trigger("pause", F(10), "rr1", down_for=F("1.5"))], 40)
+    assert _downs(sim) == []
+    assert not sim.announced and not sim.withdrawn  # nothing changed, nothing re-sent
+
+
+def test_nothing_leaves_a_paused_speaker_and_it_catches_up_afterwards() -> None:
+    sim = Sim(_zone(), [Trigger("pause", F(10), "rr1", down_for=F(5))], expand=True)
+    rr1 = sim.view.node_of("rr1")
+    sent_during = []
+    orig = sim._arrive
+
+    def spy(t: Fraction, key: str, item: Any) -> None:
+        if item.sender == rr1 and F(10) < sim.now < F(15):
+            sent_during.append((sim.now, item.kind))
+        orig(t, key, item)
+
+    sim._arrive = spy  # type: ignore[method-assign]
+    sim.run(F(40))
+    assert sent_during == []
+    # Its own hold timers expired too, but only when it woke up (FRR logs the same).
+    assert sim.nodes[rr1].paused_until == F(15)
+    assert {e.session for e in sim.events if e.kind == "down"} == \
+        {f"hv{i}~rr1" for i in range(1, 6)} | {"rr1~rr2"}
+
+
+def test_pause_syntax_on_the_cli(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ok = subprocess.run([sys.executable, "-m", "bgpcascade", "simulate", str(ZONE),
+                         "--explicit", "--pause", "hv1:5@10", "--horizon", "40", "-q",
+                         "--trace", "t.json"], cwd=tmp_path, capture_output=True, text=True,
+                        env=env, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "hold_timer_expired" in ok.stdout
+    trace = json.loads((tmp_path / "t.json").read_text())
+    assert trace["params"]["triggers"][0]["label"] == "pause hv1:5@10"
+    again = subprocess.run([sys.executable, "-m", "bgpcascade", "simulate", "--replay",
+                            "t.json", "-q"], cwd=tmp_path, capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    for bad, says in (("hv1@10", "SPEAKER:SECONDS@T"), ("hv1:0@10", "seconds > 0"),
+                      ("nobody:5@10", "no speaker")):
+        r = subprocess.run([sys.executable, "-m", "bgpcascade", "simulate", str(ZONE),
+                            "--pause", bad, "-q"], cwd=tmp_path, capture_output=True,
+                           text=True, env=env, timeout=120)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert says in r.stderr and "--pause" in r.stderr
+    trace["params"]["triggers"][0]["kind"] = "meteor"
+    (tmp_path / "bad.json").write_text(json.dumps(trace))
+    r = subprocess.run([sys.executable, "-m", "bgpcascade", "simulate", "--replay",
+                        "bad.json", "-q"], cwd=tmp_path, capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+# -- the coalesce timer ------------------------------------------------------------------------
+def test_frr_sends_a_new_peer_its_table_after_the_coalesce_time() -> None:
+    """FRR's subgroup coalesce time: 1 s + 50 ms per configured peer (rr1: 6 peers, 1.3 s;
+    hv1: 2 peers, 1.1 s). The table reaches hv1 that long after the session is up."""
+    sim = Sim(_zone(), [Trigger("flap", F(10), "rr1", "hv1")], expand=True)
+    assert sim.nodes["rr1"].coalesce == F("1.3") and sim.nodes["hv1"].coalesce == F("1.1")
+    sim.run(F(40))
+    up = next(e.t for e in sim.events if e.kind == "established")
+    arrivals: list[Fraction] = []
+    sim2 = Sim(_zone(), [Trigger("flap", F(10), "rr1", "hv1")], expand=True)
+    orig = sim2._arrive
+
+    def spy(t: Fraction, key: str, item: Any) -> None:
+        if key == "hv1" and item.kind == "update" and item.sender == "rr1":
+            arrivals.append(sim2.now)
+        orig(t, key, item)
+
+    sim2._arrive = spy  # type: ignore[method-assign]
+    sim2.run(F(40))
+    assert arrivals and min(arrivals) >= up + F("1.3")
+
+
+def test_without_a_coalesce_time_the_table_goes_at_once() -> None:
+    text = ZONE.read_text().replace(
+        "zone: frr-5x200",
+        "zone: frr-5x200\nprofiles:\n  eager: {base: frr, coalesce_time: 0, "
+        "coalesce_per_peer: 0}").replace("profile: frr", "profile: eager")
+    zone = load_zone(text, source="eager.yaml")
+    sim = _run([Trigger("flap", F(10), "rr1", "hv1")], 40, zone)
+    assert sim.nodes["rr1"].coalesce == 0
+    # Without the wait rr1 sends hv1 its table before hv1's own routes are back, and
+    # again when they are (their path changes): 200 more than FRR's 1,000 (measured).
+    assert sim.announced[("hv1", "rr1")] == 1200
+
+
+# -- prefixes per receiver and peer, against what FRR did --------------------------------------
+@pytest.mark.parametrize("scenario, hv2_rr1, rr2_rr1", [
+    ("clear", (400, 0), (200, 200)),          # measured in the lab: the same numbers
+    ("kill-client", (400, 200), (200, 200)),
+    ("pause-client", (400, 200), (200, 200)),
+    ("pause-rr", (1000, 0), (1000, 0)),
+])
+def test_prefix_counts_match_what_frr_sent(scenario: str, hv2_rr1: tuple[int, int],
+                                           rr2_rr1: tuple[int, int]) -> None:
+    m = run_model(_zone(), scenario, "rr1", "hv1")
+    got = {k: (v["announced"], v["withdrawn"]) for k, v in m["updates"]["hv2"].items()}
+    assert got["rr1"] == hv2_rr1
+    rr2 = m["updates"]["rr2"]["rr1"]
+    assert (rr2["announced"], rr2["withdrawn"]) == rr2_rr1
+    assert m["reconverge_s"] is not None
+
+
+def test_scenarios_map_to_model_triggers() -> None:
+    z = _zone()
+    assert pause_seconds(z, "rr1", "hv1") == 5
+    got = {s: [t.label() for t in model_triggers(z, s, "rr1", "hv1")]
+           for s in ("converge", "clear", "kill-client", "pause-client", "pause-rr",
+                     "starve-rr")}
+    assert got == {"converge": [], "clear": ["flap hv1~rr1@10"],
+                   "kill-client": ["restart hv1@10"], "pause-client": ["pause hv1:5@10"],
+                   "pause-rr": ["pause rr1:5@10"], "starve-rr": ["restart hv1@10"]}
+
+
+def test_starving_the_model_rr_slows_it_but_it_keeps_its_sessions() -> None:
+    m = run_model(_zone(), "starve-rr", "rr1", "hv1", starve_percent=1.0)
+    full = run_model(_zone(), "kill-client", "rr1", "hv1")
+    assert m["starved_rr_kept_sessions"] is True
+    assert m["reconverge_s"] > full["reconverge_s"]
+
+
+# -- the comparison itself --------------------------------------------------------------------
+def _as_frr(model: dict[str, Any]) -> dict[str, Any]:
+    """The model's result dressed as the lab's: FRR's words for the reasons."""
+    words = {"trigger": "User reset", "hold_timer_expired":
+             "BGP Notification send 4/0 (Hold Timer Expired)",
+             "tcp_connection_failed": "Peer closed the session"}
+    frr = copy.deepcopy(model)
+    frr["changes"] = [{**c, "reason": words.get(c["reason"], c["reason"])}
+                      for c in model["changes"]]
+    return frr
+
+
+def test_a_result_agrees_with_itself_and_each_difference_is_a_row() -> None:
+    z = _zone()
+    m = run_model(z, "pause-client", "rr1", "hv1")
+    frr = {**_as_frr(m), "rr": "rr1", "client": "hv1"}
+    rows = compare(z, frr, m)
+    assert rows and all(r.ok for r in rows), [r for r in rows if not r.ok]
+    sections = {r.section for r in rows}
+    assert sections == {"sessions", "prefixes", "times"}
+
+    worse = copy.deepcopy(frr)
+    worse["updates"]["hv2"]["rr1"]["withdrawn"] += 1          # one prefix more
+    worse["detect_s"] += tolerances(z)["detect_s"] + 0.01      # just beyond tolerance
+    worse["changes"].append({"t": 9.0, "session": "hv3~rr1", "at": "rr1", "up": False,
+                             "reason": "Peer closed the session"})  # a reset more
+    bad = [(r.section, r.what) for r in compare(z, worse, m) if not r.ok]
+    assert bad == [("sessions", "hv3~rr1 reset"), ("prefixes", "hv2 <- rr1"),
+                   ("times", "first session down")]
+
+
+def test_frr_reasons_in_the_comparison_vocabulary() -> None:
+    assert frr_category("User reset", True) == "trigger"
+    assert frr_category("BGP Notification received 6/4 (Cease/Administrative Reset)",
+                        True) == "trigger"
+    assert frr_category("Peer closed the session", True) == "trigger"
+    assert frr_category("Peer closed the session", False) == "closed"
+    assert frr_category("BGP Notification send 4/0 (Hold Timer Expired)", False) == "hold"
+    assert frr_category("BGP Notification received 4/0 (Hold Timer Expired)", False) == \
+        "notification"
+    assert frr_category("No AFI/SAFI activated for peer", False) == "other"
