@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from bgpcascade import __version__
+from bgpcascade.calibrate_cli import add_calibrate_args, cmd_calibrate
 from bgpcascade.check_cli import cmd_check
 from bgpcascade.io import check_out_dir, dumps_json, load_zone_file, safe_write
 from bgpcascade.lab_cli import add_lab_args, cmd_lab
@@ -140,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="the zone on real FRR daemons (one bgpd per speaker on "
                        "127.0.1.x): a scenario, its counters and session changes")
     add_lab_args(p)
+
+    p = sub.add_parser("calibrate", help="measure what a route costs FRR on this machine "
+                       "(bursts on the lab, a fit) and write the profile")
+    add_calibrate_args(p)
 
     p = sub.add_parser("explore", help="generated zones: the smallest one a single flap "
                        "breaks (Hypothesis, shrunk)")
@@ -681,6 +686,7 @@ _HANDLERS = {
     "check": cmd_check,
     "review": cmd_review,
     "lab": cmd_lab,
+    "calibrate": cmd_calibrate,
     "properties": cmd_properties,
     "explore": cmd_explore,
     "search": cmd_search,
