@@ -13,7 +13,8 @@ receiver holds the ``N`` routes. One burst costs the RR
 route to build an UPDATE once for an update-group; ``peer``: seconds per route per peer
 to copy and write it; ``c0``: the session's own cost (OPEN, End-of-RIB, KEEPALIVEs
 meanwhile). Bursts at several N and K and a least-squares fit give the four numbers; the
-fit's R² and its largest residual say how well the linear model explains the bursts.
+fit's R², its largest residual and a 95% confidence bound per cost (Student's t times
+the standard error) say how well the linear model explains the bursts.
 
 In the model's units (docs/model.md, "Load"; one unit = one received route):
 ``capacity = 1 / rx`` units per second, ``cost_tx_route = tx / rx`` and
@@ -43,6 +44,24 @@ DEFAULT_ROUTES = (5000, 15000, 30000)
 DEFAULT_PEERS = (0, 4, 12)
 DEFAULT_REPEAT = 3
 MAX_PEERS = 40
+
+
+#: Student's t, 97.5th percentile (two-sided 95%), by degrees of freedom; beyond the
+#: table the next smaller entry's value is used (a slightly wider bound).
+_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+        9: 2.262, 10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 25: 2.060, 30: 2.042,
+        40: 2.021, 60: 2.000, 120: 1.980}
+
+
+def t95(dof: int) -> float:
+    """Student's t for a two-sided 95% interval with ``dof`` degrees of freedom."""
+    if dof < 1:
+        return math.inf
+    return _T95[max(d for d in _T95 if d <= dof)]
+
+
+class Unmeasured(ValueError):
+    """The bursts do not tell the reception cost apart from zero."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +94,16 @@ class Fit:
     #: Standard errors of (c0, rx, tx, peer), from the residuals.
     se: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
+    def bound(self, which: str) -> float:
+        """The 95% two-sided confidence half-width of ``rx``, ``tx`` or ``peer``: Student's t
+        for the fit's degrees of freedom times its standard error."""
+        return t95(len(self.bursts) - 4) * self.se[{"rx": 1, "tx": 2, "peer": 3}[which]]
+
     def measured(self, which: str) -> bool:
         """Is the cost ``rx``, ``tx`` or ``peer`` told apart from zero by the bursts (above
-        twice its standard error)? One that is not is left to the ``frr`` base."""
+        its 95% confidence bound)? One that is not is left to the ``frr`` base."""
         value = {"rx": self.rx, "tx": self.tx, "peer": self.peer}[which]
-        se = self.se[{"rx": 1, "tx": 2, "peer": 3}[which]]
-        return value > 0 and value > 2 * se
+        return value > 0 and value > self.bound(which)
 
     def predict(self, b: Burst) -> float:
         """The CPU seconds the fit gives for a burst like ``b``."""
@@ -91,10 +114,10 @@ class Fit:
         """The measured fields, in the model's units; a cost the bursts cannot tell from
         zero is left out (it stays the ``frr`` base's estimate)."""
         if not self.measured("rx"):
-            raise InputError(f"reception cost {self.rx * 1e6:.2f} us/route +- "
-                             f"{self.se[1] * 1e6:.2f}", field="calibrate",
-                             allowed="bursts whose CPU grows with their size (larger "
-                             "--routes, more --repeat, a quieter machine)")
+            raise Unmeasured(f"the reception cost, {self.rx * 1e6:.2f} us per route "
+                             f"+- {self.bound('rx') * 1e6:.2f} (95%), is not told apart "
+                             "from 0: use larger --routes, more --repeat or a quieter "
+                             "machine")
         out: dict[str, float] = {"capacity": round(1.0 / self.rx)}
         if self.measured("tx"):
             out["cost_tx_route"] = round(self.tx / self.rx, 4)
@@ -107,10 +130,12 @@ class Fit:
         return {"c0_s": self.c0, "rx_s_per_route": self.rx, "tx_s_per_route": self.tx,
                 "peer_s_per_route": self.peer,
                 "se_s": dict(zip(("c0", "rx", "tx", "peer"), self.se, strict=True)),
+                "bound95_s": {k: self.bound(k) for k in ("rx", "tx", "peer")},
                 "measured": {k: self.measured(k) for k in ("rx", "tx", "peer")},
                 "r2": round(self.r2, 4),
                 "max_residual_s": round(self.max_residual_s, 4),
-                "profile": self.profile(), "bursts": [b.as_json() for b in self.bursts]}
+                "profile": self.profile() if self.measured("rx") else None,
+                "bursts": [b.as_json() for b in self.bursts]}
 
 
 def _solve(a: list[list[Fraction]], b: list[Fraction]) -> list[Fraction]:
@@ -291,7 +316,9 @@ def profile_yaml(f: Fit, name: str, *, version: str, cpu: str) -> str:
         f"{', '.join(f'{k}x{n}' for k, n in plan)}); fit R^2 {f.r2:.4f}, "
         f"largest residual {f.max_residual_s * 1000:.1f} ms of RR CPU",
         f"# per route: received {f.rx * 1e6:.2f} us, UPDATE built {f.tx * 1e6:.2f} us, "
-        f"per peer {f.peer * 1e6:.2f} us; per session {f.c0 * 1000:.1f} ms",
+        f"per peer {f.peer * 1e6:.2f} us (95%: +-{f.bound('rx') * 1e6:.2f}, "
+        f"+-{f.bound('tx') * 1e6:.2f}, +-{f.bound('peer') * 1e6:.2f}); per session "
+        f"{f.c0 * 1000:.1f} ms",
         "# Paste under `profiles:` in a zone file and use `profile: " + name + "`.",
         "profiles:",
         f"  {name}:",

@@ -2,7 +2,8 @@
 this machine and write the profile (bgpcascade/calibrate.py; docs/calibration.md).
 
 Exit 0 with the fit written, 2 for bad input (or no FRR here), 3 when a burst did not
-complete within ``--timeout``.
+complete within ``--timeout`` or the bursts do not tell the reception cost from zero (the
+``--json`` is still written, every burst in it).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from bgpcascade.calibrate import (
     DEFAULT_REPEAT,
     DEFAULT_ROUTES,
     MAX_PEERS,
+    Fit,
+    Unmeasured,
     calibrate,
     check_plan,
     cpu_model,
     frr_version,
     profile_yaml,
 )
-from bgpcascade.io import dumps_json, safe_write
+from bgpcascade.io import check_out_file, dumps_json, safe_write
 from bgpcascade.lab import MAX_ROUTES
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import NAME_PATTERN
@@ -77,6 +80,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise InputError(f"{args.name!r}", field="--name",
                          allowed="letters, digits, '_', '.' and '-', starting with a "
                          "letter or digit")
+    for out, flag in ((args.out, "--out"), (args.json, "--json")):
+        if out:
+            check_out_file(out, flag)
     progress = Progress(args.quiet)
     started = time.monotonic()
     try:
@@ -85,30 +91,40 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"calibrate: UNKNOWN: {exc}")
         return EXIT_UNKNOWN
     version, cpu = frr_version(), cpu_model()
-    text = profile_yaml(f, args.name, version=version, cpu=cpu)
-    p = f.profile()
+    if args.json:
+        safe_write(args.json, dumps_json({"frr": version, "cpu": cpu, **f.as_json()}))
     print(f"calibrate --frr: {version} on {cpu}, {len(f.bursts)} bursts in "
           f"{time.monotonic() - started:.0f} s")
+    try:
+        p = f.profile()
+    except Unmeasured as exc:
+        _print_fit(f)
+        print(f"calibrate: UNKNOWN: {exc}")
+        return EXIT_UNKNOWN
     print(f"  per route received   {f.rx * 1e6:8.2f} us  -> capacity {p['capacity']:,} "
-          f"units/s (SE {f.se[1] * 1e6:.2f} us)")
-    for label, key, value, se in (("per route, UPDATE ", "cost_tx_route", f.tx, f.se[2]),
-                                  ("per route per peer", "cost_tx_peer_route", f.peer,
-                                   f.se[3])):
+          f"units/s (95%: +-{f.bound('rx') * 1e6:.2f} us)")
+    for label, key, value, which in (("per route, UPDATE ", "cost_tx_route", f.tx, "tx"),
+                                     ("per route per peer", "cost_tx_peer_route", f.peer,
+                                      "peer")):
         told = (f"-> {key} {p[key]:g}" if key in p else
-                f"-> not told apart from 0 (2 SE = {2 * se * 1e6:.2f} us): {key} stays "
-                "the frr estimate")
+                f"-> not told apart from 0 (95%: +-{f.bound(which) * 1e6:.2f} us): {key} "
+                "stays the frr estimate")
         print(f"  {label}   {value * 1e6:8.2f} us  {told}")
+    _print_fit(f)
+    text = profile_yaml(f, args.name, version=version, cpu=cpu)
+    if args.out:
+        safe_write(args.out, text)
+        print(f"profile written: {args.out}")
+    else:
+        print(text, end="")
+    return EXIT_OK
+
+
+def _print_fit(f: Fit) -> None:
+    """The fit's quality and every burst against it."""
     print(f"  per session          {f.c0 * 1000:8.2f} ms")
     print(f"  fit: R^2 {f.r2:.4f}, largest residual {f.max_residual_s * 1000:.1f} ms of RR "
           "CPU")
     for b in f.bursts:
         print(f"    {b.routes:6,} routes to {b.peers:2} peers: {b.cpu_s:.3f} s CPU "
               f"(fit {f.predict(b):.3f} s), {b.wall_s:.2f} s wall")
-    if args.out:
-        safe_write(args.out, text)
-        print(f"profile written: {args.out}")
-    else:
-        print(text, end="")
-    if args.json:
-        safe_write(args.json, dumps_json({"frr": version, "cpu": cpu, **f.as_json()}))
-    return EXIT_OK

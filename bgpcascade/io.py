@@ -83,6 +83,34 @@ def check_out_dir(out: str | os.PathLike[str], inputs: tuple[str, ...] = ()) -> 
     return path
 
 
+def check_out_file(path: str | os.PathLike[str], flag: str,
+                   inputs: tuple[str, ...] = ()) -> Path:
+    """Check, before any long work, that a result can be written to ``path``: not a
+    directory, not an input, not under a system directory, its directory made if missing.
+    Raises :class:`InputError` (one line) otherwise."""
+    p = Path(path)
+    parent = p.resolve().parent
+    if any(parent == d or (d != Path("/") and parent.is_relative_to(d)) for d in _PROTECTED):
+        raise InputError("refusing to write into a system directory", source=str(path),
+                         field=flag, allowed="a file in a directory of your own")
+    if p.is_dir():
+        raise InputError("is a directory", source=str(path), field=flag,
+                         allowed="a file path")
+    for item in inputs:
+        if not item.startswith("builtin:") and Path(item).resolve() == p.resolve():
+            raise InputError("would overwrite an input file", source=str(path), field=flag,
+                             allowed="an output path that is not one of your inputs")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make its directory ({exc.strerror})", source=str(path),
+                         field=flag, allowed="a writable path") from None
+    if not os.access(parent, os.W_OK):
+        raise InputError("its directory is not writable", source=str(path), field=flag,
+                         allowed="a writable path")
+    return p
+
+
 def safe_write(path: str | os.PathLike[str], data: str | bytes,
                inputs: tuple[str, ...] = ()) -> Path:
     """Write ``data`` to ``path``, refusing to overwrite one of the user's ``inputs``."""

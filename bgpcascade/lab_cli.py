@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from bgpcascade.compare import compare, print_table, run_model, tolerances
-from bgpcascade.io import dumps_json, load_zone_file, safe_write
+from bgpcascade.io import check_out_file, dumps_json, load_zone_file, safe_write
 from bgpcascade.lab import SCENARIOS, pick_pair, run_scenario, running, speakers_and_sessions
 from bgpcascade.model.errors import InputError
 from bgpcascade.progress import Progress
@@ -58,6 +58,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
                          allowed="0 < P <= 100")
     if not 0 < args.timeout <= 3600:
         raise InputError(f"{args.timeout:g}", field="--timeout", allowed="0 < S <= 3600")
+    if args.json:
+        check_out_file(args.json, "--json", inputs=(args.zone,))
     progress = Progress(args.quiet)
     started = time.monotonic()
     try:

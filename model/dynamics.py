@@ -183,8 +183,9 @@ class Node:
 
     capacity: Fraction = ZERO  # work units per second, exact (set from the profile)
     paused_until: Fraction = ZERO  # a ``pause`` trigger: frozen until then
+    #: What its process would have done while paused: (kind, prio, payload), in order.
+    deferred: list[tuple[str, int, tuple[Any, ...]]] = field(default_factory=list)
     coalescing: set[int] = field(default_factory=set)  # edges whose table waits
-    coalesce: Fraction = ZERO  # the wait before a new peer's table (profile)
 
 
 #: One outgoing route change: (edge, class, path or None for a withdrawal, routes each
@@ -266,13 +267,6 @@ class Sim:
             self.edges.append(edge)
             self.edges_of[a].append(edge.index)
             self.edges_of[b].append(edge.index)
-        for key, node in self.nodes.items():
-            p = node.profile
-            if p.coalesce_time or p.coalesce_per_peer:
-                peers = sum(self.nodes[self.edges[i].other(key)].count
-                            for i in self.edges_of[key])
-                node.coalesce = min(F(str(p.coalesce_max)), F(str(p.coalesce_time)) +
-                                    F(str(p.coalesce_per_peer)) * peers)
         self.classes = sorted((k for k, n in self.nodes.items() if n.routes > 0),
                               key=lambda k: self.nodes[k].order)
         self.now = F(0)
@@ -430,8 +424,8 @@ class Sim:
             actor = self._actor(kind, payload)
             if actor is not None and t < self.nodes[actor].paused_until:
                 # A frozen process does nothing; the kernel keeps what arrives. It all
-                # happens when the pause ends, in the original order.
-                self._push(self.nodes[actor].paused_until, prio, kind, payload)
+                # happens when the pause ends (:meth:`_wake`).
+                self.nodes[actor].deferred.append((kind, prio, payload))
                 return True
         getattr(self, f"_on_{kind}")(*payload)
         return True
@@ -498,6 +492,8 @@ class Sim:
         if work is None:
             work = sum((self._work(key, it) for it in items), F(0))
         start = max(self.now, node.busy_until)
+        if self._paused and node.paused_until > start:
+            start = node.paused_until  # work queued during a pause waits for its end
         done = start + work / node.capacity
         node.busy_until = done
         node.work_arrived += work
@@ -573,11 +569,9 @@ class Sim:
             if only_edge is not None:
                 edges &= {only_edge}
             elif node.coalescing:
-                # A new peer gets nothing before its table (FRR's coalesce timer): what is
-                # recorded as advertised to it stays as it is until then.
+                # A new peer gets nothing before its table (FRR's coalesce timer).
                 edges -= node.coalescing
                 out = {i: p for i, p in out.items() if i not in node.coalescing}
-                out.update((i, p) for i, p in old.items() if i in node.coalescing)
             for i in sorted(edges):
                 new_p, old_p = out.get(i), old.get(i)
                 send: Path | bool | None = False
@@ -719,12 +713,30 @@ class Sim:
             self._record(e, "established", "fsm", key, False, "")
             e.ups += 1
             for end in (e.a, e.b):
-                wait = self.nodes[end].coalesce
-                if wait > 0:
-                    self.nodes[end].coalescing.add(e.index)
-                    self._push(self.now + wait, 0, "coalesced", (end, e.index, e.ups))
-                else:
+                wait = self.coalesce_wait(end)
+                if wait is None:
                     self._update_rib(end, self.classes, only_edge=e.index, full=True)
+                    continue
+                node = self.nodes[end]
+                node.coalescing.add(e.index)
+                for c in self.classes:  # nothing is advertised on the new connection yet
+                    node.adv_out[c].pop(e.index, None)
+                self._push(self.now + wait, 0, "coalesced", (end, e.index, e.ups))
+
+    def coalesce_wait(self, key: str) -> Fraction | None:
+        """How long ``key`` waits before it sends a newly Established peer its table:
+        ``min(coalesce_max, coalesce_time + coalesce_per_peer x peers)``, peers being
+        every configured neighbour (FRR's subgroup coalesce time, bgpd/bgp_updgrp.h);
+        ``None`` when its profile has no such wait. Worked out when it is needed, from
+        the counts as they are, so that a symbolic run records the comparison."""
+        p = self.nodes[key].profile
+        if not (p.coalesce_time or p.coalesce_per_peer):
+            return None
+        peers = sum((self.nodes[self.edges[i].other(key)].count
+                     for i in self.edges_of[key]), ZERO)
+        wait = F(str(p.coalesce_time)) + F(str(p.coalesce_per_peer)) * peers
+        cap = F(str(p.coalesce_max))
+        return cap if wait > cap else wait
 
     def _on_coalesced(self, key: str, edge: int, ups: int) -> None:
         """The coalesce wait is over: ``key`` sends the new peer its table, with End-of-RIB
@@ -904,6 +916,8 @@ class Sim:
         else:
             key = self.view.node_of(trig.a)
             node = self.nodes[key]
+            if node.paused_until > self.now:
+                self._wake(key)  # kill -9 of a stopped process: a fresh one starts
             self.restarted.add(key)
             node.epoch += 1
             node.work_dropped += max(F(0), node.work_arrived - node.work_served)
@@ -933,28 +947,56 @@ class Sim:
     def _pause(self, key: str, for_s: Fraction) -> None:
         """Freeze ``key``'s process for ``for_s`` seconds (SIGSTOP, a hung VM).
 
-        Work in its FIFO is delayed by the pause: every completion still due moves
-        ``for_s`` later, and so does the end of its queue. Everything else it would do
-        meanwhile (read arrivals, fire timers, send, accept connections) is deferred to the
-        end of the pause by :meth:`step`. Its peers keep running: with their KEEPALIVEs
-        gone, their hold timers expire (RFC 4271 §6.5), as FRR's do (docs/validation.md).
+        Work in its FIFO is delayed by the pause: every completion still due moves by the
+        time the pause adds, and so do the end of its queue and of each session's queued
+        output (``tx_until``). Everything else it would do meanwhile (read arrivals, fire
+        timers, send, accept connections) is deferred to its waking (:meth:`_wake`). Its
+        peers keep running: with its KEEPALIVEs gone their hold timers expire (RFC 4271
+        §6.5), as FRR's do (docs/validation.md). A second pause that overlaps the first
+        extends it to the later end; a restart ends it (a fresh process).
         """
         node = self.nodes[key]
-        start = max(self.now, node.paused_until)
-        node.paused_until = start + for_s
-        shift = node.paused_until - start
+        old = max(self.now, node.paused_until)
+        until = max(old, self.now + for_s)
+        shift = until - old
+        if shift <= 0:
+            return
+        node.paused_until = until
         if node.busy_until > self.now:
             node.busy_until += shift
+        for i in self.edges_of[key]:
+            e = self.edges[i]
+            if e.tx_until.get(key, ZERO) > self.now:
+                e.tx_until[key] += shift
         moved = False
-        for i, (_k, t, prio, seq, kind, payload) in enumerate(self.heap):
+        for j, (_k, t, prio, seq, kind, payload) in enumerate(self.heap):
             if kind == "complete" and payload[0] == key:
                 t2 = t + shift
-                self.heap[i] = (float(t2) if self._float_keys else t2, t2, prio, seq, kind,
+                self.heap[j] = (float(t2) if self._float_keys else t2, t2, prio, seq, kind,
                                 payload)
                 moved = True
         if moved:
             heapq.heapify(self.heap)
+        self._push(until, 0, "wake", (key, until))
         self.reach_version += 1
+
+    def _on_wake(self, key: str, until: Fraction) -> None:
+        if self.nodes[key].paused_until == until:
+            self._wake(key)
+
+    def _wake(self, key: str) -> None:
+        """The pause is over: its overdue timers fire first (FRR logs its own hold
+        expiries the moment it is resumed, before it reads its sockets), then everything
+        else it deferred happens, in the order it would have."""
+        node = self.nodes[key]
+        node.paused_until = self.now
+        deferred, node.deferred = node.deferred, []
+        for kind, _prio, payload in deferred:
+            if kind == "timer":
+                self._push(self.now, -1, kind, payload)
+        for kind, prio, payload in deferred:
+            if kind != "timer":
+                self._push(self.now, prio, kind, payload)
 
     # -- outcomes -------------------------------------------------------------------------
     def queue_delay(self, key: str) -> Fraction:

@@ -168,9 +168,9 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         sources={
             "capacity": f"{_FACTS}: bgperf2, FRR 10.4 ingests 75-85k prefixes/s",
             "cost_tx_route": "estimate (update-group build per route); calibrate --frr on "
-            "the lab: below 0.28, not told apart from 0 (docs/calibration.md)",
+            "the lab: below about 0.3, not told apart from 0 (docs/calibration.md)",
             "cost_tx_peer_route": "estimate (per-peer packet copy); calibrate --frr on the "
-            "lab: below 0.02, not told apart from 0 (docs/calibration.md)",
+            "lab: below about 0.04, not told apart from 0 (docs/calibration.md)",
             "update_groups": f"{_FACTS}: FRR update-groups build each UPDATE once per group",
             "routes_per_update": f"{_LAB}: extended messages, one client's table in one UPDATE",
             "keepalive_rx": f"{_FACTS}: since 7.5 the hold timer re-arms while input is queued",

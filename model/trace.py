@@ -161,6 +161,9 @@ def trigger_from_json(d: dict[str, Any]) -> Trigger:
     """Inverse of :meth:`Trigger.as_json` (ValueError for an unknown kind)."""
     if d["kind"] not in get_args(TriggerKind):
         raise ValueError(f"trigger kind {d['kind']!r}")
+    for key in ("t", "work", "down_for"):
+        if Fraction(str(d.get(key, 0))) < 0:
+            raise ValueError(f"trigger {key} {d[key]!r} < 0")
     return Trigger(kind=d["kind"], t=Fraction(str(d["t"])), a=d["a"], b=d.get("b"),
                    work=Fraction(str(d.get("work", 0))),
                    down_for=Fraction(str(d.get("down_for", 0))))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bgpcascade.calibrate import Burst, cpu_seconds, fit, profile_yaml
+from bgpcascade.calibrate import Burst, Unmeasured, cpu_seconds, fit, profile_yaml, t95
 from bgpcascade.lab import BGPD
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.zonefile import load_zone
@@ -69,8 +69,18 @@ def test_a_plan_that_cannot_separate_the_costs_is_refused() -> None:
     with pytest.raises(InputError, match="two route counts"):
         fit(flat)
     no_rx = fit(_bursts(0.05, 0.0, 0.0, 0.0, (0.01, -0.01, 0.02)))
-    with pytest.raises(InputError, match="reception cost"):
+    with pytest.raises(Unmeasured, match="reception cost"):
         no_rx.profile()
+    assert no_rx.as_json()["profile"] is None and len(no_rx.as_json()["bursts"]) == 9
+
+
+def test_the_bound_is_students_t_for_the_bursts_at_hand() -> None:
+    """With few bursts the 95% bound is wider than 2 SE (t = 4.30 at 2 degrees of
+    freedom), so three noisy sizes cannot pass for a measurement."""
+    assert t95(2) == pytest.approx(4.303) and t95(23) == pytest.approx(2.086)
+    assert t95(1000) == pytest.approx(1.98) and t95(0) == float("inf")
+    f = fit(_bursts(0.004, 8e-6, 2e-6, 1e-7, (0.003, -0.002, 0.001, -0.004)))
+    assert f.bound("tx") == pytest.approx(t95(len(f.bursts) - 4) * f.se[2])
 
 
 def test_cpu_time_of_this_process_grows() -> None:
@@ -115,7 +125,9 @@ def test_calibrate_bad_input_is_one_line(tmp_path: Path) -> None:
                        (["--routes", "abc"], "--routes"),
                        (["--peers", "0,99"], "--peers"),
                        (["--repeat", "0"], "--repeat"),
-                       (["--name", "-x"], "--name")):
+                       (["--name", "-x"], "--name"),
+                       (["--out", "/proc/nope/p.yaml"], "--out"),  # before any burst
+                       (["--json", str(tmp_path)], "--json")):
         r = subprocess.run([sys.executable, "-m", "bgpcascade", "calibrate", "--frr", *args],
                            cwd=tmp_path, capture_output=True, text=True, timeout=120,
                            env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -405,3 +405,21 @@ def test_hypothesis_fires_the_given_spikes(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "r.json").read_text())
     assert r.returncode == 1 and data["status"] == "VIOLATED"
     assert data["counterexample"]["triggers"][0].startswith("spike a-rr1:3000000@")
+
+
+def test_a_count_dependent_coalesce_wait_is_symbolic() -> None:
+    """FRR's coalesce wait grows with the speaker's peers (50 ms each): in a symbolic run
+    it depends on the client count, so a region must not reuse its witness's wait. Found
+    by review: 19..20 said HOLDS while 20 alone violates."""
+    text = _zone([(6, 20, "frr", None)], 30, False)
+    trig = _flap(text, 1)
+    found = {}
+    for rng in ("19..20", "20..20"):
+        space = Space(text, "gen.yaml")
+        space.add("s0.clients=" + rng)
+        eng = Engine(space, [trig], [parse_property("reconverges_within=3.03")],
+                     Fraction(120), timeout=300)
+        found[rng] = exists_violation(eng)
+    assert found["20..20"].status == "VIOLATED"
+    assert found["19..20"].status == "VIOLATED"
+    assert found["19..20"].point == {"s0.clients": 20}

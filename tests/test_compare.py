@@ -123,7 +123,7 @@ def test_frr_sends_a_new_peer_its_table_after_the_coalesce_time() -> None:
     """FRR's subgroup coalesce time: 1 s + 50 ms per configured peer (rr1: 6 peers, 1.3 s;
     hv1: 2 peers, 1.1 s). The table reaches hv1 that long after the session is up."""
     sim = Sim(_zone(), [Trigger("flap", F(10), "rr1", "hv1")], expand=True)
-    assert sim.nodes["rr1"].coalesce == F("1.3") and sim.nodes["hv1"].coalesce == F("1.1")
+    assert sim.coalesce_wait("rr1") == F("1.3") and sim.coalesce_wait("hv1") == F("1.1")
     sim.run(F(40))
     up = next(e.t for e in sim.events if e.kind == "established")
     arrivals: list[Fraction] = []
@@ -147,7 +147,7 @@ def test_without_a_coalesce_time_the_table_goes_at_once() -> None:
         "coalesce_per_peer: 0}").replace("profile: frr", "profile: eager")
     zone = load_zone(text, source="eager.yaml")
     sim = _run([Trigger("flap", F(10), "rr1", "hv1")], 40, zone)
-    assert sim.nodes["rr1"].coalesce == 0
+    assert sim.coalesce_wait("rr1") is None
     # Without the wait rr1 sends hv1 its table before hv1's own routes are back, and
     # again when they are (their path changes): 200 more than FRR's 1,000 (measured).
     assert sim.announced[("hv1", "rr1")] == 1200
@@ -229,3 +229,124 @@ def test_frr_reasons_in_the_comparison_vocabulary() -> None:
     assert frr_category("BGP Notification received 4/0 (Hold Timer Expired)", False) == \
         "notification"
     assert frr_category("No AFI/SAFI activated for peer", False) == "other"
+
+
+def _spy_updates(sim: Sim) -> list[tuple[float, str, str, str, str]]:
+    """Problems in what each sender says on each connection: a withdrawal of a route it
+    never announced there, or an announcement of what it already announced."""
+    said: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}
+    for e in sim.edges:  # what the zone at rest has advertised on each session
+        for end in (e.a, e.b):
+            said[(e.index, end)] = (e.ups, {c: out[e.index].attributes() for c, out in
+                                            sim.nodes[end].adv_out.items()
+                                            if e.index in out})
+    probs: list[tuple[float, str, str, str, str]] = []
+    orig = sim._deliver_updates
+
+    def spy(key: str, item: Any) -> None:
+        for i, c, path, _routes in item.changes:
+            e = sim.edges[i]
+            if e.tcp != "up":
+                continue
+            ups, adv = said.get((i, key), (e.ups, {}))
+            if ups != e.ups:
+                adv = {}
+            if path is None:
+                if c not in adv:
+                    probs.append((float(sim.now), "withdraw unannounced", key, e.other(key), c))
+                adv.pop(c, None)
+            else:
+                if adv.get(c) == path.attributes():
+                    probs.append((float(sim.now), "duplicate", key, e.other(key), c))
+                adv[c] = path.attributes()
+            said[(i, key)] = (e.ups, adv)
+        orig(key, item)
+
+    sim._deliver_updates = spy  # type: ignore[method-assign]
+    return probs
+
+
+def test_a_route_lost_while_a_peer_waits_for_its_table_is_not_withdrawn_from_it() -> None:
+    """Found by review: hv4 comes back, and while rr1 waits to send it its table hv3
+    restarts too; rr1 must not withdraw hv3's routes from hv4, which never got them."""
+    sim = Sim(_zone(), [Trigger("restart", F("10.3"), "hv4"),
+                        Trigger("restart", F("11.6"), "hv3")], expand=True)
+    probs = _spy_updates(sim)
+    sim.run(F(60))
+    assert probs == []
+    assert all(e.established() for e in sim.edges)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_sender_withdraws_what_it_never_announced(seed: int) -> None:
+    import random
+
+    rnd = random.Random(seed)
+    names = ["rr1", "rr2", "hv1", "hv2", "hv3", "hv4", "hv5"]
+    trigs = []
+    for _ in range(3):
+        t = F(10) + F(rnd.randrange(0, 400), 100)
+        kind = rnd.choice(["restart", "flap", "pause"])
+        if kind == "flap":
+            trigs.append(Trigger("flap", t, "rr1", rnd.choice(names[2:])))
+        elif kind == "pause":
+            trigs.append(Trigger("pause", t, rnd.choice(names),
+                                 down_for=F(rnd.randrange(1, 50), 10)))
+        else:
+            trigs.append(Trigger("restart", t, rnd.choice(names)))
+    sim = Sim(_zone(), trigs, expand=True)
+    probs = _spy_updates(sim)
+    sim.run(F(120))
+    assert probs == [], (trigs, probs[:3])
+    assert all(e.established() for e in sim.edges), trigs
+
+
+def test_work_queued_during_a_pause_waits_for_its_end() -> None:
+    """rr1 paused 10-15 s, a spike of 1 s of work at 11 s: done at 16 s, not 15."""
+    sim = Sim(_zone(), [Trigger("pause", F(10), "rr1", down_for=F(5)),
+                        Trigger("spike", F(11), "rr1", work=F(80000))], expand=True)
+    sim.run(F(11))
+    assert sim.nodes["rr1"].busy_until == F(16)
+
+
+def test_overlapping_pauses_merge_and_a_restart_ends_a_pause() -> None:
+    sim = Sim(_zone(), [Trigger("pause", F(10), "hv1", down_for=F(5)),
+                        Trigger("pause", F(12), "hv1", down_for=F(5))], expand=True)
+    sim.run(F(13))
+    assert sim.nodes["hv1"].paused_until == F(17)  # not 20
+    sim = Sim(_zone(), [Trigger("pause", F(10), "hv1", down_for=F(20)),
+                        Trigger("restart", F(12), "hv1")], expand=True)
+    sim.run(F(40))
+    ups = [float(e.t) for e in sim.events if e.kind == "established"]
+    assert ups and max(ups) < 20  # a fresh process, not one frozen until 30 s
+
+
+def test_a_paused_fifo_sender_keeps_its_keepalives_behind_its_queued_updates() -> None:
+    """Found by review: the pause shifts each session's queued output too, so a KEEPALIVE
+    does not overtake the UPDATEs queued before it."""
+    sim = Sim(_zone(), [Trigger("restart", F(10), "hv3"),
+                        Trigger("spike", F("10.002"), "rr1", work=F(80000)),
+                        Trigger("pause", F("10.5"), "rr1", down_for=F(2))], expand=True)
+    sent: list[tuple[Fraction, str]] = []
+    orig = sim._arrive
+
+    def spy(t: Fraction, key: str, item: Any) -> None:
+        if item.sender == "rr1" and key == "hv2":
+            sent.append((sim.now, item.kind))
+        orig(t, key, item)
+
+    sim._arrive = spy  # type: ignore[method-assign]
+    sim.run(F(16))
+    # The spike (to 11.002) plus the pause (2 s) hold rr1's queued output to hv2 until
+    # about 13.0 s; a KEEPALIVE at the pause's end (12.5 s) would overtake it. Instead
+    # none leaves, and hv2 expires its hold timer (3 s), as it should with a fifo sender.
+    assert not [t for t, k in sent if k == "keepalive" and F("10.5") <= t < 13]
+    assert any(e.session == "hv2~rr1" and e.reason == "hold_timer_expired"
+               for e in sim.events)
+
+
+def test_a_trace_with_a_negative_duration_is_refused(tmp_path: Path) -> None:
+    from bgpcascade.model.trace import trigger_from_json
+
+    with pytest.raises(ValueError, match="down_for"):
+        trigger_from_json({"kind": "pause", "t": 5, "a": "hv1", "down_for": -10})

@@ -65,10 +65,11 @@ def _only_frr_variance(r: dict[str, Any]) -> None:
     """Every row agrees, except in the two ways FRR varies from run to run on this zone
     (docs/validation.md, "Run-to-run variance"), whichever way the race went:
 
-    - a transient replacement: a receiver got one client's routes announced once more (or
-      less) than the model says, as whole route classes (200 here), withdrawals equal;
+    - a transient replacement: a receiver got one client's routes announced exactly once
+      more or once less than the model says (200 here), withdrawals equal;
     - a connection collision: FRR reset a session once more just after it came up, with
-      "No AFI/SAFI activated for peer", and so re-announced that client's routes.
+      "No AFI/SAFI activated for peer", and so re-announced that client's routes (one
+      class more announced, and at most one more or less withdrawn).
     Sessions reset, their reasons and both times must agree in every run.
     """
     collided = {c["session"] for c in r["changes"]
@@ -76,8 +77,8 @@ def _only_frr_variance(r: dict[str, Any]) -> None:
     for row in _mismatches(r):
         if row["section"] == "prefixes":
             (ma, mw), (fa, fw) = _counts(row["model"]), _counts(row["frr"])
-            assert (ma - fa) % ROUTES == 0 and ma != fa, row
-            assert mw == fw or ((mw - fw) % ROUTES == 0 and collided), row
+            assert abs(ma - fa) == ROUTES, row
+            assert mw == fw or (collided and abs(mw - fw) == ROUTES), row
         elif row["section"] == "sessions" and row["what"].endswith("re-established"):
             assert row["what"].split()[0] in collided, row
         else:
@@ -137,7 +138,9 @@ def test_a_paused_rr_loses_its_clients_by_hold_expiry_and_gets_them_back(
 
 def test_a_killed_client_and_a_paused_client_agree_with_the_model(tmp_path: Path) -> None:
     """kill -9 closes TCP at once (the model's restart); SIGSTOP stops KEEPALIVEs too, so
-    both RRs expire their hold timers (the model's pause). Every row agrees."""
+    both RRs expire their hold timers (the model's pause). Every row agrees but for FRR's
+    known run-to-run variance (in 2 of 5 kill-client runs one RR skipped the transient
+    replacement)."""
     for scenario in ("kill-client", "pause-client"):
         r = _lab(tmp_path, scenario, rc=None)
         _only_frr_variance(r)
