@@ -23,6 +23,7 @@ from rich.table import Table as RichTable
 from bgpcascade import __version__
 from bgpcascade.calibrate_cli import add_calibrate_args, cmd_calibrate
 from bgpcascade.check_cli import cmd_check
+from bgpcascade.import_cli import add_import_args, cmd_import
 from bgpcascade.io import check_out_dir, dumps_json, load_zone_file, safe_write
 from bgpcascade.lab_cli import add_lab_args, cmd_lab
 from bgpcascade.model.errors import InputError
@@ -141,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="the zone on real FRR daemons (one bgpd per speaker on "
                        "127.0.1.x): a scenario, its counters and session changes")
     add_lab_args(p)
+
+    p = sub.add_parser("import", help="a zone from what operators have: FRR "
+                       "configurations (`import frr PATH...`), with a report of what was "
+                       "left out")
+    add_import_args(p)
 
     p = sub.add_parser("calibrate", help="measure what a route costs FRR on this machine "
                        "(bursts on the lab, a fit) and write the profile")
@@ -687,6 +693,7 @@ _HANDLERS = {
     "review": cmd_review,
     "lab": cmd_lab,
     "calibrate": cmd_calibrate,
+    "import": cmd_import,
     "properties": cmd_properties,
     "explore": cmd_explore,
     "search": cmd_search,
