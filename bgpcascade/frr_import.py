@@ -38,10 +38,17 @@ DEFAULTS = {"traditional": (60, 180, 120), "datacenter": (3, 9, 10)}
 #: FRR's dynamic-neighbor limit when ``bgp listen limit`` is not set.
 LISTEN_LIMIT = 100
 CONFIG_NAMES = ("frr.conf", "bgpd.conf", "running-config", "running-config.txt")
+#: Top-level commands: at column 0 they end even a block whose lines are not indented.
+TOP = ("hostname", "frr", "log", "service", "password", "enable", "line", "debug",
+       "agentx", "end", "exit", "Building", "Current")
 #: Top-level commands that open a block (everything else at column 0 is a one-liner).
 BLOCKS = ("router ", "interface ", "route-map ", "vrf ", "line ", "key chain ",
           "bfd", "segment-routing", "mpls ", "pbr-map ", "nexthop-group ", "evpn mh",
           "rpki", "srv6", "ip community-list ", "ip as-path ")
+
+
+class NoRouterBgp(InputError):
+    """A configuration without a BGP instance."""
 
 
 @dataclass
@@ -88,7 +95,9 @@ class Router:
     defaults: str = "traditional"
     timers: tuple[int, int] | None = None
     client_to_client: bool = True
-    graceful_restart: str | None = None   # None (FRR's default), helper, notification, off
+    gr_restart: bool = False   # `bgp graceful-restart`: its peers keep its routes
+    gr_disabled: bool = False  # `bgp graceful-restart-disable`: no helper either
+    gr_nbit: bool = True       # RFC 8538 N bit (FRR >= 8.3 unless turned off)
     stale_time: int | None = None
     listen_limit: int | None = None
     listen: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str, Line]] = \
@@ -148,7 +157,13 @@ def find_configs(paths: Sequence[str]) -> list[Path]:
         else:
             raise InputError("no such file or directory", source=raw,
                              allowed="configuration files or directories of them")
-    return out
+    seen: set[Path] = set()
+    unique = []
+    for p in out:  # a file named and also inside a named directory is read once
+        if p.resolve() not in seen:
+            seen.add(p.resolve())
+            unique.append(p)
+    return unique
 
 
 def _ip(text: str) -> str | None:
@@ -167,6 +182,27 @@ def _int(tok: str, line: Line, what: str, lo: int, hi: int) -> int:
         raise InputError(f"{what} {tok!r}", source=line.file, line=line.no,
                          allowed=f"a whole number from {lo} to {hi}")
     return v
+
+
+def _ipv4(tok: str, ln: Line, what: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(tok))
+    except ValueError:
+        raise InputError(f"{what} {tok!r}", source=ln.file, line=ln.no,
+                         allowed="A.B.C.D") from None
+
+
+def _timers(keepalive: str, hold: str, ln: Line) -> tuple[int, int]:
+    """``KEEPALIVE HOLD`` as FRR takes them: hold 0 or 3..65535 (RFC 4271 §4.2); a
+    keepalive above a third of the hold is used as hold/3 (integer), as FRR does."""
+    k = _int(keepalive, ln, "keepalive", 0, 65535)
+    h = _int(hold, ln, "hold", 0, 65535)
+    if 0 < h < 3:
+        raise InputError(f"hold {h}", source=ln.file, line=ln.no,
+                         allowed="0, or 3 to 65535 seconds (RFC 4271 §4.2)")
+    if h and k > h // 3:
+        ln.note = f"keepalive {k} s above hold/3: FRR uses {h // 3} s"
+    return (min(k, h // 3) if h else 0), h
 
 
 def _need(toks: list[str], n: int, line: Line, form: str) -> None:
@@ -189,49 +225,30 @@ def parse_config(path: Path, text: str | None = None) -> tuple[Router, list[Line
     r = Router(file=source)
     lines = [Line(source, i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
     block: str | None = None  # "bgp", "interface", "other"
+    indented: bool | None = None  # is the current block's content indented?
     af: str | None = None
     iface: str | None = None
     for ln in lines:
         raw = ln.text
         s = raw.strip()
-        if not s:
-            ln.used = True
-            continue
-        if s.startswith("!"):
-            ln.used = True
-            if not raw.startswith(" "):
-                block, af = None, None
+        if not s or s.startswith("!"):
+            ln.used = True  # a comment (FRR's separators included) never ends a block
             continue
         top = not raw[:1].isspace()
         toks = s.split()
-        if top and (s == "exit" or s == "end"):
-            ln.used = True
-            block, af = None, None
-            continue
-        if top and (any(s.startswith(b) for b in BLOCKS) or block is None):
-            block, af = None, None
-            if s.startswith("router bgp"):
-                _need(toks, 3, ln, "router bgp ASN")
-                if len(toks) > 3:
-                    ln.note = "a BGP instance in a VRF: not modelled"
-                    block = "other"
-                    continue
-                if r.asn is not None:
-                    raise InputError("a second `router bgp`", source=source, line=ln.no,
-                                     allowed="one BGP instance per configuration")
-                _int(toks[2], ln, "ASN", 1, 4294967295)
-                r.asn, r.bgp_line, ln.used = toks[2], ln, True
-                block = "bgp"
+        if block is not None:
+            if indented is None:
+                indented = not top
+            if top and (indented or toks[0] in TOP or s in ("exit", "end") or
+                        any(s.startswith(b) for b in BLOCKS)):
+                block, af = None, None  # the block ends here
+        if block is None:
+            if s in ("exit", "end"):
+                ln.used = True
                 continue
-            if toks[0] == "interface":
-                _need(toks, 2, ln, "interface NAME")
-                block, iface, ln.used = "interface", toks[1], True
-                continue
-            if any(s.startswith(b) for b in BLOCKS):
-                block = "other"
-                ln.note = "not modelled"
-                continue
-            _top_line(r, toks, ln)
+            block, indented = _open(r, toks, ln), None
+            if block == "interface":
+                iface = toks[1]
             continue
         if block == "interface":
             if toks[:2] in (["ip", "address"], ["ipv6", "address"]) and len(toks) >= 3:
@@ -255,8 +272,8 @@ def parse_config(path: Path, text: str | None = None) -> tuple[Router, list[Line
             continue
         _bgp_line(r, toks, ln, af)
     if r.asn is None:
-        raise InputError("no `router bgp` in it", source=source,
-                         allowed="a router's FRR configuration with its BGP instance")
+        raise NoRouterBgp("no `router bgp` in it", source=source,
+                          allowed="a router's FRR configuration with its BGP instance")
     if not r.name:
         r.name = path.stem if path.name not in CONFIG_NAMES else path.parent.name
     if not NAME_PATTERN.match(r.name):
@@ -269,6 +286,45 @@ def parse_config(path: Path, text: str | None = None) -> tuple[Router, list[Line
         if src:
             r.addresses.add(src)
     return r, lines
+
+
+def _asn(tok: str, ln: Line) -> int:
+    """An AS number, plain or asdot (``65000.1``)."""
+    if re.fullmatch(r"[0-9]+\.[0-9]+", tok):
+        hi, lo = (int(x) for x in tok.split("."))
+        if hi < 65536 and lo < 65536 and hi * 65536 + lo > 0:
+            return hi * 65536 + lo
+    if re.fullmatch(r"[0-9]+", tok) and 0 < int(tok) < 2 ** 32:
+        return int(tok)
+    raise InputError(f"ASN {tok!r}", source=ln.file, line=ln.no,
+                     allowed="1 to 4294967295, or asdot X.Y")
+
+
+def _open(r: Router, toks: list[str], ln: Line) -> str | None:
+    """A top-level line: the block it opens (``bgp``, ``interface``, ``other``) or None."""
+    s = " ".join(toks)
+    if s.startswith("router bgp"):
+        _need(toks, 3, ln, "router bgp ASN")
+        asn = _asn(toks[2], ln)
+        if len(toks) > 3 and toks[3] in ("vrf", "view"):
+            ln.note = f"a BGP instance in a {toks[3]}: not modelled"
+            return "other"
+        if r.asn is not None:
+            raise InputError("a second `router bgp`", source=ln.file, line=ln.no,
+                             allowed="one BGP instance per configuration")
+        r.asn, r.bgp_line, ln.used = str(asn), ln, True
+        if len(toks) > 3:
+            ln.note = f"{' '.join(toks[3:])}: read as the plain ASN"
+        return "bgp"
+    if toks[0] == "interface":
+        _need(toks, 2, ln, "interface NAME")
+        ln.used = True
+        return "interface"
+    if any(s.startswith(b) for b in BLOCKS):
+        ln.note = "not modelled"
+        return "other"
+    _top_line(r, toks, ln)
+    return None
 
 
 def _top_line(r: Router, toks: list[str], ln: Line) -> None:
@@ -298,21 +354,18 @@ def _bgp_line(r: Router, toks: list[str], ln: Line, af: str | None) -> None:
         r.client_to_client, ln.used = False, True
     elif t[:2] == ["bgp", "router-id"]:
         _need(t, 3, ln, "bgp router-id A.B.C.D")
-        if _ip(t[2]) is None:
-            raise InputError(f"router-id {t[2]!r}", source=ln.file, line=ln.no,
-                             allowed="A.B.C.D")
-        r.router_id, ln.used = t[2], True
+        r.router_id, ln.used = _ipv4(t[2], ln, "router-id"), True
     elif t[:2] == ["bgp", "cluster-id"]:
         _need(t, 3, ln, "bgp cluster-id A.B.C.D|N")
-        if _ip(t[2]) is None and not t[2].isdigit():
-            raise InputError(f"cluster-id {t[2]!r}", source=ln.file, line=ln.no,
-                             allowed="A.B.C.D or a 32-bit number")
-        r.cluster_id = t[2] if _ip(t[2]) else str(ipaddress.IPv4Address(int(t[2])))
+        if re.fullmatch(r"[0-9]+", t[2]):
+            r.cluster_id = str(ipaddress.IPv4Address(_int(t[2], ln, "cluster-id", 1,
+                                                          2 ** 32 - 1)))
+        else:
+            r.cluster_id = _ipv4(t[2], ln, "cluster-id")
         ln.used = True
     elif t[:2] == ["timers", "bgp"]:
         _need(t, 4, ln, "timers bgp KEEPALIVE HOLD")
-        r.timers = (_int(t[2], ln, "keepalive", 0, 65535), _int(t[3], ln, "hold", 0, 65535))
-        ln.used = True
+        r.timers, ln.used = _timers(t[2], t[3], ln), True
     elif t[:3] == ["bgp", "listen", "range"]:
         _need(t, 6, ln, "bgp listen range PREFIX peer-group NAME")
         try:
@@ -326,14 +379,13 @@ def _bgp_line(r: Router, toks: list[str], ln: Line, af: str | None) -> None:
         _need(t, 4, ln, "bgp listen limit N")
         r.listen_limit, ln.used = _int(t[3], ln, "listen limit", 1, 65535), True
     elif t[:2] == ["bgp", "graceful-restart"] and len(t) == 2:
-        r.graceful_restart = r.graceful_restart or "notification"  # FRR >= 8.3: N bit on
-        ln.used = True
+        r.gr_restart, ln.used = True, True
     elif t[:3] == ["bgp", "graceful-restart", "notification"]:
-        r.graceful_restart, ln.used = "notification", True
+        r.gr_nbit, ln.used = True, True
     elif t[:4] == ["no", "bgp", "graceful-restart", "notification"]:
-        r.graceful_restart, ln.used = "helper", True
+        r.gr_nbit, ln.used = False, True
     elif t[:2] == ["bgp", "graceful-restart-disable"]:
-        r.graceful_restart, ln.used = "off", True
+        r.gr_disabled, ln.used = True, True
     elif t[:3] == ["bgp", "graceful-restart", "stalepath-time"]:
         _need(t, 4, ln, "bgp graceful-restart stalepath-time S")
         r.stale_time, ln.used = _int(t[3], ln, "stalepath-time", 1, 4095), True
@@ -376,13 +428,15 @@ def _neighbor_line(r: Router, t: list[str], ln: Line, af: str | None) -> None:
     elif rest[0] == "update-source":
         _need(t, 4, ln, "neighbor PEER update-source ADDRESS|INTERFACE")
         n.update_source = rest[1]
+        if _ip(rest[1]) is None:
+            ln.used = False
+            ln.note = "update-source interface: its addresses come from its interface block"
     elif rest[0] == "timers" and len(rest) >= 2 and rest[1] == "connect":
         _need(t, 5, ln, "neighbor PEER timers connect S")
         n.connect = _int(rest[2], ln, "connect timer", 1, 65535)
-    elif rest[0] == "timers":
+    elif rest[0] == "timers" and len(rest) >= 2 and re.fullmatch(r"[0-9]+", rest[1]):
         _need(t, 5, ln, "neighbor PEER timers KEEPALIVE HOLD")
-        n.timers = (_int(rest[1], ln, "keepalive", 0, 65535),
-                    _int(rest[2], ln, "hold", 0, 65535))
+        n.timers = _timers(rest[1], rest[2], ln)
     elif rest[0] == "route-reflector-client":
         n.rr_client = True
     elif rest[0] == "shutdown":
@@ -457,12 +511,12 @@ def _best_timers(proposals: dict[str, dict[str, tuple[int, int, int]]], me: str,
     return max(sorted(set(mine.values()) | {default}), key=lambda c: (kept(c), c == default))
 
 
-def _effective(mine: tuple[int, ...], theirs: tuple[int, ...]) -> tuple[float, int]:
+def _effective(mine: tuple[int, ...], theirs: tuple[int, ...]) -> tuple[int, int]:
     """(keepalive, hold) a speaker proposing ``mine`` (keepalive, hold, ...) uses with a
     peer proposing ``theirs``: hold the smaller, 0 if either is 0 (RFC 4271 §4.2), and
     the keepalive at most a third of it (FRR, as RFC 4271 §10 suggests)."""
     hold = min(mine[1], theirs[1]) if mine[1] and theirs[1] else 0
-    return (min(mine[0], hold / 3) if hold else 0, hold)
+    return (min(mine[0], hold // 3) if hold else 0, hold)
 
 
 def _pair_key(a: str, b: str) -> tuple[str, str]:
@@ -480,49 +534,64 @@ def build_zone(routers: list[Router], *, name: str = "imported",
     """
     dynamic = dict(dynamic or {})
     problems: list[Problem] = []
+    routers = sorted(routers, key=lambda r: (r.name, r.file))  # input order does not matter
     names = Counter(r.name for r in routers)
-    for nm, k in names.items():
+    for nm, k in sorted(names.items()):
         if k > 1:
             files = ", ".join(r.file for r in routers if r.name == nm)
             raise InputError(f"two routers named {nm!r} ({files})", field="hostname",
                              allowed="one configuration per router, hostnames unique")
     asns = {r.asn for r in routers}
-    by_addr: dict[str, Router] = {}
+    # An address can be on several routers (an anycast gateway on every leaf): it matters
+    # only when a neighbor names it.
+    owners: dict[str, list[Router]] = defaultdict(list)
     for r in routers:
         for a in sorted(r.addresses):
-            other = by_addr.get(a)
-            if other is not None and other is not r:
-                raise InputError(f"address {a} is on both {other.name} and {r.name}",
-                                 source=r.file, allowed="each address on one router")
-            by_addr[a] = r
+            owners[a].append(r)
     if len(asns) > 1:
-        problems.append(Problem("inputs", f"several ASNs ({', '.join(sorted(map(str, asns)))}): "
-                                "only iBGP sessions (same ASN) are modelled"))
-    # Each router's view of each other router: (neighbor, says_client, line).
+        problems.append(Problem("inputs", f"several ASNs ({', '.join(sorted(map(str, asns)))})"
+                                ": only iBGP sessions (same ASN) are modelled"))
+    by_name = {r.name: r for r in routers}
+
+    def ibgp(r: Router, n: Neighbor, peer: Router | None) -> str | None:
+        """Why ``n`` at ``r`` is not an iBGP session with ``peer`` (None: it is)."""
+        ras = r.attr(n, "remote_as")
+        if not ras:
+            return f"{r.name}: neighbor {n.key} has no remote-as"
+        want = "internal" if peer is None else peer.asn
+        if ras == "external" or (ras != "internal" and ras != r.asn):
+            return f"{r.name}: neighbor {n.key} remote-as {ras}: not iBGP in AS {r.asn}"
+        if peer is not None and peer.asn != r.asn:
+            return (f"{r.name}: neighbor {n.key} is {peer.name}, in AS {want}, not "
+                    f"{r.name}'s AS {r.asn}")
+        if r.attr(n, "shutdown"):
+            return f"{r.name}: neighbor {n.key} is shut down"
+        return None
+
+    # Each router's view of each other router: its neighbor statement and where it is.
     views: dict[tuple[str, str], tuple[Neighbor, Line]] = {}
     for r in routers:
-        for n in r.neighbors.values():
+        for n in sorted(r.neighbors.values(), key=lambda n: n.lines[0].no if n.lines else 0):
             if n.is_group:
                 continue
             where = n.lines[0] if n.lines else r.bgp_line
             assert where is not None
-            ras = r.attr(n, "remote_as")
             if n.interface:
                 problems.append(Problem(where.where(), f"{r.name}: unnumbered neighbor "
                                         f"{n.key} (BGP on an interface): its peer cannot be "
                                         "matched by address; left out"))
                 continue
-            if ras not in (r.asn, "internal"):
-                problems.append(Problem(where.where(), f"{r.name}: neighbor {n.key} "
-                                        f"remote-as {ras}: not iBGP in AS {r.asn}; left out"
-                                        if ras else f"{r.name}: neighbor {n.key} has no "
-                                        "remote-as; left out"))
+            found = owners.get(_ip(n.key) or "", [])
+            if len(found) > 1:
+                problems.append(Problem(where.where(), f"{r.name}: neighbor {n.key}: the "
+                                        f"address is on {', '.join(x.name for x in found)}; "
+                                        "which one is meant is not known; left out"))
                 continue
-            if r.attr(n, "shutdown"):
-                problems.append(Problem(where.where(), f"{r.name}: neighbor {n.key} is "
-                                        "shut down; left out"))
+            peer = found[0] if found else None
+            why = ibgp(r, n, peer)
+            if why is not None:
+                problems.append(Problem(where.where(), f"{why}; left out"))
                 continue
-            peer = by_addr.get(_ip(n.key) or "")
             if peer is None:
                 problems.append(Problem(where.where(), f"{r.name}: neighbor {n.key}: no "
                                         "router among the inputs has this address; left "
@@ -532,10 +601,19 @@ def build_zone(routers: list[Router], *, name: str = "imported",
                 problems.append(Problem(where.where(), f"{r.name}: neighbor {n.key} is "
                                         "its own address; left out"))
                 continue
+            if (r.name, peer.name) in views:
+                first = views[(r.name, peer.name)]
+                problems.append(Problem(where.where(), f"{r.name}: neighbor {n.key} is "
+                                        f"{peer.name} again (as {first[0].key}, "
+                                        f"{first[1].where()}): a second session to the same "
+                                        "router; left out"))
+                continue
             views[(r.name, peer.name)] = (n, where)
     # Dynamic neighbors: a router in a listen range that declares the listening router.
-    by_name = {r.name: r for r in routers}
     dyn_views: dict[tuple[str, str], tuple[Neighbor, Line]] = {}
+    dyn_prefix: dict[tuple[str, str], str] = {}
+    live_ranges: list[tuple[Router, ipaddress.IPv4Network | ipaddress.IPv6Network, str,
+                            Line]] = []
     for r in routers:
         for net, group, ln in r.listen:
             g = r.neighbors.get(group)
@@ -543,13 +621,22 @@ def build_zone(routers: list[Router], *, name: str = "imported",
                 raise InputError(f"listen range {net} names peer-group {group!r}, which "
                                  "is not defined", source=ln.file, line=ln.no,
                                  allowed="`neighbor NAME peer-group` in the same router")
+            why = ibgp(r, g, None)
+            if why is not None:
+                problems.append(Problem(ln.where(), f"listen range {net}: {why}; the "
+                                        "range is left out"))
+                continue
+            live_ranges.append((r, net, group, ln))
             for other in routers:
                 if other is r or (other.name, r.name) not in views or \
-                        (r.name, other.name) in views:
+                        (r.name, other.name) in views or (r.name, other.name) in dyn_views:
                     continue
-                if any(ipaddress.ip_address(a) in net for a in other.addresses
+                if other.asn != r.asn:
+                    continue
+                if any(ipaddress.ip_address(a) in net for a in sorted(other.addresses)
                        if ipaddress.ip_address(a).version == net.version):
                     dyn_views[(r.name, other.name)] = (g, ln)
+                    dyn_prefix[(r.name, other.name)] = str(net)
     views.update(dyn_views)
     # Sessions: both sides must declare each other.
     sessions: list[dict[str, object]] = []
@@ -589,52 +676,61 @@ def build_zone(routers: list[Router], *, name: str = "imported",
             problems.append(Problem(f"{la.where()}, {lb.where()}", f"session {a}~{b}: "
                                     f"{a} proposes hold {ta[1]} s, {b} {tb[1]} s: it "
                                     f"negotiates to {hold} s (RFC 4271 §4.2)"))
-        for who, (k, h), ln in ((a, ta, la), (b, tb, lb)):
-            if h and k > h // 3 and hold:
+        for who, (k, _h), ln in ((a, ta, la), (b, tb, lb)):
+            if hold and k > hold // 3:
                 problems.append(Problem(ln.where(), f"session {a}~{b}: {who}'s keepalive "
                                         f"{k} s is more than a third of the hold {hold} s; "
                                         "FRR sends them every hold/3"))
     # Synthetic dynamic neighbors, per listen-range prefix, shared by every router
     # listening on it.
     listeners: dict[str, list[tuple[Router, str, Line]]] = defaultdict(list)
-    for r in routers:
-        for net, group, ln in r.listen:
-            listeners[str(net)].append((r, group, ln))
+    for r, net, group, ln in live_ranges:
+        listeners[str(net)].append((r, group, ln))
     synthetic: list[_Synthetic] = []
     for prefix in sorted(dynamic):
         if prefix not in listeners:
             raise InputError(f"--dynamic {prefix}: no router listens on it",
                              field="--dynamic", allowed=", ".join(sorted(listeners)) or
                              "a prefix of a `bgp listen range`")
+        net = ipaddress.ip_network(prefix)
+        room = net.num_addresses - (2 if net.version == 4 and net.prefixlen < 31 else 0)
+        if dynamic[prefix] > room:
+            raise InputError(f"--dynamic {prefix}={dynamic[prefix]}: the range has "
+                             f"{room:,} addresses", field="--dynamic",
+                             allowed=f"at most {room:,}")
+    extra_of: dict[str, int] = {}
     for prefix, rows in sorted(listeners.items()):
         net = ipaddress.ip_network(prefix)
-        found = {other.name for other in routers for (r, _g, _l) in rows
-                 if (r.name, other.name) in dyn_views}
+        in_range = {o for (_x, o), pf in dyn_prefix.items() if pf == prefix}
         want = dynamic.get(prefix)
+        listening = ", ".join(sorted({r.name for r, _, _ in rows}))
         if want is None:
-            listening = ", ".join(r.name for r, _, _ in rows)
             problems.append(Problem(rows[0][2].where(), (
-                f"listen range {prefix} ({listening}): {len(found)} router(s) of the inputs "
-                "in it; how many more connect is not in the configuration, give --dynamic "
-                f"{prefix}=N" if found else
-                f"listen range {prefix} ({listening}): how many neighbors connect is not in "
-                f"the configuration; give --dynamic {prefix}=N; none imported")))
+                f"listen range {prefix} ({listening}): {len(in_range)} router(s) of the "
+                "inputs in it; how many more connect is not in the configuration, give "
+                f"--dynamic {prefix}=N" if in_range else
+                f"listen range {prefix} ({listening}): how many neighbors connect is not "
+                f"in the configuration; give --dynamic {prefix}=N; none imported")))
             continue
-        extra = want - len(found)
+        extra = want - len(in_range)
         if extra < 0:
             problems.append(Problem(rows[0][2].where(), f"listen range {prefix}: "
-                                    f"{len(found)} routers of the inputs are in it, more "
+                                    f"{len(in_range)} routers of the inputs are in it, more "
                                     f"than --dynamic {prefix}={want}; all of them kept"))
             extra = 0
+        extra_of[prefix] = extra
         base = re.sub(r"[^A-Za-z0-9]+", "-", str(net)).strip("-")
         synthetic += [_Synthetic(f"dyn-{base}-{i}", rows) for i in range(1, extra + 1)]
-        for r, _group, ln in rows:
-            limit = r.listen_limit or LISTEN_LIMIT
-            total = sum(1 for (x, _o) in dyn_views if x == r.name) + extra
-            if total > limit:
-                problems.append(Problem(ln.where(), f"{r.name}: {total} dynamic neighbors "
-                                        f"expected in {prefix}, but it accepts at most "
-                                        f"{limit} (`bgp listen limit`)"))
+    for r in routers:  # the limit is per router, over all its ranges
+        if not r.listen:
+            continue
+        limit = r.listen_limit or LISTEN_LIMIT
+        total = sum(1 for (x, _o) in dyn_views if x == r.name) + sum(
+            extra_of.get(str(net), 0) for net, _g, _l in r.listen)
+        if total > limit:
+            problems.append(Problem(r.listen[0][2].where(), f"{r.name}: {total} dynamic "
+                                    f"neighbors expected, but it accepts at most {limit} "
+                                    "(`bgp listen limit`)"))
     for syn in synthetic:
         for r, group, _ln in syn.listeners:
             g = r.neighbors[group]
@@ -688,14 +784,46 @@ def build_zone(routers: list[Router], *, name: str = "imported",
                                     "(one set of timers per speaker) gives hold "
                                     f"{zoned[0][1]} s, keepalive {zoned[0][0]}/{zoned[1][0]} "
                                     f"s, connect {timers_of[a][2]}/{timers_of[b][2]} s"))
-    common = Counter(timers_of[n] for n in timers_of if n in in_zone).most_common(1)
-    zone_t = common[0][0] if common else DEFAULTS["traditional"]
+    counts = Counter(timers_of[n] for n in timers_of if n in in_zone)
+    zone_t = min(counts, key=lambda t: (-counts[t], t)) if counts else \
+        DEFAULTS["traditional"]
     profiles: dict[str, dict[str, object]] = {}
+
+    peers_of: dict[str, set[str]] = defaultdict(set)
+    for sess in sessions:
+        pair = sess.get("peers")
+        ends = [str(x) for x in pair] if isinstance(pair, list) else \
+            [str(sess["rr"]), str(sess["client"])]
+        peers_of[ends[0]].add(ends[1])
+        peers_of[ends[1]].add(ends[0])
+
+    def graceful_restart(r: Router) -> str:
+        """How ``r`` treats a peer's routes when the session drops (the model's knob is
+        the receiver's): it keeps them only if it is a helper (FRR's default, unless
+        `bgp graceful-restart-disable`) and the peer restarts gracefully (`bgp
+        graceful-restart`); after a NOTIFICATION or hold expiry too when both have
+        RFC 8538's N bit."""
+        if r.gr_disabled:
+            return "off"
+        peers = [by_name.get(p) for p in sorted(peers_of[r.name])]
+        restarting = [p for p in peers if p is not None and p.gr_restart and
+                      not p.gr_disabled]
+        if not restarting:
+            return "off"
+        if len(restarting) < len(peers):
+            problems.append(Problem(r.file, f"{r.name}: {len(restarting)} of its "
+                                    f"{len(peers)} peers restart gracefully; the model "
+                                    "has one setting per speaker: it keeps no peer's "
+                                    "routes (the cautious choice)"))
+            return "off"
+        return "notification" if r.gr_nbit and all(p.gr_nbit for p in restarting) \
+            else "helper"
 
     def profile_for(r: Router) -> str:
         over: dict[str, object] = {}
-        if r.graceful_restart is not None:
-            over["graceful_restart"] = r.graceful_restart
+        gr = graceful_restart(r)
+        if gr != "off":
+            over["graceful_restart"] = gr
         if r.stale_time is not None:
             over["stale_time"] = r.stale_time
         if r.listen_limit is not None:
@@ -713,12 +841,6 @@ def build_zone(routers: list[Router], *, name: str = "imported",
                 n = v
         return n
 
-    gr_modes = {r.graceful_restart for r in routers if r.name in in_zone}
-    if len(gr_modes) > 1:
-        problems.append(Problem("inputs", "graceful restart differs between routers "
-                                f"({', '.join(sorted(str(m) for m in gr_modes))}): the model "
-                                "keeps a peer's routes at the routers whose own setting "
-                                "says so"))
     for r in routers:
         if r.name not in in_zone:
             problems.append(Problem(r.file, f"{r.name}: no session with any other router "
@@ -759,10 +881,6 @@ def build_zone(routers: list[Router], *, name: str = "imported",
         if t != zone_t:
             sp["timers"] = {"hold": t[1], "keepalive": t[0], "connect_retry": t[2]}
         speakers.append(sp)
-    if not sessions:
-        raise InputError("no iBGP session between the routers of the inputs",
-                         field="import", allowed="the configurations of routers that peer "
-                         "with each other (see the report above)")
     zone: dict[str, object] = {
         "zone": name,
         "timers": {"hold": zone_t[1], "keepalive": zone_t[0], "connect_retry": zone_t[2]}}
@@ -781,13 +899,26 @@ def import_frr(paths: Sequence[str], *, name: str = "imported",
     routers: list[Router] = []
     unused: list[Line] = []
     files = find_configs(paths)
+    named = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    skipped: list[Problem] = []
     for p in files:
-        r, lines = parse_config(p)
+        try:
+            r, lines = parse_config(p)
+        except NoRouterBgp:
+            if p.resolve() in named:
+                raise
+            skipped.append(Problem(str(p), "no `router bgp` in it (not a router's BGP "
+                                   "configuration, e.g. vtysh.conf); skipped"))
+            continue
         routers.append(r)
         unused += [ln for ln in lines if not ln.used]
+    if not routers:
+        raise InputError("no router's BGP configuration among the inputs", field="import",
+                         allowed="files with `router bgp`")
     out = build_zone(routers, name=name, dynamic=dynamic, routes=routes)
-    out.unused = unused
-    out.files = len(files)
+    out.problems[:0] = skipped
+    out.unused = sorted(unused, key=lambda ln: (ln.file, ln.no))
+    out.files = len(files) - len(skipped)
     return out
 
 

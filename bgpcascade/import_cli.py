@@ -102,6 +102,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise InputError(f"{prefix!r}", field="--dynamic",
                              allowed="a prefix, e.g. 10.1.0.0/16") from None
     inputs = tuple(args.paths) + ((args.side,) if args.side else ())
+    if args.out and args.report and Path(args.out).resolve() == Path(args.report).resolve():
+        raise InputError("is also --out", source=args.report, field="--report",
+                         allowed="a file other than the zone")
     for out, flag in ((args.out, "--out"), (args.report, "--report")):
         if out:
             check_out_file(out, flag, inputs=inputs)
@@ -111,9 +114,15 @@ def cmd_import(args: argparse.Namespace) -> int:
                     raise InputError("is inside an input directory", source=out, field=flag,
                                      allowed="a path outside the configurations read")
     result = import_frr(args.paths, name=args.name, dynamic=norm, routes=routes)
-    text = result.yaml()
-    load_zone(text, source=args.out or "<import>")  # what we write must load as it is
     lines = list(report(result))
+    if not result.sessions:
+        for line in lines:
+            print(line)
+        raise InputError("no iBGP session between the routers of the inputs (the report "
+                         "above says why)", field="import",
+                         allowed="the configurations of routers that peer with each other")
+    text = result.yaml()
+    load_zone(text, source="<the imported zone>")  # what we write must load as it is
     if args.report:
         safe_write(args.report, "\n".join(lines) + "\n", inputs=inputs)
     if args.out:

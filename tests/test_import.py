@@ -279,3 +279,149 @@ def test_parse_reads_show_running_config_output() -> None:
                                                          "Current configuration:"}
     with pytest.raises(InputError, match="second `router bgp`"):
         parse_config(Path("x.conf"), "router bgp 1\nrouter bgp 2\n")
+
+
+# -- found by review -------------------------------------------------------------------------
+B = _router("b", "10.0.0.2", " neighbor 10.0.0.1 remote-as internal\n")
+
+
+def _imp(tmp_path: Path, files: dict[str, str], *args: str,
+         ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+    d = _write(tmp_path / "in", files)
+    out = tmp_path / "zone.yaml"
+    p = _cli("import", "frr", str(d), "--out", str(out), *args)
+    zone = yaml.safe_load(out.read_text()) if out.exists() else None
+    if zone is not None:
+        load_zone(out.read_text(), source=str(out))  # every zone written loads
+    return p, zone
+
+
+@pytest.mark.parametrize("line, says", [(" bgp cluster-id 4294967296\n", "cluster-id"),
+                                        (" bgp cluster-id ²\n", "cluster-id"),
+                                        (" bgp router-id 2001:db8::1\n", "router-id"),
+                                        (" timers bgp 1 2\n", "hold 2")])
+def test_bad_values_are_one_line_not_a_traceback(tmp_path: Path, line: str, says: str) -> None:
+    p, _ = _imp(tmp_path, {"a.conf": "router bgp 65000\n" + line, "b.conf": B})
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert says in p.stderr and "Traceback" not in p.stderr
+
+
+def test_valid_frr_syntax_the_model_does_not_need_is_accepted(tmp_path: Path) -> None:
+    a = ("hostname a\nrouter bgp 65000 as-notation dot\n\tbgp router-id 10.0.0.1\n\t!\n"
+         "\ttimers bgp 30 10\n\tneighbor 10.0.0.2 remote-as internal\n"
+         "\tneighbor 10.0.0.2 timers delayopen 10\n\t!\n\taddress-family ipv4 unicast\n"
+         "\t neighbor 10.0.0.2 route-reflector-client\n\texit-address-family\nexit\n")
+    p, zone = _imp(tmp_path, {"a.conf": a, "b.conf": B, "vtysh.conf": "service "
+                              "integrated-vtysh-config\n"})
+    assert zone is not None and p.returncode == 0, p.stdout + p.stderr
+    assert zone["sessions"] == [{"rr": "a", "client": "b"}]  # tabs and `!` keep the block
+    timers = _speaker(zone, "a").get("timers", zone["timers"])
+    assert (timers["hold"], timers["keepalive"]) == (10, 3)  # 30 > 10/3: FRR uses 3
+    assert "vtysh.conf: no `router bgp` in it" in p.stdout and "skipped" in p.stdout
+    assert "neighbor 10.0.0.2 timers delayopen 10" in p.stdout  # reported as not used
+
+
+def test_a_top_level_line_ends_a_block_without_exit(tmp_path: Path) -> None:
+    a = ("interface lo\n ip address 10.0.0.1/32\nhostname a\nrouter bgp 65000\n"
+         " neighbor 10.0.0.2 remote-as internal\n")
+    p, zone = _imp(tmp_path, {"x.conf": a, "b.conf": B})
+    assert zone is not None and {s["name"] for s in zone["speakers"]} == {"a", "b"}
+    unindented = ("hostname a\nrouter bgp 65000\nbgp router-id 10.0.0.1\n!\n"
+                  "neighbor 10.0.0.2 remote-as internal\n!\nline vty\n")
+    p, zone = _imp(tmp_path / "u", {"a.conf": unindented, "b.conf": B})
+    assert zone is not None and zone["sessions"] == [{"peers": ["a", "b"]}], p.stdout
+
+
+def test_shared_addresses_matter_only_when_a_neighbor_names_them(tmp_path: Path) -> None:
+    anycast = "interface vlan100\n ip address 10.1.1.254/24\nexit\n"
+    a = anycast + _router("a", "10.0.0.1", " neighbor 10.0.0.2 remote-as internal\n"
+                          " neighbor 10.1.1.254 remote-as internal\n")
+    b = anycast + B
+    p, zone = _imp(tmp_path, {"a.conf": a, "b.conf": b})
+    assert zone is not None and p.returncode == 1
+    assert zone["sessions"] == [{"peers": ["a", "b"]}]
+    assert "neighbor 10.1.1.254: the address is on a, b" in p.stdout
+
+
+def test_no_session_left_prints_the_report_then_one_error_line(tmp_path: Path) -> None:
+    a = _router("a", "10.0.0.1", " neighbor 10.0.0.2 remote-as internal\n")
+    p, zone = _imp(tmp_path, {"a.conf": a, "b.conf": _router("b", "10.0.0.2", "")})
+    assert p.returncode == 2 and zone is None
+    assert "only a declares it" in p.stdout and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_asns_duplicates_and_listen_groups_are_checked(tmp_path: Path) -> None:
+    other_as = ("hostname b\nrouter bgp 65001\n bgp router-id 10.0.0.2\n"
+                " neighbor 10.0.0.1 remote-as 65000\n")
+    a = _router("a", "10.0.0.1", " neighbor 10.0.0.2 remote-as internal\n")
+    p, zone = _imp(tmp_path / "asn", {"a.conf": a, "b.conf": other_as})
+    assert p.returncode == 2 and "in AS 65001, not a's AS 65000" in p.stdout
+    # Two neighbor statements for one router: the first is kept, the second reported.
+    b2 = "interface eth0\n ip address 10.9.9.2/24\nexit\n" + B
+    a2 = _router("a", "10.0.0.1", " neighbor 10.0.0.2 remote-as internal\n"
+                 " neighbor 10.9.9.2 remote-as internal\n",
+                 "  neighbor 10.0.0.2 route-reflector-client\n")
+    p, zone = _imp(tmp_path / "dup", {"a.conf": a2, "b.conf": b2})
+    assert zone is not None and zone["sessions"] == [{"rr": "a", "client": "b"}]
+    assert "a second session to the same router; left out" in p.stdout
+    # A listen range whose peer-group is eBGP is not imported.
+    rr = _router("rr", "10.0.0.1", " bgp listen range 10.1.0.0/24 peer-group G\n"
+                 " neighbor G peer-group\n neighbor G remote-as external\n"
+                 " neighbor 10.0.0.2 remote-as internal\n")
+    p, zone = _imp(tmp_path / "dsh", {"rr.conf": rr, "b.conf": B})
+    assert "the range is left out" in p.stdout
+    assert _cli("import", "frr", str(tmp_path / "dsh" / "in"), "--dynamic",
+                "10.1.0.0/24=3").returncode == 2  # no router listens on it any more
+
+
+def test_two_listen_ranges_are_counted_apart_and_the_limit_is_per_router(
+        tmp_path: Path) -> None:
+    rr = _router("rr", "10.0.0.1", " bgp listen range 10.1.0.0/24 peer-group G\n"
+                 " bgp listen range 10.2.0.0/24 peer-group G\n neighbor G peer-group\n"
+                 " neighbor G remote-as internal\n",
+                 "  neighbor G route-reflector-client\n")
+    hvs = {f"hv{k}.conf": _router(f"hv{k}", f"10.1.0.{k}",
+                                  " neighbor 10.0.0.1 remote-as internal\n")
+           for k in (1, 2, 3)}
+    p, zone = _imp(tmp_path, {"rr.conf": rr, **hvs}, "--dynamic", "10.1.0.0/24=50",
+                   "--dynamic", "10.2.0.0/24=60")
+    assert zone is not None
+    clients = [s["client"] for s in zone["sessions"]]
+    assert len(clients) == 110 and sum(c.startswith("dyn-10-2-0-0-24-") for c in clients) == 60
+    assert "rr: 110 dynamic neighbors expected, but it accepts at most 100" in p.stdout
+    q = _cli("import", "frr", str(tmp_path / "in"), "--dynamic", "10.1.0.0/24=300")
+    assert q.returncode == 2 and "the range has 254 addresses" in q.stderr
+
+
+def test_graceful_restart_is_mapped_to_the_router_that_keeps_the_routes(
+        tmp_path: Path) -> None:
+    """`bgp graceful-restart` on the RR only: its clients (helpers by default) keep the
+    RR's routes; the RR keeps nobody's (its clients do not restart gracefully)."""
+    rr = _router("rr", "10.0.0.1", " bgp graceful-restart\n"
+                 " neighbor 10.0.0.2 remote-as internal\n",
+                 "  neighbor 10.0.0.2 route-reflector-client\n")
+    _, zone = _imp(tmp_path, {"rr.conf": rr, "b.conf": B})
+    assert zone is not None
+    assert "profile" not in _speaker(zone, "rr")
+    assert zone["profiles"][_speaker(zone, "b")["profile"]]["graceful_restart"] == \
+        "notification"
+    off = B.replace(" bgp router-id", " no bgp graceful-restart notification\n bgp router-id")
+    _, zone = _imp(tmp_path / "n", {"rr.conf": rr, "b.conf": off})
+    assert zone is not None
+    assert zone["profiles"][_speaker(zone, "b")["profile"]]["graceful_restart"] == "helper"
+
+
+def test_the_output_does_not_depend_on_input_order(tmp_path: Path) -> None:
+    files = sorted((CONFIGS / "spine-leaf").glob("*.conf"))
+    outs = []
+    for i, order in enumerate((files, list(reversed(files)))):
+        out = tmp_path / f"z{i}.yaml"
+        p = _cli("import", "frr", *map(str, order), "--out", str(out), "-q")
+        assert p.returncode == 0, p.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    both = _cli("import", "frr", str(CONFIGS / "spine-leaf"), str(files[0]), "-q")
+    assert both.returncode == 0, both.stderr  # a file named twice is read once
+    same = _cli("import", "frr", str(CONFIGS / "spine-leaf"), "--out",
+                str(tmp_path / "x.yaml"), "--report", str(tmp_path / "x.yaml"))
+    assert same.returncode == 2 and "--report" in same.stderr
