@@ -188,12 +188,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every output file a command was given (``--json``, ``--trace``, ``--junit``,
+    ``--report``), checked before any work: not an input, not a directory, not under a
+    system directory, its directory writable. So a long run never ends in a refusal."""
+    from bgpcascade.io import check_out_file
+
+    inputs: list[str] = []
+    for name in ("zone", "paths", "replay", "side"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            inputs.append(value)
+        elif isinstance(value, list):
+            inputs += [str(v) for v in value]
+    for name in ("json", "trace", "junit", "report"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            check_out_file(value, f"--{name}", inputs=tuple(inputs))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         handler = _HANDLERS[args.command]
+        _check_outputs(args)
         return handler(args)
     except InputError as exc:
         print(f"bgpcascade: error: {exc.one_line()}", file=sys.stderr)
@@ -364,12 +384,44 @@ def _print_sim_summary(console: Console, s: dict[str, Any]) -> None:
     console.print(f"  reconverged: {when}")
 
 
+#: The longest run `simulate` takes: a day of zone time (the built-in zone simulates 300 s in
+#: about 0.2 s, so a day is about a minute; a longer horizon is refused, not left to run).
+MAX_HORIZON = 86_400
+
+
+def _check_run(horizon: Fraction, dt: Fraction, threshold: float, triggers: list[Any],
+               source: str | None) -> None:
+    """The run's bounds, the same for a new run and a replayed trace."""
+    if not horizon > 0 or horizon > MAX_HORIZON:
+        raise InputError(f"horizon {float(horizon):g} s", source=source, field="--horizon",
+                         allowed=f"0 < S <= {MAX_HORIZON:,} s")
+    if not dt > 0:
+        raise InputError(f"dt {float(dt):g} s", source=source, field="--dt", allowed="> 0")
+    if not 0 < threshold <= 1:
+        raise InputError(f"{threshold:g} is not allowed", source=source,
+                         field="--outage-threshold", allowed="a fraction in (0, 1]")
+    for trig in triggers:
+        if trig.t > horizon:
+            raise InputError(f"{trig.label()} is after the horizon ({float(horizon):g} s)",
+                             source=source, field="--horizon",
+                             allowed="a horizon after every trigger")
+    if horizon / dt > 1_000_000:
+        raise InputError(f"{float(horizon / dt):,.0f} samples", source=source, field="--dt",
+                         allowed="horizon/dt <= 1,000,000")
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     """``bgpcascade simulate``: always 0 for a finished run (2 bad input, 1 replay diff)."""
     from bgpcascade.io import read_zone_text
     from bgpcascade.model.trace import simulate, trigger_from_json
     from bgpcascade.model.zonefile import load_zone
-    from bgpcascade.triggers import parse_flap, parse_pause, parse_restart, parse_spike
+    from bgpcascade.triggers import (
+        check_trigger,
+        parse_flap,
+        parse_pause,
+        parse_restart,
+        parse_spike,
+    )
 
     progress = Progress(args.quiet)
     stored: dict[str, Any] | None = None
@@ -381,15 +433,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             stored = json.loads(Path(args.replay).read_text(encoding="utf-8"))
             assert isinstance(stored, dict)
             params = stored["params"]
+            assert isinstance(params, dict) and isinstance(params["triggers"], list)
             text, source = stored["zone_text"], stored["zone_source"]
+            assert isinstance(text, str) and isinstance(source, str)
             triggers = [trigger_from_json(t) for t in params["triggers"]]
             horizon = Fraction(str(params["horizon_s"]))
             dt = Fraction(str(params["dt_s"]))
-            threshold, expand = float(params["outage_threshold"]), bool(params["expand"])
-        except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+            threshold = float(params["outage_threshold"])
+            expand = params["expand"]
+            assert isinstance(expand, bool)
+        except (OSError, ValueError, KeyError, TypeError, AssertionError,
+                ZeroDivisionError) as exc:
             raise InputError(f"not a bgpcascade trace ({type(exc).__name__})",
                              source=args.replay, allowed="a file written by --trace") from None
         zone = load_zone(text, source=source)
+        for trig in triggers:
+            check_trigger(zone, trig, source=args.replay)
+        _check_run(horizon, dt, threshold, triggers, args.replay)
     else:
         if not args.zone:
             raise InputError("missing ZONE", field="simulate",
@@ -400,21 +460,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         dt = _positive(args.dt, "--dt")
         down = _positive(args.down, "--down", allow_zero=True)
         threshold = args.outage_threshold
-        if not 0 < threshold <= 1:
-            raise InputError(f"{threshold:g} is not allowed", field="--outage-threshold",
-                             allowed="a fraction in (0, 1]")
         expand = args.explicit
         triggers = [parse_flap(zone, f, down) for f in args.flap] + \
             [parse_spike(zone, x) for x in args.spike] + \
             [parse_restart(zone, r) for r in args.restart] + \
             [parse_pause(zone, x) for x in args.pause]
-        for trig in triggers:
-            if trig.t > horizon:
-                raise InputError(f"{trig.label()} is after the horizon ({float(horizon):g} s)",
-                                 field="--horizon", allowed="a horizon after every trigger")
-        if horizon / dt > 1_000_000:
-            raise InputError(f"{float(horizon / dt):,.0f} samples", field="--dt",
-                             allowed="horizon/dt <= 1,000,000")
+        _check_run(horizon, dt, threshold, triggers, None)
     step_every = max(Fraction(1), horizon / 10)
     last = [Fraction(0)]
 

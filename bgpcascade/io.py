@@ -24,6 +24,12 @@ _PROTECTED = tuple(Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc", "/lib
                                       "/sbin", "/sys", "/usr", "/var"))
 
 
+#: Trees no output file may be written into (pseudo file systems and the system's own);
+#: /var and /tmp are not among them (/var/tmp, a CI's /var/lib/... are fine).
+_SYSTEM_TREES = tuple(Path(p) for p in ("/bin", "/boot", "/dev", "/etc", "/lib", "/proc",
+                                         "/sbin", "/sys", "/usr"))
+
+
 def builtin_zone_path(name: str = "fr-par-like") -> Path:
     """Path of a zone file shipped inside the package (``bgpcascade demo`` uses it)."""
     ref = resources.files("bgpcascade") / "zones" / f"{name}.yaml"
@@ -90,7 +96,7 @@ def check_out_file(path: str | os.PathLike[str], flag: str,
     Raises :class:`InputError` (one line) otherwise."""
     p = Path(path)
     parent = p.resolve().parent
-    if any(parent == d or (d != Path("/") and parent.is_relative_to(d)) for d in _PROTECTED):
+    if parent in _PROTECTED or any(parent.is_relative_to(d) for d in _SYSTEM_TREES):
         raise InputError("refusing to write into a system directory", source=str(path),
                          field=flag, allowed="a file in a directory of your own")
     if p.is_dir():

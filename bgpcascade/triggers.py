@@ -89,3 +89,25 @@ def parse_pause(zone: Zone, text: str) -> Trigger:
     name, seconds, t = _speaker_amount_time(zone, text, "--pause", "seconds",
                                             "SPEAKER:SECONDS@T, e.g. rr1:5@10")
     return Trigger("pause", t, name, down_for=seconds)
+
+
+def check_trigger(zone: Zone, trig: Trigger, *, source: str | None = None) -> None:
+    """A trigger read from a trace, held to what the flags would accept: its speakers in
+    the zone, a flap on a session that exists, a spike's work and a pause's length > 0."""
+    flag = f"--{trig.kind}"
+    for name in (trig.a, trig.b):
+        if name is not None and zone.locate(str(name)) is None:
+            raise InputError(f"{trig.kind} at {name!r}: no such speaker in zone {zone.name}",
+                             source=source, field=flag, allowed="a speaker of the zone")
+    if trig.kind == "flap":
+        la, lb = zone.locate(trig.a), zone.locate(trig.b) if trig.b else None
+        if la is None or lb is None or trig.a == trig.b or not any(
+                {s.a, s.b} == {la[0], lb[0]} for s in zone.sessions):
+            raise InputError(f"flap {trig.a}~{trig.b}: no such session", source=source,
+                             field=flag, allowed="two speakers that peer")
+    if trig.kind == "spike" and not trig.work > 0:
+        raise InputError(f"spike work {float(trig.work):g}", source=source, field=flag,
+                         allowed="work units > 0")
+    if trig.kind == "pause" and not trig.down_for > 0:
+        raise InputError(f"pause of {float(trig.down_for):g} s", source=source, field=flag,
+                         allowed="seconds > 0")
