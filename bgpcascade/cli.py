@@ -387,6 +387,9 @@ def _print_sim_summary(console: Console, s: dict[str, Any]) -> None:
 #: The longest run `simulate` takes: a day of zone time (the built-in zone simulates 300 s in
 #: about 0.2 s, so a day is about a minute; a longer horizon is refused, not left to run).
 MAX_HORIZON = 86_400
+#: The most speakers `simulate --explicit` runs one by one (benchmarks/RESULTS.md: 500
+#: clients take 54 s, 5,000 more than a minute, a million grew past 3.6 GB in 2 minutes).
+MAX_EXPLICIT = 1_000
 
 
 def _check_run(horizon: Fraction, dt: Fraction, threshold: float, triggers: list[Any],
@@ -461,6 +464,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         down = _positive(args.down, "--down", allow_zero=True)
         threshold = args.outage_threshold
         expand = args.explicit
+        if expand and zone.speaker_count > MAX_EXPLICIT:
+            raise InputError(f"{zone.speaker_count:,} speakers", field="--explicit",
+                             allowed=f"at most {MAX_EXPLICIT:,} speakers one by one (500 "
+                             "take about a minute); without --explicit the same answer "
+                             "for any size")
         triggers = [parse_flap(zone, f, down) for f in args.flap] + \
             [parse_spike(zone, x) for x in args.spike] + \
             [parse_restart(zone, r) for r in args.restart] + \

@@ -55,10 +55,14 @@ def test_outputs_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, says", [
     (["simulate", "Z", "--horizon", "1e7", "--flap", "spine1~b-rr1@30"], "--horizon"),
     (["simulate", "Z", "--horizon", "600", "--dt", "0.0001"], "horizon/dt"),
+    (["simulate", "HUGE", "--explicit", "--flap", "spine1~a-rr1@30"], "--explicit"),
 ])
 def test_runs_that_would_take_hours_are_refused(tmp_path: Path, args: list[str],
                                                 says: str) -> None:
-    args = [str(ZONE) if a == "Z" else a for a in args]
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("zone: huge\nspines: {count: 2}\nshards:\n"
+                    "  - {name: a, rrs: 2, clients: 1000000, routes_per_client: 10}\n")
+    args = [str(ZONE) if a == "Z" else str(huge) if a == "HUGE" else a for a in args]
     p = _run(args, tmp_path, "0")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert says in p.stderr
@@ -84,3 +88,31 @@ def test_outputs_never_overwrite_inputs_or_land_outside_out(tmp_path: Path) -> N
     p = _run(["render", str(zone), "--out", "drawn", "-q"], tmp_path, "0")
     assert p.returncode == 0, p.stderr
     assert sorted(x.name for x in tmp_path.iterdir()) == sorted([*listing, "drawn"])
+
+
+def test_a_million_clients_in_compact_form_run_in_bounded_time_and_memory(
+        tmp_path: Path) -> None:
+    """Lumped, a million clients are one group: lint, show and a 300-s simulation each
+    finish (the benchmarks time them: under a second, about 70 MB)."""
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("zone: huge\nspines: {count: 2}\nshards:\n"
+                    "  - {name: a, rrs: 2, clients: 1000000, routes_per_client: 10}\n")
+    for args in (["lint", str(huge), "-q"], ["show", str(huge), "-q"],
+                 ["simulate", str(huge), "--flap", "spine1~a-rr1@30", "--horizon", "300",
+                  "-q"]):
+        p = _run(args, tmp_path, "0")
+        assert p.returncode in (0, 1), (args, p.stderr)
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "SAFE", "--engine", "z3", "--vary", "a.clients=2..300", "--timeout", "0.01"],
+    ["check", "SAFE", "--engine", "hypothesis", "--vary", "a.clients=2..300", "--budget",
+     "0.01"],
+    ["search", "SAFE", "--vary", "a.clients=2..300", "--timeout", "0.01"],
+])
+def test_a_budget_that_runs_out_is_unknown_never_holds(tmp_path: Path,
+                                                       args: list[str]) -> None:
+    safe = ROOT / "tests" / "examples" / "safe" / "two-tier-shared-cluster.yaml"
+    p = _run([str(safe) if a == "SAFE" else a for a in args] + ["-q"], tmp_path, "0")
+    assert p.returncode == 3, (args, p.stdout[-500:], p.stderr[-500:])
+    assert "UNKNOWN" in p.stdout
