@@ -196,3 +196,57 @@ def test_huge_compact_zone_is_never_expanded() -> None:
     # One client reset on a-rr1: its routes withdrawn from every other client, via both
     # RRs' groups, as counts, not lists.
     assert reset["a-c1~a-rr1"][2] == 1_000_000  # like_it: sessions of that shape
+
+
+def test_split_keeps_every_member_and_session_exactly_once() -> None:
+    """Found by mutation testing (docs/validation.md): View.split's member bookkeeping
+    was not pinned by any reflection test. Splitting the first, the last and a middle
+    member of a group leaves every other member in one remainder node, with the same
+    sessions, and the node keys name exactly who is in them."""
+    from bgpcascade.model.reflection import View
+
+    zone = load_zone("zone: z\nshards: [{name: a, rrs: 2, clients: 6, routes_per_client: 3}]\n",
+                     source="z.yaml")
+    v = View.from_zone(zone)
+    clients = next(n for n in v.nodes.values() if not n.is_rr)
+    assert clients.key == "[a-c1..a-c6]" and clients.count == 6
+    v.split("a-c1")
+    v.split("a-c6")
+    v.split("a-c3")
+    keys = sorted(k for k, n in v.nodes.items() if not n.is_rr)
+    assert keys == ["[a-c2..a-c5|3]", "a-c1", "a-c3", "a-c6"]
+    rest = v.nodes["[a-c2..a-c5|3]"]
+    assert rest.count == 3 and tuple(rest.members) == (1, 3, 4)
+    assert v.nodes["a-c1"].members == (0,) and v.nodes["a-c6"].members == (5,)
+    assert sum(n.count for n in v.nodes.values() if not n.is_rr) == 6
+    for k in keys:  # each part keeps both RR sessions, and the RRs see each part once
+        assert sorted(rel for _, rel in v.adj[k]) == ["rr", "rr"]
+    for rr in ("a-rr1", "a-rr2"):
+        assert sorted(n for n, rel in v.adj[rr] if rel == "client") == keys
+    assert v.node_of("a-c4") == "[a-c2..a-c5|3]" and v.node_of("a-c6") == "a-c6"
+    assert v.split("a-c6") == "a-c6"  # already alone: unchanged
+    v.remove_session("a-rr1", "a-c1")
+    assert [n for n, _ in v.adj["a-c1"]] == ["a-rr2"]
+    v.remove_speaker("a-c3")
+    assert "a-c3" not in v.nodes and all(n != "a-c3" for n, _ in v.adj["a-rr1"])
+
+
+def test_a_client_without_routes_originates_no_class() -> None:
+    """Found by mutation testing: the `routes == 0` cases (a node with no routes is no
+    route class, and sends no copies) were not pinned."""
+    text = explicit("""
+        - {name: rr, cluster_id: 1}
+        - {name: c1, routes: 5}
+        - {name: c2, routes: 0}
+        - {name: c3, routes: 2}""", """
+        - {rr: rr, client: c1}
+        - {rr: rr, client: c2}
+        - {rr: rr, client: c3}""")
+    zone = load_zone(text, source="z.yaml")
+    res = lint(zone)
+    fan = next(t for t in res.tables if t.name == "fan_out")
+    rows = [dict(zip(fan.columns, r, strict=True)) for r in fan.rows]
+    assert {r["change_at"] for r in rows} == {"c1", "c3"}  # c2 originates nothing
+    c1 = next(r for r in rows if r["change_at"] == "c1")
+    # One copy in; out to c2, c3 and back to c1 (frr sends it to the sender too).
+    assert (c1["copies_received"], c1["copies_sent"], c1["zone_total_sent"]) == (1, 3, 4)
