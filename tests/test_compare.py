@@ -229,6 +229,14 @@ def test_frr_reasons_in_the_comparison_vocabulary() -> None:
     assert frr_category("BGP Notification received 4/0 (Hold Timer Expired)", False) == \
         "notification"
     assert frr_category("No AFI/SAFI activated for peer", False) == "other"
+    # Both sides land in the one vocabulary the table and docs/cli.md name.
+    from bgpcascade.compare import CATEGORIES, model_category
+    from bgpcascade.model.dynamics import REASONS
+
+    assert {model_category(r) for r in [*REASONS.values(), "trigger", "x"]} <= \
+        set(CATEGORIES)
+    assert model_category("hold_timer_expired") == "hold"
+    assert model_category("tcp_connection_failed") == "closed"
 
 
 def _spy_updates(sim: Sim) -> list[tuple[float, str, str, str, str]]:
