@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction as F
 
 import pytest
@@ -158,3 +159,143 @@ def test_bird_jitters_its_hold_timer() -> None:
     rr = p.ends["rr"]
     remaining = rr.vars.deadline[Timer.HoldTimer] - F(3, 100)
     assert F(9) * F(3, 4) <= remaining <= 9
+
+
+# -- the harness's own rules, each pinned by the mutant that survived without it -----------
+# (scripts/mutate.py model/session.py; docs/validation.md, "Trust")
+
+def _undamped_pair() -> Pair:
+    from bgpcascade.model import fsm
+    from bgpcascade.model.session import End, session_config
+
+    ends = [End(name=n, cfg=session_config(P["frr"], LAB, damp=False),
+                vars=fsm.initial_vars(F(1))) for n in ("rr", "hv")]
+    p = Pair(*ends)
+    for n in p.ends:
+        p.inject(0, n, Event.ManualStart)
+    return p
+
+
+def test_an_automatic_stop_rearms_the_idle_hold_timer_when_damping_did_not() -> None:
+    """AllowAutomaticStart (RFC 4271 §8.1.1): without DampPeerOscillations the FSM leaves
+    IdleHoldTimer stopped on Idle; the harness starts it with the current IdleHoldTime, so
+    the speaker comes back by itself one IdleHoldTime later, and again after each drop."""
+    p = _undamped_pair()
+    p.run(5)
+    p.pause("hv", 5, 30)
+    p.run(40)
+    drop = next(s for s in p.log if s.speaker == "rr" and s.after is State.Idle)
+    back = next(s for s in p.log if s.speaker == "rr" and s.t > drop.t)
+    assert back.event is Event.IdleHoldTimer_Expires and back.t == drop.t + 1
+    assert {e.state for e in p.ends.values()} == {State.Established}
+
+
+def test_a_manual_stop_is_not_followed_by_an_automatic_start() -> None:
+    p = _undamped_pair()
+    p.run(1)
+    p.inject(2, "rr", Event.ManualStop)
+    p.run(60)
+    assert p.ends["rr"].state is State.Idle
+    assert not p.ends["rr"].vars.running[Timer.IdleHoldTimer]
+    assert not [s for s in p.log if s.speaker == "rr" and s.t > 2]
+
+
+def test_a_refused_connection_comes_back_two_delays_after_the_attempt() -> None:
+    """A SYN to a speaker in Idle is refused (RST): the initiator hears it one round trip
+    later and goes to Active (§8.2.2 Connect, event 18)."""
+    p = make_pair("rr", P["frr"], LAB, "hv", P["frr"], LAB, start=["rr"])
+    p.run(F(1, 2))
+    fails = next(s for s in p.log if s.event is Event.TcpConnectionFails)
+    assert (fails.speaker, fails.t, fails.after) == ("rr", F(2, 100), State.Active)
+
+
+def test_connection_collision_keeps_the_higher_ids_connection() -> None:
+    """§6.8: both ends open a connection at once; the one initiated by the speaker with
+    the higher identifier (here the name) survives on both ends."""
+    p = lab_pair()
+    p.run(1)
+    assert p.conns == 2  # rr asked first (connection 1), hv second (2)
+    assert p.conn_of == {"rr": 1, "hv": 1}
+    assert {e.state for e in p.ends.values()} == {State.Established}
+    q = make_pair("aa", P["frr"], LAB, "zz", P["frr"], LAB)
+    q.run(1)
+    assert q.conn_of == {"aa": 2, "zz": 2}  # zz's connection, though aa asked first
+
+
+@pytest.mark.parametrize("hold, ok", [(0, True), (1, False), (2, False), (3, True)])
+def test_hold_time_zero_or_at_least_three_is_accepted(hold: int, ok: bool) -> None:
+    """§4.2 / §6.2: a Hold Time of 1 or 2 s is an OPEN error (2/6); 0 and 3 are not."""
+    ka = F(hold, 3)
+    p = lab_pair(tb=Timers(F(hold), ka, F(1)))
+    p.run(F(1, 2))
+    errors = [s for s in p.log if s.event is Event.BGPOpenMsgErr]
+    assert (not errors) is ok
+    assert (p.ends["rr"].state is State.Established) is ok
+
+
+def test_an_update_before_establishment_sends_nothing() -> None:
+    p = make_pair("rr", P["frr"], LAB, "hv", P["frr"], LAB, start=[])
+    p.send_update(1, "rr")
+    p.run(2)
+    assert p.sent == [] and p.log == []
+
+
+def test_sending_an_update_restarts_the_senders_keepalive_timer() -> None:
+    """§8.2.2 Established: each KEEPALIVE or UPDATE sent restarts the KeepaliveTimer."""
+    p = lab_pair()
+    p.run(2)
+    p.send_update(F(5, 2), "hv")
+    assert p.ends["hv"].vars.deadline[Timer.KeepaliveTimer] == F(5, 2) + 3
+
+
+def test_run_until_t_includes_what_happens_at_t() -> None:
+    p = lab_pair()
+    p.run(F(4, 100))  # the last KEEPALIVE arrives at exactly 4 delays
+    assert {e.state for e in p.ends.values()} == {State.Established}
+    due = p.ends["hv"].vars.deadline[Timer.KeepaliveTimer]
+    p.run(due)  # a timer due at exactly `until` fires too
+    assert any(s.speaker == "hv" and s.event is Event.KeepaliveTimer_Expires and s.t == due
+               for s in p.log)
+
+
+def test_a_message_arriving_with_a_timer_is_read_first() -> None:
+    """At equal times deliveries come before timers: an UPDATE that arrives at the very
+    instant the receiver's HoldTimer would expire still restarts it (Pair.run)."""
+    p = lab_pair()
+    p.run(4)
+    p.pause("hv", 4, 100)  # hv sends nothing on its own from now
+    deadline = p.ends["rr"].vars.deadline[Timer.HoldTimer]
+    p.run(deadline - p.delay)
+    p.send_update(deadline - p.delay, "hv")  # arrives at rr at `deadline`
+    p.run(deadline)
+    assert p.ends["rr"].state is State.Established
+    assert p.ends["rr"].vars.deadline[Timer.HoldTimer] == deadline + 9
+
+
+def test_a_message_arriving_as_the_pause_starts_waits_for_the_resume() -> None:
+    p = lab_pair()
+    p.run(4)
+    p.pause("rr", 5, 6)
+    p.send_update(5 - p.delay, "hv")  # reaches rr at exactly 5, as it stops
+    p.run(7)
+    upd = next(s for s in p.log if s.event is Event.UpdateMsg)
+    assert upd.speaker == "rr" and upd.t == 6
+
+
+def test_jitter_draws_cover_exactly_750_to_1000_thousandths() -> None:
+    """RFC 4271 §10: jitter multiplies by a factor uniform in [0.75, 1.0]; the draws are
+    exact thousandths, and over enough of them both ends of the range are hit."""
+    p = lab_pair(seed=11)
+    p.run(4000)
+    kas = [s.t for s in p.log if s.speaker == "rr" and s.event is Event.KeepaliveTimer_Expires]
+    factors = {(b - a) / 3 * 1000 for a, b in itertools.pairwise(kas)}
+    assert all(f.denominator == 1 for f in factors)
+    assert min(factors) == 750 and max(factors) == 1000
+
+
+@pytest.mark.parametrize("delay, on", [(0, False), (F(1, 2), True), (1, True), (5, True)])
+def test_delay_open_is_on_for_any_positive_time(delay: F, on: bool) -> None:
+    from bgpcascade.model.session import session_config
+
+    cfg = session_config(P["frr"], LAB, delay_open=delay)  # type: ignore[arg-type]
+    assert cfg.delay_open is on and cfg.delay_open_time == delay
