@@ -154,18 +154,16 @@ class Runner:
             raise BudgetExceeded
 
     def run(self, zone_text: str, source: str, triggers: Sequence[Trigger],
-            horizon: Fraction, *, stop: Callable[[Run], bool] | None = None,
-            budget: bool = True) -> list[Run]:
+            horizon: Fraction, *, stop: Callable[[Run], bool] | None = None) -> list[Run]:
         """Each trigger on the zone, in order. With ``stop``, runs go in batches of
         ``jobs`` and end after the first batch in which ``stop`` is true of a run (the
         result is then a prefix of the triggers, the same whatever ``jobs``: everything
-        up to and including the first run that stops it). ``budget=False``: run even past
-        the deadline (the review's first ranking, without which nothing can be said)."""
+        up to and including the first run that stops it). The deadline is checked before
+        each batch (BudgetExceeded)."""
         out: list[Run] = []
         batch = max(1, self.jobs) if stop is not None else len(triggers)
         for i in range(0, len(triggers), batch):
-            if budget:
-                self._check()
+            self._check()
             jobs = [(zone_text, source, t, horizon) for t in triggers[i:i + batch]]
             if self.jobs <= 1 or len(jobs) < 2:
                 got = [_job(j) for j in jobs]
@@ -795,11 +793,15 @@ class Review:
     runs: int
     unknown: list[str]
     quick: bool = False
+    complete: bool = True  # every representative flap was run (else the budget ran out)
 
     @property
     def verdict(self) -> str:
-        """HOLDS when no representative flap violates the zone-wide properties."""
-        return "VIOLATED" if any(r.violated for r in self.ranking) else "HOLDS"
+        """VIOLATED when a representative flap violates the zone-wide properties; HOLDS
+        when none does; UNKNOWN when the budget ended the runs before every flap."""
+        if any(r.violated for r in self.ranking):
+            return "VIOLATED"
+        return "HOLDS" if self.complete else "UNKNOWN"
 
 
 def _critical(runs: Sequence[Run], shard: str, own: Mapping[str, str | None],
@@ -858,7 +860,19 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
     with Runner(jobs, deadline) as runner:
         progress(f"review: {zone.name}: every single flap ({len(flaps)}) at the zone as "
                  "written")
-        base = runner.run(text, source, flaps, horizon, budget=False)
+        # The first ranking is held to the budget too, a batch of ``jobs`` runs at a time:
+        # when it runs out, the review says what was run and answers nothing else (a
+        # violating run already found still makes the verdict VIOLATED).
+        base: list[Run] = []
+        complete = True
+        batch = max(1, jobs)
+        try:
+            for i in range(0, len(flaps), batch):
+                base += runner.run(text, source, flaps[i:i + batch], horizon)
+        except BudgetExceeded:
+            complete = False
+            unknown.append(f"every single flap ({len(base)} of {len(flaps)} run: review "
+                           "budget spent)")
         ranking = rank(base)
         commands.append(("the ranking of every single flap (worst trigger, zone verdict)",
                          f"bgpcascade check {source} --engine sim --horizon {h}"))
@@ -889,6 +903,9 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         bounded = shards if not quick else [s for s in shards if s is hurt]
         if quick and hurt is not None:
             unknown.append(f"boundaries of shards other than {hurt.shard} (quick review)")
+        if not complete:
+            bounded = []
+            unknown.append("boundaries, curve and what-ifs (review budget spent)")
         if "shards" in data:
             for sr in bounded:
                 crit = [by_label[x] for x in sr.critical]
@@ -915,7 +932,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
             if not shards:
                 shards.append(ShardReview(ZONE, _zone_figures(zone, summary), shard_rank(
                     base, ZONE)[0] if base else None, critical=_critical(base, ZONE, own)))
-            for sr in shards:
+            for sr in shards if complete else []:
                 if not any(g.is_rr and (sr.shard == ZONE or g.shard == sr.shard)
                            for g in zone.groups):
                     continue
@@ -938,7 +955,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
             (hurt.shard if hurt is not None else None)
         # The boundary curve: the tightest shard's clients boundary at other capacities.
         curve_pts: list[tuple[int, Boundary]] = []
-        if curve and tightest is not None and "shards" in data:
+        if complete and curve and tightest is not None and "shards" in data:
             sr = next(s for s in shards if s.shard == tightest)
             cap = shard_value(text, source, tightest, "rr_capacity")
             for mult in (Fraction(1, 2), Fraction(1), Fraction(2), Fraction(4)):
@@ -970,7 +987,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         base_order = [r.trigger for r in ranking]
         ctx = _RowContext(zone.name, source, out_prefix, horizon, at, h, base_order,
                           shards, quick, deadline, fingerprint(text, source), ranking)
-        rows = what_ifs(data, tightest)
+        rows = what_ifs(data, tightest) if complete else []
         progress(f"review: {len(rows)} what-ifs")
         if jobs > 1 and len(rows) > 1:
             import multiprocessing
@@ -1005,7 +1022,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         commands = [(what, cmd) for cmd, what in unique.items()]
     return Review(zone.name, source, horizon, at, [t.label() for t in flaps], ranking,
                   shards, results, curve_pts, tightest if curve_pts else None, tightest,
-                  files, commands, total_runs, unknown, quick)
+                  files, commands, total_runs, unknown, quick, complete)
 
 
 @dataclass(frozen=True)

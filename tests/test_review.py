@@ -3,6 +3,7 @@ the commands behind its numbers, and its contract (files, JSON keys, exit codes)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ from bgpcascade.properties.review import (
     with_hold,
     zone_data,
 )
+from bgpcascade.review_cli import exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "tests" / "examples"
@@ -321,9 +323,29 @@ def test_empty_timers_and_a_spent_budget_give_unknown_not_a_traceback(tmp_path: 
     r = _cli("review", str(zone), "--out", "rv", "--budget", "0.01", "--jobs", "1",
              cwd=tmp_path)
     assert r.returncode == 3, r.stdout + r.stderr
-    assert "Traceback" not in r.stderr and "UNKNOWN" in r.stdout
+    assert "Traceback" not in r.stderr and "z: UNKNOWN over" in r.stdout
     data = json.loads((tmp_path / "rv" / "review.json").read_text())
-    assert data["unknown"] and data["ranking"]  # the first ranking always runs
+    # The first ranking is held to the budget too (checked before each run): what ran is
+    # reported, nothing is called safe, nothing else is run.
+    n = len(data["ranking"])
+    assert data["verdict"] == "UNKNOWN" and data["runs"] == n < len(data["flaps"])
+    assert f"every single flap ({n} of {len(data['flaps'])} run" in " ".join(data["unknown"])
+    assert data["what_ifs"] == []
+
+
+def test_a_budget_spent_during_the_first_ranking_is_unknown_unless_a_run_violated() -> None:
+    """What ran before the budget ended counts: a violating flap found is VIOLATED (exit
+    1), otherwise the review is UNKNOWN (exit 3), never HOLDS."""
+    text = "zone: z\nspines: {count: 2}\nshards:\n  - {name: a, clients: 4, routes_per_client: 5}\n"
+    full = review(text, "z.yaml", out_prefix="OUT", z3_budget=0.0, curve=False, quick=True,
+                  budget=600, horizon=Fraction(120))
+    assert full.complete and full.verdict == "HOLDS"
+    part = dataclasses.replace(full, complete=False, shards=[], what_ifs=[],
+                               ranking=full.ranking[:1], unknown=["every single flap"])
+    assert part.verdict == "UNKNOWN" and exit_code(part) == 3
+    bad = dataclasses.replace(full.ranking[0], violated=["no_cascade"])
+    assert dataclasses.replace(part, ranking=[bad]).verdict == "VIOLATED"
+    assert exit_code(dataclasses.replace(part, ranking=[bad])) == 1
 
 
 def test_grids_and_renamed_flaps() -> None:
