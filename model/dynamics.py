@@ -144,6 +144,7 @@ class Edge:
     blocked_until: Fraction = ZERO  # flap: connections fail until then
     tx_until: dict[str, Fraction] = field(default_factory=dict)
     ups: int = 0  # times it became Established in the run (stale coalesce timers)
+    conn: int = 0  # connections opened so far: the number of the current (or last) one
 
     def other(self, node: str) -> str:
         """The other end."""
@@ -209,6 +210,7 @@ class _Item:
     changes: tuple[Change, ...] = ()
     eor: tuple[int, ...] = ()  # tx-send: edges whose End-of-RIB follows these UPDATEs
     work: Fraction | None = None  # spike: its work units
+    conn: int = -1  # a received message: the connection it came on (Edge.conn); -1 local
 
 
 @dataclass(frozen=True)
@@ -449,6 +451,8 @@ class Sim:
 
     # -- arrivals, batches, completions -----------------------------------------------
     def _arrive(self, t: Fraction, key: str, item: _Item) -> None:
+        if item.edge >= 0 and item.conn < 0:  # sent now: on the edge's connection of now
+            item = replace(item, conn=self.edges[item.edge].conn)
         slots = self.arrivals[key]
         for at, items in slots:
             if at == t:
@@ -520,7 +524,7 @@ class Sim:
                 self._fsm_message(key, it)
             if it.kind in ("update", "update-rib"):
                 e = self.edges[it.edge]
-                if state_of(e.fsm[key]) is State.Established:
+                if state_of(e.fsm[key]) is State.Established and it.conn == e.conn:
                     node.stale.get(it.edge, set()).discard(it.cls)
                     old = node.adj_in[it.cls].get(it.edge)
                     if it.path is None:
@@ -539,7 +543,7 @@ class Sim:
                     node.adj_routes.pop((c, it.edge), None)
                     if node.adj_in[c].pop(it.edge, None) is not None:
                         touched.add(c)
-            elif it.kind == "eor" and \
+            elif it.kind == "eor" and it.conn == self.edges[it.edge].conn and \
                     state_of(self.edges[it.edge].fsm[key]) is State.Established:
                 # RFC 4724: End-of-RIB flushes what was not refreshed. One queued on a
                 # connection that has closed since is dropped with it (like its UPDATEs).
@@ -669,8 +673,16 @@ class Sim:
 
     # -- the FSM at one end of an edge -------------------------------------------------
     def _fsm_message(self, key: str, it: _Item) -> None:
+        """A received OPEN, KEEPALIVE, NOTIFICATION or UPDATE reaches the FSM (§8.2.2).
+
+        Only on the connection it came on: what a closed connection's socket still held is
+        gone with it (the kernel discards a closed socket's unread input), so a message
+        read after a newer connection opened never reaches that connection's FSM. A
+        NOTIFICATION sent just before the close is still read (TCP delivers data before
+        the FIN) while no newer connection exists.
+        """
         e = self.edges[it.edge]
-        if e.tcp is None and it.kind != "notification":
+        if it.conn != e.conn or (e.tcp is None and it.kind != "notification"):
             return
         event = {"open": Event.BGPOpen, "keepalive": Event.KeepAliveMsg,
                  "notification": Event.NotifMsg, "update": Event.UpdateMsg}[it.kind]
@@ -869,6 +881,7 @@ class Sim:
             self._push(self.now + d, 0, "tcp", (edge, initiator, Event.TcpConnectionFails))
             return
         e.tcp = "up"
+        e.conn += 1
         self._push(self.now + d, 0, "tcp", (edge, initiator, Event.Tcp_CR_Acked))
         self._fsm(e, other, Event.TcpConnectionConfirmed)
 
