@@ -289,6 +289,9 @@ def main() -> None:
                           if tests is not None else max(20.0, 10 * clean))
                 results.append((m, "survived" if run(clone, text, budget, chosen)
                                 else "killed"))
+            if results[-1][1] != "killed":  # as they come: a long run can be read early
+                print(f"mutate: {results[-1][1]}: {args.module}:{m.line}: {m.what}",
+                      file=sys.stderr, flush=True)
             done = len(results)
             if done % 20 == 0:
                 print(f"mutate: {done}/{len(mutants)} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -167,3 +168,65 @@ def test_cli_fsm_check_proves_all_and_writes_json(tmp_path: Path) -> None:
         "established_reachable", "damping_backoff_grows_to_cap"}
     assert all(v["status"] == "HOLDS" for v in verdicts)
     assert main(["fsm", "--check", "--timeout", "-1"]) == 2
+
+
+# -- guards and defaults, each pinned by a mutant that survived without it ------------------
+# (scripts/mutate.py model/fsm.py; docs/validation.md, "Trust")
+
+@pytest.mark.parametrize("delay_open", [False, True])
+@pytest.mark.parametrize("timer_running", [False, True])
+@pytest.mark.parametrize("collision", [False, True])
+def test_every_guard_means_what_it_says(delay_open: bool, timer_running: bool,
+                                        collision: bool) -> None:
+    """§8.2.2's checks: the DelayOpen attribute, whether the DelayOpenTimer runs, and
+    the §6.8 collision verdict; each guard is true exactly when its check is."""
+    from bgpcascade.model.profiles import BUILTIN_PROFILES
+    from bgpcascade.model.session import session_config
+    from bgpcascade.model.topology import Timers
+
+    cfg = session_config(BUILTIN_PROFILES["frr"],
+                         Timers(Fraction(9), Fraction(3), Fraction(1)),
+                         delay_open=1 if delay_open else 0)
+    v = fsm.initial_vars()
+    running = dict(v.running)
+    running[Timer.DelayOpenTimer] = timer_running
+    v = dataclasses.replace(v, running=running)
+    expected = {Guard.always: True, Guard.delay_open: delay_open,
+                Guard.no_delay_open: not delay_open,
+                Guard.delay_open_timer_running: timer_running,
+                Guard.delay_open_timer_stopped: not timer_running,
+                Guard.collision: collision, Guard.no_collision: not collision}
+    assert set(expected) == set(Guard)
+    for guard, want in expected.items():
+        assert fsm.guard_holds(fsm.PY, cfg, v, guard, collision) is want, guard
+
+
+def test_without_a_collision_verdict_an_open_is_no_collision() -> None:
+    """select/step default to "no collision" (§6.8 is resolved by the caller): a second
+    OPEN keeps OpenConfirm and Established; with the verdict, the connection is dropped
+    with NOTIFICATION 6 (Cease)."""
+    from bgpcascade.model.profiles import BUILTIN_PROFILES
+    from bgpcascade.model.session import session_config
+    from bgpcascade.model.topology import Timers
+
+    cfg = session_config(BUILTIN_PROFILES["frr"], Timers(Fraction(9), Fraction(3), Fraction(1)))
+    v = fsm.initial_vars()
+    v, _ = fsm.step(cfg, v, Event.ManualStart, Fraction(0))
+    v, _ = fsm.step(cfg, v, Event.Tcp_CR_Acked, Fraction(0))
+    v, _ = fsm.step(cfg, v, Event.BGPOpen, Fraction(0), opened_hold=Fraction(9))
+    assert fsm.state_of(v) is State.OpenConfirm
+    for state in (State.OpenConfirm, State.Established):
+        if state is State.Established:
+            v, _ = fsm.step(cfg, v, Event.KeepAliveMsg, Fraction(0))
+        assert fsm.select(cfg, v, Event.BGPOpen).guard is Guard.no_collision
+        kept, _ = fsm.step(cfg, v, Event.BGPOpen, Fraction(0), opened_hold=Fraction(9))
+        assert fsm.state_of(kept) is state
+        dropped, row = fsm.step(cfg, v, Event.BGPOpen, Fraction(0), collision=True,
+                                opened_hold=Fraction(9))
+        assert fsm.state_of(dropped) is State.Idle and notify(6) in row.actions
+
+
+def test_initial_idle_hold_defaults_to_frrs_one_second_start_timer() -> None:
+    v = fsm.initial_vars()
+    assert fsm.state_of(v) is State.Idle and v.idle_hold_time == 1 and v.counter == 0
+    assert not any(v.running.values()) and v.negotiated_hold == 0
