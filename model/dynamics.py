@@ -171,7 +171,8 @@ class Node:
     work_arrived: Fraction = ZERO
     work_served: Fraction = ZERO
     work_dropped: Fraction = ZERO
-    pending_from: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    # Queued items per (edge, connection): input from a peer (local work: connection -1).
+    pending_from: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
     adj_in: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
     adv_out: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
     epoch: int = 0  # bumped on restart: completions of an older epoch are void
@@ -210,7 +211,8 @@ class _Item:
     changes: tuple[Change, ...] = ()
     eor: tuple[int, ...] = ()  # tx-send: edges whose End-of-RIB follows these UPDATEs
     work: Fraction | None = None  # spike: its work units
-    conn: int = -1  # a received message: the connection it came on (Edge.conn); -1 local
+    conn: int = -1  # a message: the connection it was made for (Edge.conn); -1 local work
+    edge_conns: tuple[tuple[int, int], ...] = ()  # tx-send: (edge, connection) when built
 
 
 @dataclass(frozen=True)
@@ -505,7 +507,7 @@ class Sim:
             self.last_backlog = max(self.last_backlog, done)
         for it in items:
             if it.edge >= 0:
-                node.pending_from[it.edge] += 1
+                node.pending_from[(it.edge, it.conn)] += 1
         self.peak_delay[key] = max(self.peak_delay[key], done - self.now)
         self._push(done, 1, "complete", (key, node.epoch, items, work))
         return done
@@ -517,7 +519,7 @@ class Sim:
         node.work_served += work
         for it in items:
             if it.edge >= 0:
-                node.pending_from[it.edge] -= 1
+                node.pending_from[(it.edge, it.conn)] -= 1
         touched: set[str] = set()
         for it in items:
             if it.kind in ("open", "keepalive", "notification", "update"):
@@ -627,8 +629,10 @@ class Sim:
         work = sum((self._work(key, it) for it in items), F(0))
         if changes or eor:
             work += self._tx_cost(key, changes)
+            edges = sorted({i for i, _, _, _ in changes} | set(eor))
             items.append(_Item(kind="tx-send", sender=key, changes=tuple(changes),
-                               eor=tuple(eor)))
+                               eor=tuple(eor),
+                               edge_conns=tuple((i, self.edges[i].conn) for i in edges)))
         if not items:
             return
         done = self._enqueue(key, items, work)
@@ -654,9 +658,13 @@ class Sim:
         return sum((tx_work(node.profile, peers) for peers in groups.values()), F(0))
 
     def _deliver_updates(self, key: str, item: _Item) -> None:
+        """Built UPDATEs (and End-of-RIBs) leave, each on the connection it was built for:
+        one that has closed since takes its output queue with it (a new connection gets
+        its own UPDATEs when it is Established)."""
+        built = dict(item.edge_conns)
         for i, c, path, routes in item.changes:
             e = self.edges[i]
-            if e.tcp != "up":
+            if e.tcp != "up" or built.get(i, e.conn) != e.conn:
                 continue
             other = e.other(key)
             self._arrive(self.now + self.link_delay, other,
@@ -666,7 +674,7 @@ class Sim:
             self._note_sent(e, key)
         for i in item.eor:
             e = self.edges[i]
-            if e.tcp == "up":
+            if e.tcp == "up" and built.get(i, e.conn) == e.conn:
                 self._arrive(self.now + self.link_delay, e.other(key),
                              _Item(kind="eor", edge=e.index, sender=key,
                                    routes=self.nodes[key].count))
@@ -820,11 +828,12 @@ class Sim:
     def _send(self, e: Edge, key: str, it: _Item) -> None:
         """A session message leaves per the sender's ``keepalive_tx`` path."""
         mode = self.nodes[key].profile.keepalive_tx
+        it = replace(it, conn=e.conn)  # made for this connection, and only for it
         if mode == "main-loop":
             peers = self.nodes[e.other(key)].count
             self._local(key, _Item(kind="send", edge=-1, sender=key, message=it.kind,
                                    routes=peers, code=it.code, hold=it.hold,
-                                   cls=str(e.index)))
+                                   cls=str(e.index), conn=e.conn))
             return
         at = self.now
         if mode == "fifo":
@@ -841,9 +850,11 @@ class Sim:
         e = self.edges[int(it.cls)]
         self._transmit_now(e, key, _Item(kind=it.message, edge=e.index, sender=key,
                                          hold=it.hold, code=it.code,
-                                         routes=self.nodes[key].count))
+                                         routes=self.nodes[key].count, conn=it.conn))
 
     def _transmit_now(self, e: Edge, key: str, it: _Item) -> None:
+        if it.conn >= 0 and it.conn != e.conn:
+            return  # made for a connection that has closed since: gone with its socket
         if e.tcp is None and it.kind != "notification":
             return
         self._arrive(self.now + self.link_delay, e.other(key), it)
@@ -901,7 +912,8 @@ class Sim:
         # "large value" (RFC 4271 §8.2.2). Never 0, or the timer would re-arm forever.
         in_use = v.negotiated_hold if v.negotiated_hold > 0 else e.cfg[key].large_hold
         if timer is Timer.HoldTimer and node.profile.keepalive_rx == "rearm-on-backlog" \
-                and node.pending_from[edge] > 0 and in_use > 0:
+                and node.pending_from[(edge, e.conn)] + node.pending_from[(edge, -1)] > 0 \
+                and in_use > 0:  # a closed connection's input does not count
             rearm = dict(v.deadline)
             rearm[Timer.HoldTimer] = self.now + in_use
             e.fsm[key] = replace(v, deadline=rearm)
@@ -937,6 +949,8 @@ class Sim:
             node.work_arrived = node.work_served
             node.busy_until = self.now
             node.pending_from.clear()
+            for i in self.edges_of[key]:  # the dead process's output queues die with it
+                self.edges[i].tx_until.pop(key, None)
             node.local_items, node.local_changes, node.local_eor = [], [], []
             node.best_edge.clear()
             node.adj_routes.clear()
