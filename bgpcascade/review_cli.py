@@ -131,7 +131,9 @@ def exit_code(rv: Review) -> int:
 def print_summary(rv: Review, written: dict[str, Path]) -> None:
     """The review in a few lines on stdout."""
     worst = rv.ranking[0] if rv.ranking else None
-    line = f"{rv.zone}: {rv.verdict} over {len(rv.flaps)} single flaps"
+    line = f"{rv.zone}: {rv.verdict} over {len(rv.flaps)} single flaps" if rv.complete else \
+        f"{rv.zone}: {rv.verdict} over {len(rv.ranking)} of {len(rv.flaps)} single flaps " \
+        "(review budget spent)"
     if worst is not None and worst.cascade:
         line += f" (worst: {worst.trigger} -> {worst.verdict}, {worst.cascade:,} sessions " \
             "reset by the cascade)"

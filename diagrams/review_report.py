@@ -212,7 +212,9 @@ def blocks(review: Review) -> list[Block]:
                          "of every flap. Every what-if verdict is over every flap. The full "
                          f"review: `bgpcascade review {review.source} --out DIR`."))
     verdict = review.verdict
-    lines = [f"**Verdict: {verdict}** over every single flap"
+    over = "every single flap" if review.complete else \
+        f"{len(review.ranking)} of the {len(review.flaps)} single flaps (the budget ran out)"
+    lines = [f"**Verdict: {verdict}** over {over}"
              + (f"; the worst: {_what(worst)}" if worst and worst.cascade else "")]
     if review.tightest:
         tight = next(s for s in review.shards if s.shard == review.tightest)
@@ -285,7 +287,8 @@ def blocks(review: Review) -> list[Block]:
     if recs:
         out.append(Block("list", items=tuple(r.text for r in recs)))
     else:
-        out.append(Block("para", "None of the what-ifs improves on the zone as written."))
+        out.append(Block("para", "None of the what-ifs improves on the zone as written."
+                         if review.complete else "No what-if was run (the budget ran out)."))
     out.append(Block("heading", "Appendix: the runs behind every number"))
     out.append(Block("para", f"{review.runs:,} simulator runs. The zone files named here "
                      "are written next to this report (zones/). Commands:"))

@@ -952,7 +952,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
                                    search_source=None, z3_budget=0)
         tight = [s for s in shards if s.headroom is not None]
         tightest = min(tight, key=lambda s: (s.headroom, s.shard)).shard if tight else \
-            (hurt.shard if hurt is not None else None)
+            (hurt.shard if hurt is not None and complete else None)
         # The boundary curve: the tightest shard's clients boundary at other capacities.
         curve_pts: list[tuple[int, Boundary]] = []
         if complete and curve and tightest is not None and "shards" in data:

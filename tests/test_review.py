@@ -324,13 +324,17 @@ def test_empty_timers_and_a_spent_budget_give_unknown_not_a_traceback(tmp_path: 
              cwd=tmp_path)
     assert r.returncode == 3, r.stdout + r.stderr
     assert "Traceback" not in r.stderr and "z: UNKNOWN over" in r.stdout
+    assert "(review budget spent)" in r.stdout.splitlines()[0]
     data = json.loads((tmp_path / "rv" / "review.json").read_text())
     # The first ranking is held to the budget too (checked before each run): what ran is
     # reported, nothing is called safe, nothing else is run.
     n = len(data["ranking"])
     assert data["verdict"] == "UNKNOWN" and data["runs"] == n < len(data["flaps"])
     assert f"every single flap ({n} of {len(data['flaps'])} run" in " ".join(data["unknown"])
-    assert data["what_ifs"] == []
+    assert data["what_ifs"] == [] and data["tightest_shard"] is None
+    md = (tmp_path / "rv" / "review.md").read_text()
+    assert f"over {n} of the {len(data['flaps'])} single flaps (the budget ran out)" in md
+    assert "No what-if was run" in md
 
 
 def test_a_budget_spent_during_the_first_ranking_is_unknown_unless_a_run_violated() -> None:
