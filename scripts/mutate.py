@@ -196,6 +196,8 @@ def main() -> None:
                     help="run the whole selection for every mutant (no coverage)")
     ap.add_argument("--coverage", type=Path, default=None,
                     help="keep the coverage run here, or reuse it when it exists")
+    ap.add_argument("--lines", default="",
+                    help="only the mutants on these lines (comma-separated), to re-check")
     ap.add_argument("--test-seconds", type=float, default=60.0,
                     help="at most this much (clean-run) test time per mutant, fastest first")
     ap.add_argument("-k", dest="keyword", default="",
@@ -210,6 +212,9 @@ def main() -> None:
         k += 1
         if args.limit and k >= args.limit:
             break
+    if args.lines:
+        wanted = {int(x) for x in args.lines.split(",")}
+        mutants = [(text, m) for text, m in mutants if m.line in wanted]
     tmp = Path(tempfile.mkdtemp(prefix="bgpcascade-mutate-"))
     clones = []
     for j in range(args.jobs):

@@ -229,4 +229,69 @@ def test_without_a_collision_verdict_an_open_is_no_collision() -> None:
 def test_initial_idle_hold_defaults_to_frrs_one_second_start_timer() -> None:
     v = fsm.initial_vars()
     assert fsm.state_of(v) is State.Idle and v.idle_hold_time == 1 and v.counter == 0
-    assert not any(v.running.values()) and v.negotiated_hold == 0
+    assert not any(v.running.values()) and v.negotiated_hold == 0 and not v.routes_deleted
+
+
+def _frr_cfg() -> fsm.PyConfig:
+    from bgpcascade.model.profiles import BUILTIN_PROFILES
+    from bgpcascade.model.session import session_config
+    from bgpcascade.model.topology import Timers
+
+    return session_config(BUILTIN_PROFILES["frr"], Timers(Fraction(9), Fraction(3), Fraction(1)))
+
+
+def _established(cfg: fsm.PyConfig, hold: int = 9) -> fsm.PyVars:
+    v = fsm.initial_vars()
+    for ev, opened in ((Event.ManualStart, None), (Event.Tcp_CR_Acked, None),
+                       (Event.BGPOpen, Fraction(hold)), (Event.KeepAliveMsg, None)):
+        v, _ = fsm.step(cfg, v, ev, Fraction(0), opened_hold=opened)
+    assert fsm.state_of(v) is State.Established
+    return v
+
+
+def test_the_session_attributes_each_action_sets() -> None:
+    """apply_actions (§8, the table's semantics): an error exit counts one failure and
+    deletes routes; release forgets the negotiated hold; ManualStop zeroes the counter."""
+    cfg = _frr_cfg()
+    v = _established(cfg)
+    assert v.negotiated_hold == 9 and not v.routes_deleted and v.counter == 0
+    down, row = fsm.step(cfg, v, Event.HoldTimer_Expires, Fraction(5))
+    assert DELETE_ROUTES in row.actions and down.routes_deleted
+    assert down.counter == 1 and down.negotiated_hold == 0
+    again, _ = fsm.step(cfg, _established(cfg), Event.HoldTimer_Expires, Fraction(5))
+    again = dataclasses.replace(_established(cfg), counter=again.counter)
+    twice, _ = fsm.step(cfg, again, Event.HoldTimer_Expires, Fraction(6))
+    assert twice.counter == 2
+    stopped, _ = fsm.step(cfg, twice, Event.ManualStart, Fraction(7))
+    stopped, _ = fsm.step(cfg, stopped, Event.ManualStop, Fraction(7))
+    assert stopped.counter == 0
+    for ev in (Event.KeepAliveMsg, Event.KeepaliveTimer_Expires):  # no delete routes
+        kept, row = fsm.step(cfg, _established(cfg), ev, Fraction(1))
+        assert DELETE_ROUTES not in row.actions and not kept.routes_deleted
+
+
+def test_hold_zero_runs_no_keepalive_or_send_hold_timer() -> None:
+    """§4.2 / §4.4: with a negotiated Hold Time of 0 no KEEPALIVEs are sent and no hold
+    timer runs; RFC 9687 §4: a SendHoldTime of 0 leaves the SendHoldTimer stopped."""
+    v = _established(_frr_cfg(), hold=0)
+    assert v.negotiated_hold == 0
+    for t in (Timer.KeepaliveTimer, Timer.HoldTimer, Timer.SendHoldTimer):
+        assert not v.running[t], t
+
+
+@pytest.mark.parametrize("state", [State.OpenSent, State.OpenConfirm])
+def test_send_hold_expiry_outside_established_is_an_fsm_error(state: State) -> None:
+    """RFC 9687 defines event 29 for Established only; in OpenSent and OpenConfirm it is
+    §8.2.2's "any other event": NOTIFICATION 5 (Finite State Machine Error)."""
+    row = next(r for r in fsm.TABLE if r.state is state
+               and r.event is Event.SendHoldTimer_Expires)
+    assert notify(5) in row.actions and row.next_state is State.Idle
+
+
+def test_mandatory_marks_exactly_rfc_4271s_mandatory_events() -> None:
+    """§8.1.2-8.1.5 ("Status: Mandatory"): events 1, 2, 9-11, 16-19, 21, 22, 24-28; the
+    rest (3-8, 12-15, 20, 23) are optional, and RFC 9687's 29 is not in §8.1."""
+    assert {e.value for e in MANDATORY_EVENTS} == {1, 2, 9, 10, 11, 16, 17, 18, 19, 21, 22,
+                                                   24, 25, 26, 27, 28}
+    assert {r.event for r in fsm.TABLE if r.mandatory} == set(MANDATORY_EVENTS)
+    assert not any(r.mandatory for r in fsm.TABLE if r.event.value in (12, 20, 23, 29))

@@ -202,7 +202,8 @@ def test_a_manual_stop_is_not_followed_by_an_automatic_start() -> None:
 
 def test_a_refused_connection_comes_back_two_delays_after_the_attempt() -> None:
     """A SYN to a speaker in Idle is refused (RST): the initiator hears it one round trip
-    later and goes to Active (§8.2.2 Connect, event 18)."""
+    later (event 18) and goes to Active: FRR's Connect + TCP_connection_open_failed, where
+    RFC 4271 §8.2.2 says Idle (the documented deviation in model/fsm.py)."""
     p = make_pair("rr", P["frr"], LAB, "hv", P["frr"], LAB, start=["rr"])
     p.run(F(1, 2))
     fails = next(s for s in p.log if s.event is Event.TcpConnectionFails)
@@ -299,3 +300,15 @@ def test_delay_open_is_on_for_any_positive_time(delay: F, on: bool) -> None:
 
     cfg = session_config(P["frr"], LAB, delay_open=delay)  # type: ignore[arg-type]
     assert cfg.delay_open is on and cfg.delay_open_time == delay
+
+
+def test_an_update_on_a_connection_not_yet_established_sends_nothing() -> None:
+    """An UPDATE needs Established, not just a connection (§8.2.2: in OpenSent or
+    OpenConfirm an UPDATE is an FSM error at the receiver)."""
+    p = lab_pair()
+    p.run(F(15, 1000))  # rr has its connection (OpenSent), nothing is Established
+    assert p.conn_of["rr"] is not None and p.ends["rr"].state is not State.Established
+    p.send_update(F(15, 1000), "rr")
+    p.run(1)
+    assert "UPDATE" not in [m for _, _, m in p.sent]
+    assert not [s for s in p.log if s.event is Event.UpdateMsg]

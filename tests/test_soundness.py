@@ -80,16 +80,24 @@ def every_flap(zone: object) -> list[Trigger]:
     return [Trigger("flap", AT, a, b) for a, b in pairs]
 
 
+CROSSING = (_zone([(2, 55, "appliance", 400), (6, 47, "frr", 100)], 30, False),
+            "s0.rr_capacity=18..26")
+EVERYWHERE = (_zone([(4, 58, "frr", 40), (6, 13, "appliance", 40)], 9, True),
+              "s0.clients=2..10")
+#: Where Z3 must report them: the lowest violating value, and the zone's own 4 clients.
+SCANNED = {CROSSING: {"s0.rr_capacity": 18}, EVERYWHERE: {"s0.clients": 4}}
+
+
 @settings(max_examples=30 if FULL else 1, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cases())
 # Found by a scan of the generator: a boundary inside the range (two flaps violate at 18
-# and 19 units/s, none from 20; Z3 finds 18), and a range that violates from end to end
-# (Z3 stops at the zone's own 4 clients). With derandomize, the drawn cases are the
-# generator's simplest: safe zones, where every flap is also run at both ends.
-@example((_zone([(2, 55, "appliance", 400), (6, 47, "frr", 100)], 30, False),
-          "s0.rr_capacity=18..26"))
-@example((_zone([(4, 58, "frr", 40), (6, 13, "appliance", 40)], 9, True), "s0.clients=2..10"))
+# and 19 units/s, none from 20), and a range that violates from end to end. Both must be
+# VIOLATED where SCANNED says (so CI always compares a counterexample, not only HOLDS).
+# With derandomize, the drawn cases are the generator's simplest: safe zones, where
+# every flap is also run at both ends.
+@example(CROSSING)
+@example(EVERYWHERE)
 def test_z3_agrees_with_an_exhaustive_simulator_scan(case: tuple[str, str]) -> None:
     text, vary = case
     space = Space(text, "gen.yaml")
@@ -99,6 +107,8 @@ def test_z3_agrees_with_an_exhaustive_simulator_scan(case: tuple[str, str]) -> N
     eng = Engine(space, triggers, PROPS, HORIZON, timeout=900)
     found = exists_violation(eng)
     event(f"z3 {found.status}")
+    if case in SCANNED:
+        assert found.status == "VIOLATED" and found.point == SCANNED[case], found.reason
     scan = {(v, t.label()): bad for v in range(p.lo, p.hi + 1) for t in triggers
             if (bad := violations(space.zone_at({p.name: v}), t))}
     if found.status == "HOLDS":
@@ -117,7 +127,10 @@ def test_z3_agrees_with_an_exhaustive_simulator_scan(case: tuple[str, str]) -> N
         assert again and set(found.violated) <= set(again)
         assert (x, found.trigger.label()) in scan
     else:
+        # A budget or the solver giving up claims nothing; anything else (a counterexample
+        # that does not replay, no symbolic run) is a disagreement with the simulator.
         assert found.status == "UNKNOWN"
+        assert found.reason.startswith(("budget", "solver:")), found.reason
 
 
 def test_representative_flaps_cover_every_session_group() -> None:
