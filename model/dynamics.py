@@ -453,8 +453,6 @@ class Sim:
 
     # -- arrivals, batches, completions -----------------------------------------------
     def _arrive(self, t: Fraction, key: str, item: _Item) -> None:
-        if item.edge >= 0 and item.conn < 0:  # sent now: on the edge's connection of now
-            item = replace(item, conn=self.edges[item.edge].conn)
         slots = self.arrivals[key]
         for at, items in slots:
             if at == t:
@@ -669,7 +667,7 @@ class Sim:
             other = e.other(key)
             self._arrive(self.now + self.link_delay, other,
                          _Item(kind="update", edge=i, sender=key, cls=c, path=path,
-                               routes=routes))
+                               routes=routes, conn=e.conn))
             (self.announced if path is not None else self.withdrawn)[(other, key)] += routes
             self._note_sent(e, key)
         for i in item.eor:
@@ -677,7 +675,7 @@ class Sim:
             if e.tcp == "up" and built.get(i, e.conn) == e.conn:
                 self._arrive(self.now + self.link_delay, e.other(key),
                              _Item(kind="eor", edge=e.index, sender=key,
-                                   routes=self.nodes[key].count))
+                                   routes=self.nodes[key].count, conn=e.conn))
 
     # -- the FSM at one end of an edge -------------------------------------------------
     def _fsm_message(self, key: str, it: _Item) -> None:

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from test_cascade_z3 import _zone  # the same generated zone text
 
 from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.outcomes import Outcome
@@ -33,17 +34,6 @@ FULL = os.environ.get("BGPCASCADE_FULL_HYPOTHESIS") == "1"
 PROPS = [parse_property("no_cascade"), parse_property("no_zone_outage")]
 HORIZON = Fraction(120)
 AT = Fraction(10)
-
-
-def _zone(shards: list[tuple[int, int, str, int]], hold: int, spines: bool) -> str:
-    lines = ["zone: z", f"timers: {{hold: {hold}, connect_retry: 5}}"]
-    if spines:
-        lines.append("spines: {count: 2, profile: frr}")
-    lines.append("shards:")
-    for i, (clients, routes, profile, cap) in enumerate(shards):
-        lines.append(f"  - {{name: s{i}, rrs: 2, rr_profile: {profile}, clients: {clients}, "
-                     f"routes_per_client: {routes}, rr_capacity: {cap}}}")
-    return "\n".join(lines) + "\n"
 
 
 # Small shards whose RRs are slow enough that some ranges cross a boundary (a scan of
