@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up bgpcascade on a fresh Debian/Ubuntu machine, then run the tests or the demo.
 #
-#   bash scripts/setup.sh test [PYTEST_ARGS...]   set up, then ruff, mypy and pytest
+#   bash scripts/setup.sh test [PYTEST_ARGS...]   set up, then ruff, mypy and pytest (with no
+#                                                 arguments: every test, one worker per core,
+#                                                 then the real-time FRR lab tests alone)
 #   bash scripts/setup.sh demo [DEMO_ARGS...]     set up, then `bgpcascade demo`
 #   bash scripts/setup.sh install                 set up only
 #
@@ -172,18 +174,33 @@ PY
         mypy_rc="${PIPESTATUS[0]}"
         set -e
         [ "$mypy_rc" -eq 0 ] || failed="$failed mypy"
-        say "python -m pytest -q $*"
-        rc=0
-        "$VENV/bin/python" -m pytest -q "$@" || rc=$?
-        case "$rc" in
-            0) ;;
-            5)
-                echo "setup: error: pytest ran no test (exit 5): none collected under" \
-                    "tests/, or all deselected by the arguments given" >&2
-                failed="$failed pytest(no-tests)"
-                ;;
-            *) failed="$failed pytest" ;;
-        esac
+        # pytest ARGS...: one run; a failure (or no test run at all) is recorded in $failed.
+        run_pytest() {
+            say "python -m pytest -q $*"
+            local rc=0
+            "$VENV/bin/python" -m pytest -q "$@" || rc=$?
+            case "$rc" in
+                0) ;;
+                5)
+                    echo "setup: error: pytest ran no test (exit 5): none collected under" \
+                        "tests/, or all deselected by the arguments given" >&2
+                    failed="$failed pytest(no-tests)"
+                    ;;
+                *) failed="$failed pytest" ;;
+            esac
+        }
+        if [ "$#" -gt 0 ]; then
+            run_pytest "$@"
+        else
+            # The whole suite in two runs. First everything but the FRR lab, one worker per
+            # core (pytest-xdist; whole files per worker, so module fixtures are built once
+            # and Hypothesis databases are not shared mid-file). Then the real-time FRR lab
+            # tests alone: they start daemons on fixed loopback addresses and compare their
+            # timing with the model's, which a busy neighbour would move.
+            # PYTEST_XDIST_AUTO_NUM_WORKERS sets the worker count.
+            run_pytest -n auto --dist loadfile -m "not frr_lab"
+            run_pytest -m frr_lab
+        fi
         if [ -n "$failed" ]; then
             echo "setup: FAILED:$failed" >&2
             exit 1

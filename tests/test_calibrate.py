@@ -89,6 +89,7 @@ def test_cpu_time_of_this_process_grows() -> None:
     assert cpu_seconds(os.getpid()) > before
 
 
+@pytest.mark.frr_lab
 @pytest.mark.skipif(not Path(BGPD).exists() and os.environ.get("BGPCASCADE_NO_FRR") == "1",
                     reason="BGPCASCADE_NO_FRR=1")
 def test_calibrate_on_the_lab_writes_a_profile_zones_can_use(tmp_path: Path) -> None:

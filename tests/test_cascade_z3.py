@@ -386,7 +386,7 @@ def test_worker_processes_judge_with_exact_arguments(tmp_path: Path) -> None:
     zone = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
     outs = []
     for jobs in ("1", "2"):
-        _cli("search", str(zone), "--vary", "a.clients=2..80", "--flap", "spine1~b-rr1@30",
+        _cli("search", str(zone), "--vary", "a.clients=2..30", "--flap", "spine1~b-rr1@30",
              "--property", "no_zone_outage=1/3", "--jobs", jobs, "--json", f"{jobs}.json",
              "-q", "--horizon", "200", cwd=tmp_path)
         outs.append((tmp_path / f"{jobs}.json").read_bytes())

@@ -21,6 +21,9 @@ from bgpcascade.lab import BGPD, SCENARIOS, Lab, bgpd_conf, read_mrt, running, s
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = ROOT / "tests" / "lab" / "frr-5x200.yaml"
+#: Real daemons on fixed loopback addresses, counted with pgrep: never beside another lab,
+#: nor beside CPU-heavy tests that would move their timing (see scripts/setup.sh).
+pytestmark = pytest.mark.frr_lab
 
 if not Path(BGPD).exists():
     if os.environ.get("BGPCASCADE_NO_FRR") == "1":

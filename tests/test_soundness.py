@@ -99,9 +99,9 @@ def test_z3_agrees_with_an_exhaustive_simulator_scan(case: tuple[str, str]) -> N
     event(f"z3 {found.status}")
     if case in SCANNED:
         assert found.status == "VIOLATED" and found.point == SCANNED[case], found.reason
-    scan = {(v, t.label()): bad for v in range(p.lo, p.hi + 1) for t in triggers
-            if (bad := violations(space.zone_at({p.name: v}), t))}
     if found.status == "HOLDS":
+        scan = {(v, t.label()): bad for v in range(p.lo, p.hi + 1) for t in triggers
+                if (bad := violations(space.zone_at({p.name: v}), t))}
         assert not scan, f"Z3 said HOLDS over {vary}; the scan violates at {sorted(scan)[:3]}"
         for v in (p.lo, p.hi):
             zone = space.zone_at({p.name: v})
@@ -113,9 +113,10 @@ def test_z3_agrees_with_an_exhaustive_simulator_scan(case: tuple[str, str]) -> N
         assert found.trace is not None
         x = found.point[p.name]
         assert p.lo <= x <= p.hi
+        # The scan's verdict at the point Z3 names (the rest of the scan cannot refute a
+        # VIOLATED: it is only run for a HOLDS, to save CI a minute).
         again = violations(space.zone_at(found.point), found.trigger)
         assert again and set(found.violated) <= set(again)
-        assert (x, found.trigger.label()) in scan
     else:
         # A budget or the solver giving up claims nothing; anything else (a counterexample
         # that does not replay, no symbolic run) is a disagreement with the simulator.
