@@ -317,6 +317,27 @@ def test_work_queued_during_a_pause_waits_for_its_end() -> None:
     assert sim.nodes["rr1"].busy_until == F(16)
 
 
+def test_work_in_progress_when_a_pause_starts_moves_with_it() -> None:
+    """rr1 busy with a spike from 9.5 s to 10.5 s, paused 10-15 s: the spike is done at
+    15.5 s, and work arriving during the pause queues behind it (done at 16.5 s)."""
+    sim = Sim(_zone(), [Trigger("spike", F("9.5"), "rr1", work=F(80000)),
+                        Trigger("pause", F(10), "rr1", down_for=F(5)),
+                        Trigger("spike", F(12), "rr1", work=F(80000))], expand=True)
+    done: list[Fraction] = []
+    orig = sim._on_complete
+
+    def spy(key: str, epoch: int, items: Any, work: Fraction) -> None:
+        if key == "rr1" and work == 80000:
+            done.append(sim.now)
+        orig(key, epoch, items, work)
+
+    sim._on_complete = spy  # type: ignore[method-assign]
+    sim.run(F(10))
+    assert sim.nodes["rr1"].busy_until == F("15.5")
+    sim.run(F(20))
+    assert done == [F("15.5"), F("16.5")]
+
+
 def test_overlapping_pauses_merge_and_a_restart_ends_a_pause() -> None:
     sim = Sim(_zone(), [Trigger("pause", F(10), "hv1", down_for=F(5)),
                         Trigger("pause", F(12), "hv1", down_for=F(5))], expand=True)

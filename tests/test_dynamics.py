@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from fractions import Fraction as F
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -1066,3 +1067,39 @@ def test_frr_keepalives_do_not_wait_for_updates_not_yet_built() -> None:
     # shards at 150 s in the 50,000-client benchmark zone.)
     sim = _flap_behind_spike()
     assert not [e for e in sim.events if e.session == "a-c2~a-rr1" and e.kind == "down"]
+
+
+@pytest.mark.parametrize("seconds, counts", [(F(1, 10), True), (F(95, 1000), False)])
+def test_a_batch_that_waits_a_tenth_of_a_second_is_backlog(seconds: F, counts: bool) -> None:
+    """Reconvergence ends when the last batch that waited at least BACKLOG_S (0.1 s, in
+    model/dynamics.py) is done (Outcome.settled): a spike of exactly 0.1 s of rr1's work
+    counts, one of 95 ms does not. rr1 is idle at 30 s (the lab zone at rest; 80,000
+    units/s)."""
+    zone = load_zone_file(str(Path(__file__).resolve().parent / "lab" / "frr-5x200.yaml"))
+    sim = Sim(zone, [Trigger("spike", F(30), "rr1", work=80000 * seconds)], expand=True)
+    assert sim.nodes["rr1"].capacity == 80000
+    sim.run(F(40))
+    assert (sim.last_backlog == 30 + seconds) is counts
+    assert sim.last_backlog <= 30 + seconds
+
+
+def test_the_stale_timer_withdraws_what_a_silent_peer_left() -> None:
+    """RFC 4724 §4.2 / RFC 8538: an RR that keeps a peer's routes stale after its hold
+    timer expires drops them when the stale timer fires, if the peer has not come back.
+    openbgpd-like RR (RFC 8538 helper) with a 20-s stale timer, hold 9; a-c1 is frozen
+    from 10 s to 110 s. The RR expires it at about 19 s, keeps its routes stale, and
+    withdraws them at about 39 s: a-c2 no longer has them."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "gr", "clients": 2,
+                     "routes_per_client": 10}], hold=9,
+                   profiles={"gr": {"base": "openbgpd", "stale_time": 20}})
+    sim = Sim(load_zone(text), [Trigger("pause", F(10), "a-c1", down_for=F(100))],
+              expand=True)
+    rr = sim.nodes["a-rr1"]
+    sim.run(F(30))
+    assert any(e.kind == "down" and e.at == "a-rr1" and e.reason == "hold_timer_expired"
+               for e in sim.events)
+    assert rr.adj_in["a-c1"] and rr.stale, "kept stale until the stale timer"
+    assert sim.nodes["a-c2"].adj_in["a-c1"]
+    sim.run(F(45))
+    assert not rr.adj_in["a-c1"] and not any(rr.stale.values())
+    assert not sim.nodes["a-c2"].adj_in["a-c1"]

@@ -3,7 +3,8 @@
 On random small zones, ``check --engine z3``'s answer over a range must be what a
 value-by-value simulator scan over the same bounds finds: HOLDS only when no value of the
 range violates for any of its triggers; VIOLATED with a point and a trigger that violate
-when the plain simulator runs them, and whose trace replays. Its triggers are one flap
+when the plain simulator runs them, and whose trace replays (only that point can refute a
+VIOLATED, so the scan runs for a HOLDS only). Its triggers are one flap
 per session group (the representative flaps: a group's members are interchangeable), so
 where Z3 says HOLDS every flap of every session is also run at both ends of the range.
 UNKNOWN claims nothing and is allowed (a budget); it is never HOLDS.
