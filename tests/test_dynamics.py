@@ -1103,3 +1103,35 @@ def test_the_stale_timer_withdraws_what_a_silent_peer_left() -> None:
     sim.run(F(45))
     assert not rr.adj_in["a-c1"] and not any(rr.stale.values())
     assert not sim.nodes["a-c2"].adj_in["a-c1"]
+
+
+@pytest.mark.parametrize("profile", BUILTIN)
+def test_a_reflected_route_is_installed_whatever_the_reader(profile: str) -> None:
+    """Every built-in RR, whether its FSM reads messages in the main loop or in a reader
+    thread (gobgp, openbgpd: the UPDATE's RIB work still queues, as ``update-rib``):
+    after convergence each client has the others' routes, over a flap and back (bird's
+    error wait keeps the flapped session down for 60 s)."""
+    text = compact([{"name": "a", "rrs": 2, "rr_profile": profile, "clients": 3,
+                     "routes_per_client": 5}], hold=9)
+    sim = Sim(load_zone(text), [Trigger("flap", F(5), "a-rr1", "a-c1")], expand=True)
+    sim.run(F(100))
+    assert all(e.established() for e in sim.edges)
+    for c in ("a-c1", "a-c2", "a-c3"):
+        for other in ("a-c1", "a-c2", "a-c3"):
+            if other != c:
+                assert sim.nodes[c].adj_in[other], (profile, c, other)
+        assert sim.nodes["a-rr1"].adj_routes[(c, next(
+            e.index for e in sim.edges if {e.a, e.b} == {"a-rr1", c}))] == 5
+
+
+def test_a_step_during_a_pause_is_still_a_step() -> None:
+    """``Sim.step`` returns False only when no event is left: an event deferred by a
+    pause (its process is frozen) is still taken."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
+                     "routes_per_client": 5}], hold=9)
+    sim = Sim(load_zone(text), [Trigger("pause", F(10), "a-rr1", down_for=F(20))],
+              expand=True)
+    sim.run(F(10))
+    deferred_before = len(sim.nodes["a-rr1"].deferred)
+    assert all(sim.step() for _ in range(20))
+    assert len(sim.nodes["a-rr1"].deferred) > deferred_before
