@@ -1135,3 +1135,27 @@ def test_a_step_during_a_pause_is_still_a_step() -> None:
     deferred_before = len(sim.nodes["a-rr1"].deferred)
     assert all(sim.step() for _ in range(20))
     assert len(sim.nodes["a-rr1"].deferred) > deferred_before
+
+
+@pytest.mark.parametrize("mode, flap_keeps, expiry_keeps",
+                         [("helper", True, False), ("notification", True, True),
+                          ("off", False, False)])
+def test_which_drops_keep_a_peers_routes_stale(mode: str, flap_keeps: bool,
+                                               expiry_keeps: bool) -> None:
+    """RFC 4724 §4.2 (helper): routes are kept stale when the TCP connection fails, not
+    after a NOTIFICATION such as a hold-timer expiry; RFC 8538 (notification): after both;
+    off: after neither. One RR with a 20-s stale timer; a-c1's session is cut at 10 s for
+    100 s (a flap), or a-c1 is frozen at 10 s (the RR's hold timer, 9 s, expires at about
+    19 s and it sends a NOTIFICATION). At 25 s: does a-c2 still have a-c1's routes?"""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "gr", "clients": 2,
+                     "routes_per_client": 10}], hold=9,
+                   profiles={"gr": {"base": "frr", "graceful_restart": mode,
+                                    "stale_time": 20}})
+    for trig, keeps in ((Trigger("flap", F(10), "a-rr1", "a-c1", down_for=F(100)),
+                         flap_keeps),
+                        (Trigger("pause", F(10), "a-c1", down_for=F(100)), expiry_keeps)):
+        sim = Sim(load_zone(text), [trig], expand=True)
+        sim.run(F(25))
+        assert bool(sim.nodes["a-c2"].adj_in["a-c1"]) is keeps, (mode, trig.kind)
+        sim.run(F(60))  # the stale timer (20 s) has fired in every case
+        assert not sim.nodes["a-c2"].adj_in["a-c1"], (mode, trig.kind)
