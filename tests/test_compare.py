@@ -338,6 +338,17 @@ def test_work_in_progress_when_a_pause_starts_moves_with_it() -> None:
     assert done == [F("15.5"), F("16.5")]
 
 
+def test_what_arrived_during_a_pause_is_read_when_it_ends() -> None:
+    """rr1 frozen 10-12 s: its peers' KEEPALIVEs wait in the kernel; at 12 s it reads
+    them all (after its overdue timers), so none is left unread a moment later."""
+    sim = Sim(_zone(), [Trigger("pause", F(10), "rr1", down_for=F(2))], expand=True)
+    sim.run(F("11.999"))
+    waiting = [t for t, _ in sim.arrivals["rr1"]]
+    assert waiting and all(F(10) <= t < 12 for t in waiting)
+    sim.run(F("12.0001"))
+    assert not [t for t, _ in sim.arrivals["rr1"] if t < 12]
+
+
 def test_overlapping_pauses_merge_and_a_restart_ends_a_pause() -> None:
     sim = Sim(_zone(), [Trigger("pause", F(10), "hv1", down_for=F(5)),
                         Trigger("pause", F(12), "hv1", down_for=F(5))], expand=True)
