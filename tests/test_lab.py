@@ -68,8 +68,9 @@ def _only_frr_variance(r: dict[str, Any]) -> None:
     """Every row agrees, except in the two ways FRR varies from run to run on this zone
     (docs/validation.md, "Run-to-run variance"), whichever way the race went:
 
-    - a transient replacement: a receiver got one client's routes announced exactly once
-      more or once less than the model says (200 here), withdrawals equal;
+    - transient replacements: a receiver got one or two clients' routes announced once
+      more or once less than the model says (200 or 400 here; two were seen once, in
+      pause-rr, where five sessions come back at about the same time), withdrawals equal;
     - a connection collision: FRR reset a session once more just after it came up, with
       "No AFI/SAFI activated for peer", and so re-announced that client's routes (one
       class more announced, and at most one more or less withdrawn).
@@ -80,7 +81,7 @@ def _only_frr_variance(r: dict[str, Any]) -> None:
     for row in _mismatches(r):
         if row["section"] == "prefixes":
             (ma, mw), (fa, fw) = _counts(row["model"]), _counts(row["frr"])
-            assert abs(ma - fa) == ROUTES, row
+            assert abs(ma - fa) in (ROUTES, 2 * ROUTES), row
             assert mw == fw or (collided and abs(mw - fw) == ROUTES), row
         elif row["section"] == "sessions" and row["what"].endswith("re-established"):
             assert row["what"].split()[0] in collided, row
