@@ -198,6 +198,8 @@ def main() -> None:
                     help="keep the coverage run here, or reuse it when it exists")
     ap.add_argument("--lines", default="",
                     help="only the mutants on these lines (comma-separated), to re-check")
+    ap.add_argument("--skip", type=int, default=0,
+                    help="leave out the first N mutants (after --lines): resume a stopped run")
     ap.add_argument("--test-seconds", type=float, default=60.0,
                     help="at most this much (clean-run) test time per mutant, fastest first")
     ap.add_argument("-k", dest="keyword", default="",
@@ -215,6 +217,7 @@ def main() -> None:
     if args.lines:
         wanted = {int(x) for x in args.lines.split(",")}
         mutants = [(text, m) for text, m in mutants if m.line in wanted]
+    mutants = mutants[args.skip:]
     tmp = Path(tempfile.mkdtemp(prefix="bgpcascade-mutate-"))
     clones = []
     for j in range(args.jobs):
