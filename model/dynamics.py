@@ -411,11 +411,19 @@ class Sim:
         heapq.heappush(self.heap, (key, t, prio, self.seq, kind, payload))
 
     def _schedule_timers(self, e: Edge, end: str) -> None:
+        """Queue every running timer of ``end`` at its deadline (RFC 4271 §8.2.2 timers).
+
+        A deadline already past happens only while a pause is ending: the woken process
+        handles its overdue timers now (:meth:`_wake` queued them first), so the event is
+        queued at ``now``, never in the past, and the simulated clock never runs backwards.
+        """
         v = e.fsm[end]
         for timer in Timer:
             if v.running[timer]:
-                self._push(v.deadline[timer], 2, "timer", (e.index, end, timer,
-                                                           v.deadline[timer]))
+                at = v.deadline[timer]
+                if self._paused and at < self.now:
+                    at = self.now
+                self._push(at, 2, "timer", (e.index, end, timer, v.deadline[timer]))
 
     def step(self) -> bool:
         """Take the next event and apply it; False when there is none."""

@@ -8,6 +8,7 @@ that run FRR itself are in tests/test_lab.py.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import subprocess
@@ -47,6 +48,20 @@ def _run(triggers: list[Trigger], until: float, zone: Any = None) -> Sim:
 
 def _downs(sim: Sim) -> list[tuple[float, str, str, str]]:
     return [(float(e.t), e.session, e.at, e.reason) for e in sim.events if e.kind == "down"]
+
+
+def _completions(sim: Sim, work: Fraction) -> dict[str, list[Fraction]]:
+    """Record, per speaker, when each batch of exactly ``work`` units completes."""
+    done: dict[str, list[Fraction]] = {}
+    orig = sim._on_complete
+
+    def spy(key: str, epoch: int, items: Any, w: Fraction) -> None:
+        if w == work:
+            done.setdefault(key, []).append(sim.now)
+        orig(key, epoch, items, w)
+
+    sim._on_complete = spy  # type: ignore[method-assign]
+    return done
 
 
 # -- the pause trigger ------------------------------------------------------------------------
@@ -151,6 +166,48 @@ def test_without_a_coalesce_time_the_table_goes_at_once() -> None:
     # Without the wait rr1 sends hv1 its table before hv1's own routes are back, and
     # again when they are (their path changes): 200 more than FRR's 1,000 (measured).
     assert sim.announced[("hv1", "rr1")] == 1200
+
+
+@pytest.mark.parametrize("params, rr1, hv1", [
+    ("coalesce_time: 2, coalesce_per_peer: 0", F(2), F(2)),        # a fixed wait only
+    ("coalesce_time: 0, coalesce_per_peer: 0.5", F(3), F(1)),      # per peer only: 6 and 2
+    ("coalesce_time: 1, coalesce_per_peer: 2, coalesce_max: 4", F(4), F(4)),  # 13 s, capped
+    ("coalesce_time: 2, coalesce_per_peer: 1, coalesce_max: 4", F(4), F(4)),  # exactly the cap
+])
+def test_the_coalesce_wait_with_either_part_alone_and_its_cap(params: str, rr1: Fraction,
+                                                              hv1: Fraction) -> None:
+    """``min(coalesce_max, coalesce_time + coalesce_per_peer x peers)`` whenever either
+    part is set (a profile may give only one), per speaker: rr1 has 6 configured peers,
+    hv1 has 2."""
+    text = ZONE.read_text().replace(
+        "zone: frr-5x200",
+        f"zone: frr-5x200\nprofiles:\n  c: {{base: frr, {params}}}").replace(
+        "profile: frr", "profile: c").replace("routes: 200}", "routes: 200, profile: c}")
+    sim = Sim(load_zone(text, source="c.yaml"), [], expand=True)
+    assert (sim.coalesce_wait("rr1"), sim.coalesce_wait("hv1")) == (rr1, hv1)
+
+
+def test_time_never_runs_backwards_when_a_pause_moves_queued_work() -> None:
+    """rr1 has eight batches queued (spikes of 1 s of work from 9.5 s) when it is frozen
+    at 10 s for 5 s. Every completion still due moves by the pause, so the event queue is
+    re-ordered, and when it wakes its overdue timers fire at once: events are taken in
+    time order throughout, and each batch completes 5 s later than without the pause."""
+    spikes = [Trigger("spike", F(95, 10) + F(k, 100), "rr1", work=F(80000))
+              for k in range(8)]
+
+    def completions(trigs: list[Trigger]) -> tuple[list[Fraction], list[Fraction]]:
+        sim = Sim(_zone(), trigs, expand=True)
+        times: list[Fraction] = []
+        done = _completions(sim, F(80000))
+        while sim.heap and sim.heap[0][1] <= 40:
+            sim.step()
+            times.append(sim.now)
+        return times, done["rr1"]
+
+    times, paused = completions([*spikes, Trigger("pause", F(10), "rr1", down_for=F(5))])
+    assert all(a <= b for a, b in itertools.pairwise(times))
+    _, plain = completions(spikes)
+    assert len(plain) == 8 and paused == [t + 5 for t in plain]
 
 
 # -- prefixes per receiver and peer, against what FRR did --------------------------------------
@@ -323,20 +380,22 @@ def test_work_in_progress_when_a_pause_starts_moves_with_it() -> None:
     sim = Sim(_zone(), [Trigger("spike", F("9.5"), "rr1", work=F(80000)),
                         Trigger("pause", F(10), "rr1", down_for=F(5)),
                         Trigger("spike", F(12), "rr1", work=F(80000))], expand=True)
-    done: list[Fraction] = []
-    orig = sim._on_complete
-
-    def spy(key: str, epoch: int, items: Any, work: Fraction) -> None:
-        if key == "rr1" and work == 80000:
-            done.append(sim.now)
-        orig(key, epoch, items, work)
-
-    sim._on_complete = spy  # type: ignore[method-assign]
+    done = _completions(sim, F(80000))
     sim.run(F(10))
     assert sim.nodes["rr1"].busy_until == F("15.5")
     sim.run(F(20))
-    assert done == [F("15.5"), F("16.5")]
+    assert done == {"rr1": [F("15.5"), F("16.5")]}
 
+
+def test_a_pause_moves_only_its_own_speakers_work() -> None:
+    """rr1 and rr2 both busy with a spike from 9.5 s to 10.5 s; rr1 is frozen 10-15 s:
+    rr1's spike is done at 15.5 s, rr2's still at 10.5 s."""
+    sim = Sim(_zone(), [Trigger("spike", F("9.5"), "rr1", work=F(80000)),
+                        Trigger("spike", F("9.5"), "rr2", work=F(80000)),
+                        Trigger("pause", F(10), "rr1", down_for=F(5))], expand=True)
+    done = _completions(sim, F(80000))
+    sim.run(F(20))
+    assert done == {"rr1": [F("15.5")], "rr2": [F("10.5")]}
 
 def test_what_arrived_during_a_pause_is_read_when_it_ends() -> None:
     """rr1 frozen 10-12 s: its peers' KEEPALIVEs wait in the kernel; at 12 s it reads

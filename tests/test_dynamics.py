@@ -23,6 +23,7 @@ import os
 from collections import Counter
 from fractions import Fraction as F
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -30,6 +31,7 @@ from hypothesis import strategies as st
 
 from bgpcascade.io import load_zone_file
 from bgpcascade.model.dynamics import DEFAULT_LINK_DELAY, SessionEvent, Sim, Trigger
+from bgpcascade.model.fsm import State, Timer, state_of
 from bgpcascade.model.zonefile import load_zone
 
 D = DEFAULT_LINK_DELAY  # 1 ms one-way
@@ -1083,28 +1085,6 @@ def test_a_batch_that_waits_a_tenth_of_a_second_is_backlog(seconds: F, counts: b
     assert sim.last_backlog <= 30 + seconds
 
 
-def test_the_stale_timer_withdraws_what_a_silent_peer_left() -> None:
-    """RFC 4724 §4.2 / RFC 8538: an RR that keeps a peer's routes stale after its hold
-    timer expires drops them when the stale timer fires, if the peer has not come back.
-    openbgpd-like RR (RFC 8538 helper) with a 20-s stale timer, hold 9; a-c1 is frozen
-    from 10 s to 110 s. The RR expires it at about 19 s, keeps its routes stale, and
-    withdraws them at about 39 s: a-c2 no longer has them."""
-    text = compact([{"name": "a", "rrs": 1, "rr_profile": "gr", "clients": 2,
-                     "routes_per_client": 10}], hold=9,
-                   profiles={"gr": {"base": "openbgpd", "stale_time": 20}})
-    sim = Sim(load_zone(text), [Trigger("pause", F(10), "a-c1", down_for=F(100))],
-              expand=True)
-    rr = sim.nodes["a-rr1"]
-    sim.run(F(30))
-    assert any(e.kind == "down" and e.at == "a-rr1" and e.reason == "hold_timer_expired"
-               for e in sim.events)
-    assert rr.adj_in["a-c1"] and rr.stale, "kept stale until the stale timer"
-    assert sim.nodes["a-c2"].adj_in["a-c1"]
-    sim.run(F(45))
-    assert not rr.adj_in["a-c1"] and not any(rr.stale.values())
-    assert not sim.nodes["a-c2"].adj_in["a-c1"]
-
-
 @pytest.mark.parametrize("profile", BUILTIN)
 def test_a_reflected_route_is_installed_whatever_the_reader(profile: str) -> None:
     """Every built-in RR, whether its FSM reads messages in the main loop or in a reader
@@ -1146,7 +1126,9 @@ def test_which_drops_keep_a_peers_routes_stale(mode: str, flap_keeps: bool,
     after a NOTIFICATION such as a hold-timer expiry; RFC 8538 (notification): after both;
     off: after neither. One RR with a 20-s stale timer; a-c1's session is cut at 10 s for
     100 s (a flap), or a-c1 is frozen at 10 s (the RR's hold timer, 9 s, expires at about
-    19 s and it sends a NOTIFICATION). At 25 s: does a-c2 still have a-c1's routes?"""
+    19 s and it sends a NOTIFICATION). At 25 s: does the RR still hold a-c1's routes,
+    marked stale, and does a-c2 still have them? At 60 s the stale timer has withdrawn
+    them everywhere (the peer never came back)."""
     text = compact([{"name": "a", "rrs": 1, "rr_profile": "gr", "clients": 2,
                      "routes_per_client": 10}], hold=9,
                    profiles={"gr": {"base": "frr", "graceful_restart": mode,
@@ -1155,7 +1137,161 @@ def test_which_drops_keep_a_peers_routes_stale(mode: str, flap_keeps: bool,
                          flap_keeps),
                         (Trigger("pause", F(10), "a-c1", down_for=F(100)), expiry_keeps)):
         sim = Sim(load_zone(text), [trig], expand=True)
+        rr = sim.nodes["a-rr1"]
         sim.run(F(25))
+        if trig.kind == "pause":
+            assert [(e.at, e.reason) for e in sim.events if e.kind == "down"] == \
+                [("a-rr1", "hold_timer_expired")]
+        assert bool(rr.adj_in["a-c1"]) is keeps, (mode, trig.kind)
+        assert bool(rr.stale and any(rr.stale.values())) is keeps, (mode, trig.kind)
         assert bool(sim.nodes["a-c2"].adj_in["a-c1"]) is keeps, (mode, trig.kind)
         sim.run(F(60))  # the stale timer (20 s) has fired in every case
+        assert not rr.adj_in["a-c1"] and not any(rr.stale.values()), (mode, trig.kind)
         assert not sim.nodes["a-c2"].adj_in["a-c1"], (mode, trig.kind)
+
+
+def test_a_send_restarts_the_keepalive_timer_only_in_established() -> None:
+    """RFC 4271 §8.2.2: "Each time the local system sends a KEEPALIVE or UPDATE message,
+    it restarts its KeepaliveTimer" is a rule of the Established state. In OpenConfirm the
+    KeepaliveTimer runs from the entry into that state (its first KEEPALIVE), and a send
+    there leaves it alone; once Established, every send restarts it (and the SendHoldTimer,
+    RFC 9687). The lab zone (keepalive 1 s), rr1~hv1 flapped at 1 s: rr1 spends a few ms
+    in OpenConfirm waiting for hv1's KEEPALIVE."""
+    sim = Sim(load_zone_file(str(Path(__file__).parent / "lab" / "frr-5x200.yaml")),
+              [Trigger("flap", F(1), "rr1", "hv1")], expand=True)
+    e = next(e for e in sim.edges if {e.a, e.b} == {"rr1", "hv1"})
+    entered = None
+    while sim.step() and sim.now < 10:
+        if state_of(e.fsm["rr1"]) is State.OpenConfirm:
+            entered = entered if entered is not None else sim.now
+            if sim.now > entered:
+                break
+    assert entered is not None and sim.now > entered
+    v = e.fsm["rr1"]
+    assert v.running[Timer.KeepaliveTimer]
+    before = v.deadline[Timer.KeepaliveTimer]
+    sim._note_sent(e, "rr1")
+    assert e.fsm["rr1"].deadline[Timer.KeepaliveTimer] == before
+    sim.run(F(20))
+    v = e.fsm["rr1"]
+    assert state_of(v) is State.Established and v.running[Timer.KeepaliveTimer]
+    sim._note_sent(e, "rr1")
+    assert e.fsm["rr1"].deadline[Timer.KeepaliveTimer] == sim.now + 1
+
+
+def test_end_of_rib_flushes_the_stale_routes_a_peer_did_not_send_again() -> None:
+    """RFC 4724 §4.2: when the restarted peer's End-of-RIB arrives, the helper deletes the
+    routes still marked stale (the peer no longer has them). rr2 (helper, stale timer
+    300 s) loses its session to rr1 from 5 s to 8 s and keeps rr1's routes stale; meanwhile
+    rr1 loses hv1 (cut for 100 s). rr1 comes back with hv2's routes and End-of-RIB, not
+    hv1's: rr2 keeps hv2's, drops hv1's at once (not at the stale timer) and withdraws
+    them from its client hv3, which had them only through rr1."""
+    text = """zone: eor
+timers: {hold: 9, keepalive: 3, connect_retry: 1}
+profiles:
+  gr: {base: frr, graceful_restart: helper, stale_time: 300}
+speakers:
+  - {name: rr1, cluster_id: 1}
+  - {name: rr2, profile: gr, cluster_id: 2}
+  - {name: hv1, routes: 10}
+  - {name: hv2, routes: 10}
+  - {name: hv3, routes: 10}
+sessions:
+  - {peers: [rr1, rr2]}
+  - {rr: rr1, client: hv1}
+  - {rr: rr1, client: hv2}
+  - {rr: rr2, client: hv2}
+  - {rr: rr2, client: hv3}
+"""
+    sim = Sim(load_zone(text), [Trigger("flap", F(5), "rr1", "rr2", down_for=F(3)),
+                                Trigger("flap", F(6), "rr1", "hv1", down_for=F(100))],
+              expand=True)
+    peer = next(e.index for e in sim.edges if {e.a, e.b} == {"rr1", "rr2"})
+    rr2 = sim.nodes["rr2"]
+    sim.run(F(7))
+    assert rr2.stale == {peer: {"hv1", "hv2"}}
+    assert peer in rr2.adj_in["hv1"] and sim.nodes["hv3"].adj_in["hv1"]
+    sim.run(F(30))
+    up = [e.t for e in sim.events if e.kind == "established" and e.session == "rr1~rr2"]
+    assert len(up) == 1 and up[0] < 9  # back once, long before the stale timer
+    assert not rr2.stale.get(peer) and peer in rr2.adj_in["hv2"]
+    assert peer not in rr2.adj_in["hv1"] and not sim.nodes["hv3"].adj_in["hv1"]
+
+
+def test_an_update_read_after_its_session_went_down_is_not_installed() -> None:
+    """RFC 4271 §8.2.2: UPDATEs are processed in Established only. a-c1's table (1,000
+    routes, after a flap at 5 s) waits in the busy RR's queue behind a 5-s spike; the
+    session goes down again at 9 s for 100 s before the RR reads it. The RR (a graceful
+    restart helper, stale timer 20 s) must not install it: nothing of a-c1's is in its
+    Adj-RIB-In, stale or not, once the stale timer is past."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "gr", "clients": 2,
+                     "routes_per_client": 1000}], hold=90, keepalive=30,
+                   profiles={"gr": {"base": "frr", "graceful_restart": "helper",
+                                    "stale_time": 20}})
+    trig = [Trigger("flap", F(5), "a-rr1", "a-c1"),
+            Trigger("spike", F(7), "a-rr1", work=F(400_000)),
+            Trigger("flap", F(9), "a-rr1", "a-c1", down_for=F(100))]
+    sim = Sim(load_zone(text), trig, expand=True)
+    read: list[F] = []
+    orig = sim._on_complete
+
+    def spy(key: str, epoch: int, items: list[Any], work: F) -> None:
+        if key == "a-rr1" and any(it.kind == "update" for it in items):
+            read.append(sim.now)
+        orig(key, epoch, items, work)
+
+    sim._on_complete = spy  # type: ignore[method-assign]
+    sim.run(F(40))
+    assert read and min(read) > 12  # read after the spike, with the session down
+    rr = sim.nodes["a-rr1"]
+    assert not rr.adj_in["a-c1"] and not any(c == "a-c1" for c, _ in rr.adj_routes)
+    assert not sim.nodes["a-c2"].adj_in["a-c1"]
+
+
+def test_a_flap_blocks_connections_for_down_for_and_not_a_moment_more() -> None:
+    """A flap's ``down_for`` refuses connections in [t, t + down_for): a SYN arriving at
+    exactly t + down_for gets through. rr1~c1 flapped at 5 s: its SYN arrives at 6.001 s
+    (the retry timer, 1 s, and the 1-ms link); blocked until exactly then, the session
+    comes back as early as with no block at all; blocked a microsecond longer, it waits
+    for the next attempt."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 1,
+                     "routes_per_client": 10}], hold=9)
+
+    def up_at(down_for: F) -> F:
+        sim = Sim(load_zone(text), [Trigger("flap", F(5), "a-rr1", "a-c1",
+                                            down_for=down_for)], expand=True)
+        sim.run(F(40))
+        return next(e.t for e in sim.events if e.kind == "established")
+
+    free = up_at(F(0))
+    assert free < 7
+    assert up_at(F("1.001")) == free
+    assert up_at(F("1.001001")) > free + 1
+
+
+def test_a_pause_of_under_a_second_freezes_its_speaker_too() -> None:
+    """Any positive pause stops the process, however short (here 0.4 s)."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
+                     "routes_per_client": 10}], hold=9)
+    sim = Sim(load_zone(text), [Trigger("pause", F(10), "a-rr1", down_for=F("0.4"))],
+              expand=True)
+    sim.run(F("10.2"))
+    assert sim.nodes["a-rr1"].paused_until == F("10.4")
+    sim.run(F(11))
+    assert sim.nodes["a-rr1"].paused_until <= F(11) and not sim.nodes["a-rr1"].deferred
+
+
+def test_reachability_counts_client_routes_between_live_clients_only() -> None:
+    """``unreachable_pairs`` counts (origin client, receiving client) pairs. An RR's own
+    routes are not a client pair, and a client whose process restarted is left out as an
+    origin and as a receiver (its own restart is not the outage being measured). Three
+    clients of one RR that originates 5 routes: 6 pairs; a-c1 restarted at 5 s: 2 pairs
+    (a-c2 and a-c3 with each other's routes), none missing while a-c1's are gone."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 3,
+                     "routes_per_client": 10, "rr_routes": 5}], hold=9)
+    sim = Sim(load_zone(text), [Trigger("restart", F(5), "a-c1")], expand=True)
+    sim.run(F("4.9"))
+    assert sim.unreachable_pairs() == (0, 6)
+    sim.run(F("5.01"))
+    assert not sim.nodes["a-c2"].adj_in["a-c1"]  # a-c1's routes are gone meanwhile
+    assert sim.unreachable_pairs() == (0, 2)
