@@ -369,9 +369,11 @@ def _print_sim_summary(console: Console, s: dict[str, Any]) -> None:
                   f"{s['horizon_s']} s after "
                   f"{', '.join(escape(t['label']) for t in s['triggers']) or 'no trigger'})")
     first = s["first_cascade_reset_s"]
-    console.print(f"  sessions reset beyond the trigger: {s['sessions_reset']:,} of "
-                  f"{s['sessions_total']:,}" + (f", first {first:.1f} s after the trigger"
-                                                 if first is not None else ""))
+    # A count of resets: a session that goes down twice counts twice, so it can pass the
+    # number of sessions (docs/cli.md, `sessions_reset`).
+    console.print(f"  session resets beyond the trigger: {s['sessions_reset']:,} (the zone "
+                  f"has {s['sessions_total']:,} sessions)"
+                  + (f", first {first:.1f} s after the trigger" if first is not None else ""))
     console.print(f"  resets by reason: {s['resets_by_reason'] or 'none'}")
     console.print(f"  clients isolated at peak: {s['clients_isolated_peak']:,} of "
                   f"{s['clients_total']:,}; client pairs unreachable at peak: "

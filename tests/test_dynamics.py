@@ -1295,3 +1295,37 @@ def test_reachability_counts_client_routes_between_live_clients_only() -> None:
     sim.run(F("5.01"))
     assert not sim.nodes["a-c2"].adj_in["a-c1"]  # a-c1's routes are gone meanwhile
     assert sim.unreachable_pairs() == (0, 2)
+
+
+def test_a_session_with_hold_time_zero_comes_back_after_a_flap() -> None:
+    """RFC 4271 §4.2 / §6.2: a Hold Time of 0 in an OPEN is valid (no hold timer, no
+    KEEPALIVEs); only 1 and 2 are refused. Flapped at 5 s, the session is Established
+    again with neither timer running."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
+                     "routes_per_client": 10}], hold=0)
+    sim = Sim(load_zone(text), [Trigger("flap", F(5), "a-rr1", "a-c1")], expand=True)
+    sim.run(F(60))
+    assert [e.kind for e in sim.events] == ["down", "established"]
+    e = next(e for e in sim.edges if {e.a, e.b} == {"a-rr1", "a-c1"})
+    for v in e.fsm.values():
+        assert state_of(v) is State.Established and v.negotiated_hold == 0
+        assert not v.running[Timer.HoldTimer] and not v.running[Timer.KeepaliveTimer]
+
+
+def test_a_notification_read_as_the_connection_closes_still_ends_the_session() -> None:
+    """TCP delivers the data before the FIN: a NOTIFICATION its peer sent just before
+    closing is read, by a reader thread at once. For an RFC 4724 helper that is the
+    difference between deleting the routes (the session ended with a NOTIFICATION) and
+    keeping them stale (a bare TCP failure). An RR that reads in a thread but sends from
+    its main loop is buried under a spike at 5 s: its KEEPALIVEs stop, both clients'
+    hold timers (9 s) expire at about 12 s, and their NOTIFICATIONs reach it first."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "x", "clients": 2,
+                     "routes_per_client": 10}], hold=9,
+                   profiles={"x": {"base": "appliance", "keepalive_rx": "io-thread",
+                                   "graceful_restart": "helper", "stale_time": 100}})
+    sim = Sim(load_zone(text), [Trigger("spike", F(5), "a-rr1", work=F(10**9))],
+              expand=True)
+    sim.run(F(30))
+    assert sorted((e.at, e.reason) for e in sim.events if e.kind == "down") == \
+        [("a-c1", "hold_timer_expired"), ("a-c2", "hold_timer_expired")]
+    assert not any(sim.nodes["a-rr1"].stale.values())
