@@ -1295,6 +1295,11 @@ def test_reachability_counts_client_routes_between_live_clients_only() -> None:
     sim.run(F("5.01"))
     assert not sim.nodes["a-c2"].adj_in["a-c1"]  # a-c1's routes are gone meanwhile
     assert sim.unreachable_pairs() == (0, 2)
+    # A client cut from its only RR for 100 s: it and a-c2 lack each other's routes.
+    sim = Sim(load_zone(text), [Trigger("flap", F(5), "a-rr1", "a-c1", down_for=F(100))],
+              expand=True)
+    sim.run(F(10))
+    assert sim.unreachable_pairs() == (4, 6)  # a-c1 <-> a-c2 and a-c1 <-> a-c3
 
 
 def test_a_session_with_hold_time_zero_comes_back_after_a_flap() -> None:
@@ -1329,3 +1334,50 @@ def test_a_notification_read_as_the_connection_closes_still_ends_the_session() -
     assert sorted((e.at, e.reason) for e in sim.events if e.kind == "down") == \
         [("a-c1", "hold_timer_expired"), ("a-c2", "hold_timer_expired")]
     assert not any(sim.nodes["a-rr1"].stale.values())
+
+
+def test_without_client_to_client_reflection_an_rr_reflects_only_other_routes_to_clients(
+) -> None:
+    """RFC 4456 §5 (``no bgp client-to-client reflection``): shard a's RR does not reflect
+    one client's routes to another, but still reflects to its clients what it learned
+    from a non-client (the spine: shard b's routes), and still sends its clients' routes
+    up. At rest, and again after a-c1's session flaps and comes back."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "bird", "clients": 2,
+                     "routes_per_client": 10, "client_to_client": "false"},
+                    {"name": "b", "rrs": 1, "rr_profile": "bird", "clients": 1,
+                     "routes_per_client": 10}], hold=9, spines={"count": 1, "profile": "bird"})
+    sim = Sim(load_zone(text), [Trigger("flap", F(5), "a-rr1", "a-c1")], expand=True)
+
+    def learned() -> dict[str, list[str]]:
+        return {k: sorted(c for c in sim.classes if sim.nodes[k].adj_in[c])
+                for k in ("a-c1", "a-c2", "b-c1")}
+
+    expected = {"a-c1": ["b-c1"], "a-c2": ["b-c1"], "b-c1": ["a-c1", "a-c2"]}
+    sim.run(F(1))
+    assert learned() == expected
+    sim.run(F(150))
+    assert [e.kind for e in sim.events] == ["down", "established"]
+    assert learned() == expected
+
+
+def test_every_speaker_with_a_route_is_an_origin_and_only_those() -> None:
+    """A route class per speaker that originates at least one route: one route is
+    enough, none is not (hv3 originates nothing, so it is a receiver only: 4 client
+    pairs, hv1 and hv2 each to the two others)."""
+    text = """zone: origins
+timers: {hold: 9}
+speakers:
+  - {name: rr1}
+  - {name: hv1, routes: 1}
+  - {name: hv2, routes: 1}
+  - {name: hv3, routes: 0}
+sessions:
+  - {rr: rr1, client: hv1}
+  - {rr: rr1, client: hv2}
+  - {rr: rr1, client: hv3}
+"""
+    sim = Sim(load_zone(text), [], expand=True)
+    sim.run(F(1))
+    assert sim.classes == ["hv1", "hv2"]
+    assert sim.unreachable_pairs() == (0, 4)
+    assert sim.nodes["hv3"].adj_in["hv1"] and sim.nodes["hv3"].adj_in["hv2"]
