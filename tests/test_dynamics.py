@@ -1381,3 +1381,31 @@ sessions:
     assert sim.classes == ["hv1", "hv2"]
     assert sim.unreachable_pairs() == (0, 4)
     assert sim.nodes["hv3"].adj_in["hv1"] and sim.nodes["hv3"].adj_in["hv2"]
+
+
+def test_frr_re_arms_a_hold_timer_only_for_input_from_that_peer() -> None:
+    """FRR since 7.5 re-arms a hold timer while the peer's own input is still queued
+    (bgp-facts.md); other work does not count. a-c1 is frozen at 10 s (its KEEPALIVEs
+    stop) while the RR takes a 60-s spike: the RR's hold timer for a-c1 (9 s) expires at
+    about 18 s, not when the spike is done. a-c2, whose KEEPALIVEs queue behind the spike,
+    keeps its session (its input re-arms the timer)."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
+                     "routes_per_client": 10}], hold=9)
+    sim = Sim(load_zone(text), [Trigger("pause", F(10), "a-c1", down_for=F(100)),
+                                Trigger("spike", F(10), "a-rr1", work=F(80000 * 60))],
+              expand=True)
+    sim.run(F(100))
+    assert [(e.session, e.kind, e.reason, e.at) for e in sim.events] == \
+        [("a-c1~a-rr1", "down", "hold_timer_expired", "a-rr1")]
+    assert 18 <= sim.events[0].t < 19
+
+
+def test_a_zone_with_no_timers_and_no_trigger_has_nothing_to_do() -> None:
+    """Hold time 0 everywhere (no KEEPALIVEs, no hold timers) and no trigger: the event
+    queue is empty from the start, and ``step`` says so."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
+                     "routes_per_client": 10}], hold=0)
+    sim = Sim(load_zone(text), [], expand=True)
+    assert not sim.heap and sim.step() is False
+    sim.run(F(3600))
+    assert sim.now == 3600 and sim.events == []
