@@ -198,6 +198,9 @@ def main() -> None:
                     help="keep the coverage run here, or reuse it when it exists")
     ap.add_argument("--lines", default="",
                     help="only the mutants on these lines (comma-separated), to re-check")
+    ap.add_argument("--only", type=Path, default=None,
+                    help="only the mutants listed in this file, one 'LINE|WHAT' a line "
+                         "(a previous run's survivors), to re-check them")
     ap.add_argument("--skip", type=int, default=0,
                     help="leave out the first N mutants (after --lines): resume a stopped run")
     ap.add_argument("--test-seconds", type=float, default=60.0,
@@ -217,6 +220,10 @@ def main() -> None:
     if args.lines:
         wanted = {int(x) for x in args.lines.split(",")}
         mutants = [(text, m) for text, m in mutants if m.line in wanted]
+    if args.only:
+        listed = {(int(ln), what) for ln, what in (
+            row.split("|", 1) for row in args.only.read_text().splitlines() if row.strip())}
+        mutants = [(text, m) for text, m in mutants if (m.line, m.what) in listed]
     mutants = mutants[args.skip:]
     tmp = Path(tempfile.mkdtemp(prefix="bgpcascade-mutate-"))
     clones = []
