@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bgpcascade.io import read_zone_text
-from bgpcascade.model.dynamics import Sim
+from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.trace import Recorder
@@ -127,3 +127,15 @@ def test_property_arguments_are_checked() -> None:
                 "reflection_complete=3", "nope"):
         with pytest.raises(Exception, match="--property"):
             parse_property(bad)
+
+
+def test_a_zone_that_nothing_disturbs_is_settled_from_the_start() -> None:
+    """No trigger, and a spike too small to queue anything for 0.1 s: nothing changed and
+    nothing waited, so the zone is reported converged at time 0 (not at some default)."""
+    zone = load_zone(read_zone_text("examples/flat-3-shards.yaml"), source="flat")
+    for trig in ([], [Trigger("spike", Fraction(5), "a-rr1", work=Fraction(10))]):
+        sim = Sim(zone, trig)
+        rec = Recorder(sim, Fraction(60), Fraction(60))
+        rec.run()
+        out = Outcome.of(rec)
+        assert out.reconverged_at() == 0 and not out.resets
