@@ -299,6 +299,9 @@ def test_compact_overrides() -> None:
         pytest.param("{hold: 3, keepalive: 3}", None, timers(3, 3), id="keepalive-eq-hold"),
         pytest.param("{hold: 65535}", None, timers(65535, 21845), id="hold-max"),
         pytest.param("{connect_retry: 5}", None, timers(90, 30, 5), id="connect-retry"),
+        pytest.param("{connect_retry: 1}", None, timers(90, 30, 1), id="connect-retry-min"),
+        pytest.param("{connect_retry: 65535}", None, timers(90, 30, 65535),
+                     id="connect-retry-max"),
         pytest.param("{hold: 90, keepalive: 20}", "{hold: 240}", timers(240, 80),
                      id="shard-hold-resets-keepalive"),
         pytest.param("{hold: 90, keepalive: 20}", "{keepalive: 5}", timers(90, 5),
@@ -318,6 +321,20 @@ def test_timer_inheritance(zone_timers: str, shard_timers: str | None,
     zone = z(f"zone: z\ntimers: {zone_timers}\nshards: [{shard}]\n")
     assert group_of(zone, "a-c1").timers == expected
     assert group_of(zone, "a-rr1").timers == expected
+
+
+def test_connect_retry_and_idle_hold_bounds() -> None:
+    """ConnectRetryTime is 1..65535 s (FRR's `timers connect` range): 0 and 65536 are
+    refused. A profile's idle_hold_max may equal its idle_hold_initial, not be below it."""
+    for retry in (0, 65536):
+        with pytest.raises(InputError, match=r"connect_retry.*1\.\.65535 seconds"):
+            z(f"zone: z\ntimers: {{connect_retry: {retry}}}\n"
+              "shards: [{name: a, clients: 1, routes_per_client: 1}]\n")
+    base = "zone: z\nprofiles:\n  p: {{base: frr, idle_hold_initial: 5, idle_hold_max: {}}}\n" \
+        "shards: [{{name: a, clients: 1, routes_per_client: 1, rr_profile: p}}]\n"
+    assert z(base.format(5)).profiles["p"].idle_hold_max == 5
+    with pytest.raises(InputError, match=r"idle_hold_max.*>= idle_hold_initial"):
+        z(base.format(4))
 
 
 def test_timer_inheritance_three_levels_explicit() -> None:
