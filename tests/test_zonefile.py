@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from bgpcascade.io import load_zone_file
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.profiles import BUILTIN_PROFILES
-from bgpcascade.model.topology import SpeakerGroup, Timers, Zone
+from bgpcascade.model.topology import NameRange, SpeakerGroup, Timers, Zone, session_keepalive
 from bgpcascade.model.zonefile import (
     CompactZoneSpec,
     ExplicitZoneSpec,
@@ -1330,3 +1330,27 @@ def test_connect_retry_out_of_range(value: str) -> None:
     assert str(exc.value) == (f"z.yaml:2: timers.connect_retry: {value} s is not allowed "
                               "(allowed: 1..65535 seconds (FRR `timers connect` range; "
                               "RFC 4271 §10: 120))")
+
+
+def test_topology_counts_names_and_session_keepalives() -> None:
+    """The counts and names the reports print: ``client_count`` is every speaker that is
+    not an RR; a name range reads ``a-c1..a-c3`` (one name when it has one) and refuses
+    an index outside it; a session's keepalive is the configured one capped at a third
+    of the negotiated hold (RFC 4271 §4.2, §10), and 0 when either side proposes 0."""
+    zone = z("zone: z\nshards: [{name: a, rrs: 2, clients: 3, routes_per_client: 1},"
+             " {name: b, rrs: 1, clients: 1, routes_per_client: 1}]\n")
+    assert zone.client_count == 4 and zone.speaker_count == 7
+    names = group_of(zone, "a-c1").names
+    assert isinstance(names, NameRange) and names.describe() == "a-c1..a-c3"
+    assert group_of(zone, "b-c1").names.describe() == "b-c1"
+    assert names[2] == "a-c3"
+    for bad in (-1, 3):
+        with pytest.raises(IndexError):
+            names[bad]
+    t = Timers
+    assert session_keepalive(t(Fraction(90), Fraction(30)), t(Fraction(9), Fraction(3))) \
+        == (9, 3)
+    assert session_keepalive(t(Fraction(90), Fraction(60)), t(Fraction(90), Fraction(30))) \
+        == (90, 30)
+    assert session_keepalive(t(Fraction(0), Fraction(0)), t(Fraction(90), Fraction(30))) \
+        == (0, 0)
