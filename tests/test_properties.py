@@ -3,6 +3,7 @@ fires on its witness) and holds where nothing goes wrong; users register their o
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -121,12 +122,31 @@ def test_no_cascade_in_judges_one_shard() -> None:
 
 
 def test_property_arguments_are_checked() -> None:
+    """Each kind of argument at its bounds: a fraction in (0, 1], seconds >= 0 (any
+    fraction of a second), a whole count >= 0."""
     assert parse_property("hold_margin=10").arg == 10
     assert parse_property("max_cascade_resets").arg == 0
-    for bad in ("max_cascade_resets=1.5", "no_zone_outage=0", "hold_margin=-1",
+    for good, value in (("no_zone_outage=1", 1), ("no_zone_outage=0.01", Fraction(1, 100)),
+                        ("hold_margin=0", 0), ("hold_margin=0.5", Fraction(1, 2)),
+                        ("max_cascade_resets=0", 0), ("max_cascade_resets=1", 1)):
+        assert parse_property(good).arg == value, good
+    for bad in ("max_cascade_resets=1.5", "max_cascade_resets=-1", "no_zone_outage=0",
+                "no_zone_outage=1.01", "hold_margin=-1", "hold_margin=-0.5",
                 "reflection_complete=3", "nope"):
         with pytest.raises(Exception, match="--property"):
             parse_property(bad)
+
+
+def test_hold_margin_holds_at_exactly_the_margin() -> None:
+    """hold_margin=M: every speaker's peak queue delay is at most its hold time minus M.
+    A speaker with hold 90 s whose queue peaked at 80 s has exactly 10 s of margin."""
+    zone = load_zone(read_zone_text("examples/flat-3-shards.yaml"), source="flat")
+    rec = Recorder(Sim(zone, []), Fraction(10), Fraction(10))
+    rec.run()
+    out = dataclasses.replace(Outcome.of(rec), peak_delay={"x": Fraction(80)},
+                              hold_of={"x": Fraction(90)})
+    assert parse_property("hold_margin=10").holds(out)
+    assert not parse_property("hold_margin=10.5").holds(out)
 
 
 def test_a_zone_that_nothing_disturbs_is_settled_from_the_start() -> None:
