@@ -437,6 +437,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         try:
             stored = json.loads(Path(args.replay).read_text(encoding="utf-8"))
             assert isinstance(stored, dict)
+            _check_trace_version(stored, args.replay)
             params = stored["params"]
             assert isinstance(params, dict) and isinstance(params["triggers"], list)
             text, source = stored["zone_text"], stored["zone_source"]
@@ -447,6 +448,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             threshold = float(params["outage_threshold"])
             expand = params["expand"]
             assert isinstance(expand, bool)
+        except InputError:
+            raise
         except (OSError, ValueError, KeyError, TypeError, AssertionError,
                 ZeroDivisionError) as exc:
             raise InputError(f"not a bgpcascade trace ({type(exc).__name__})",
@@ -583,6 +586,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_trace_version(data: dict[str, Any], path: str) -> None:
+    """Refuse a trace of another format version (its keys may mean something else)."""
+    from bgpcascade.model.trace import TRACE_VERSION
+
+    version = data.get("version")
+    if type(version) is not int or version != TRACE_VERSION:
+        raise InputError(f"trace format version {version!r}", source=path, field="version",
+                         allowed=f"version {TRACE_VERSION}, the one this bgpcascade writes")
+
+
 def _read_trace(path: str) -> dict[str, Any]:
     """A trace file (``simulate --trace``), or one clear line."""
     try:
@@ -590,8 +603,11 @@ def _read_trace(path: str) -> dict[str, Any]:
         assert isinstance(data, dict)
         for key in ("version", "zone", "nodes", "sessions", "events", "series", "params"):
             assert key in data, key
+        _check_trace_version(data, path)
     except FileNotFoundError:
         raise InputError("no such file", source=path, allowed="a trace JSON file") from None
+    except InputError:
+        raise
     except (OSError, ValueError, AssertionError, UnicodeDecodeError) as exc:
         raise InputError(f"not a bgpcascade trace ({type(exc).__name__} {exc})",
                          source=path, allowed="a file written by simulate --trace") from None

@@ -247,6 +247,8 @@ class Sim:
         self.zone = zone
         self.triggers = tuple(sorted(triggers, key=lambda t: (t.t, t.label())))
         self.link_delay = link_delay
+        #: One node per speaker (``True``) or lumped groups; a trace records it for replay.
+        self.expand = expand
         view = View.from_zone(zone, expand=expand)
         for trig in self.triggers:
             for name in (trig.a, trig.b):

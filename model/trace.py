@@ -120,8 +120,9 @@ def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[s
 
 
 def build_trace(zone_text: str, zone_source: str, sim: Sim, rec: Recorder, *,
-                outage_threshold: float = 0.5, expand: bool = False) -> dict[str, Any]:
-    """The whole trace as JSON-ready data (version :data:`TRACE_VERSION`)."""
+                outage_threshold: float = 0.5) -> dict[str, Any]:
+    """The whole trace as JSON-ready data (version :data:`TRACE_VERSION`); ``expand`` is
+    read from ``sim``, so a replay runs the simulator the way the trace was made."""
     zone = sim.zone
     nodes = []
     for key, n in sim.nodes.items():
@@ -144,7 +145,7 @@ def build_trace(zone_text: str, zone_source: str, sim: Sim, rec: Recorder, *,
         "zone_source": zone_source,
         "zone_text": zone_text,
         "params": {"horizon_s": _num(rec.horizon), "dt_s": _num(rec.dt),
-                   "link_delay_s": _num(sim.link_delay), "expand": expand,
+                   "link_delay_s": _num(sim.link_delay), "expand": sim.expand,
                    "outage_threshold": outage_threshold,
                    "triggers": [t.as_json() for t in sim.triggers]},
         "nodes": nodes,
@@ -177,5 +178,4 @@ def simulate(zone: Zone, zone_text: str, zone_source: str, triggers: list[Trigge
     sim = Sim(zone, triggers, expand=expand)
     rec = Recorder(sim, horizon, dt)
     rec.run(progress)
-    return build_trace(zone_text, zone_source, sim, rec, outage_threshold=outage_threshold,
-                       expand=expand)
+    return build_trace(zone_text, zone_source, sim, rec, outage_threshold=outage_threshold)
