@@ -13,7 +13,7 @@ Work units: 1 unit = processing one received route (``cost_rx_route`` is 1 by de
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 KeepaliveRx = Literal["fifo", "io-thread", "rearm-on-backlog"]
@@ -134,9 +134,6 @@ class Profile:
         return replace(self, name=name, sources=sources, **overrides)  # type: ignore[arg-type]
 
 
-PROFILE_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(Profile) if f.name not in ("name", "sources")
-)
 
 _FACTS = "bgp-facts.md"
 _LAB = "frr-lab.md"
@@ -209,6 +206,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         description="BIRD 2: single main loop, keepalives jump the queue, jittered hold",
         sources={
             "capacity": f"{_FACTS}: bgperf2, BIRD 2.17 10 x 100k in 8 s vs FRR 12 s",
+            "cost_tx_route": "estimate: as FRR (no BIRD measurement)",
+            "cost_tx_peer_route": "estimate: as FRR (no BIRD measurement)",
             "routes_per_update": f"{_FACTS}: 19,000 withdrawals in 95 UPDATEs",
             "keepalive_rx": f"{_FACTS}: overdue hold timer pushed back while input waits",
             "keepalive_tx": f"{_FACTS}: NOTIFICATION, OPEN, KEEPALIVE before UPDATEs",
@@ -245,6 +244,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "send_hold_factor": f"{_FACTS}: GoBGP has no send-hold timer",
             "idle_hold_initial": f"{_FACTS}: idle 5 s after a dropped session "
             "(30 s after a CLI reset)",
+            "idle_hold_max": f"{_FACTS}: idle 5 s after a dropped session, no back-off",
         },
     ),
     "openbgpd": Profile(
@@ -298,6 +298,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "keepalive_tx": "incident.md: one FIFO for everything",
             "update_groups": "incident.md: each copy formatted per peer",
             "send_hold_factor": "legacy stack predates RFC 9687",
+            "idle_hold_initial": "assumed: 5 s, doubling to 60 s (no published value)",
+            "idle_hold_max": "assumed: 5 s, doubling to 60 s (no published value)",
         },
     ),
 }
