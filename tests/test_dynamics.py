@@ -1306,6 +1306,20 @@ def test_reachability_counts_client_routes_between_live_clients_only() -> None:
     assert sim.unreachable_pairs() == (4, 6)  # a-c1 <-> a-c2 and a-c1 <-> a-c3
 
 
+def test_the_members_of_a_lumped_group_miss_each_others_routes_when_cut_off() -> None:
+    """Two clients lumped in one node are two speakers: when their only RR restarts,
+    each lacks the other's routes, 2 of the 2 pairs (found by the mutant that counted a
+    group's own pairs only for groups of one, which the differential search missed)."""
+    text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
+                     "routes_per_client": 5}], hold=9)
+    sim = Sim(load_zone(text), [Trigger("restart", F(5), "a-rr1")])
+    assert [n.count for n in sim.nodes.values() if not n.is_rr] == [2]
+    sim.run(F(5))
+    assert sim.unreachable_pairs() == (2, 2) and sim.clients_isolated() == 2
+    sim.run(F(60))
+    assert sim.unreachable_pairs() == (0, 2)
+
+
 def test_a_session_with_hold_time_zero_comes_back_after_a_flap() -> None:
     """RFC 4271 §4.2 / §6.2: a Hold Time of 0 in an OPEN is valid (no hold timer, no
     KEEPALIVEs); only 1 and 2 are refused. Flapped at 5 s, the session is Established

@@ -250,3 +250,60 @@ def test_a_client_without_routes_originates_no_class() -> None:
     c1 = next(r for r in rows if r["change_at"] == "c1")
     # One copy in; out to c2, c3 and back to c1 (frr sends it to the sender too).
     assert (c1["copies_received"], c1["copies_sent"], c1["zone_total_sent"]) == (1, 3, 4)
+
+
+def test_rib_figures_match_a_hand_count() -> None:
+    """The RIB and Adj-RIB-Out sizes `lint` reports, counted by hand on a zone small
+    enough to do so (GoBGP: no advertisement back to the sender). Two RRs with their own
+    CLUSTER_IDs, peering with each other (RFC 4456 §8); h1 has 10 routes, h2 20, h3 none.
+
+    h1's 10 routes: h1 sends them to rr1 and rr2 (20 copies). Each RR reflects them to its
+    other clients h2, h3 and to the other RR (30 copies each); the RR hears them twice (from
+    h1, and reflected by the other RR), h2 and h3 twice (from each RR). h2's 20 alike."""
+    text = explicit("""
+        - {name: rr1, profile: gobgp, cluster_id: 1}
+        - {name: rr2, profile: gobgp, cluster_id: 2}
+        - {name: h1, profile: gobgp, routes: 10}
+        - {name: h2, profile: gobgp, routes: 20}
+        - {name: h3, profile: gobgp}""", """
+        - {peers: [rr1, rr2]}
+        - {rr: rr1, client: h1}
+        - {rr: rr1, client: h2}
+        - {rr: rr1, client: h3}
+        - {rr: rr2, client: h1}
+        - {rr: rr2, client: h2}
+        - {rr: rr2, client: h3}""")
+    f = rib_figures(View.from_zone(load_zone(text, source="z.yaml")))
+    assert f.copies_out == {"rr1": 3 * 10 + 3 * 20, "rr2": 90, "h1": 2 * 10, "h2": 2 * 20,
+                            "h3": 0}
+    assert f.copies_out_by_relation == {
+        "rr1": {"client": 2 * 10 + 2 * 20, "peer": 10 + 20},
+        "rr2": {"client": 60, "peer": 30}, "h1": {"rr": 20}, "h2": {"rr": 40}, "h3": {}}
+    assert f.paths_in == {"rr1": 2 * 10 + 2 * 20, "rr2": 60, "h1": 2 * 20, "h2": 2 * 10,
+                          "h3": 2 * 10 + 2 * 20}
+    assert f.routes_best == dict.fromkeys(("rr1", "rr2", "h1", "h2", "h3"), 30)
+
+
+def test_rib_figures_of_a_lumped_group_are_one_members() -> None:
+    """Three clients of 10 routes lumped in one node: its figures are one member's (it
+    hears the two others' routes over two RRs; it sends its own to two RRs), and they
+    equal each member's when the group is expanded. Each RR reflects every member's routes
+    to the two other members and to the other RR: 3 x 10 x 3 copies."""
+    zone = load_zone(textwrap.dedent("""
+        zone: c
+        shards:
+          - {name: a, rrs: 2, rr_profile: gobgp, client_profile: gobgp, clients: 3,
+             routes_per_client: 10}
+        """), source="z.yaml")
+    lumped = rib_figures(View.from_zone(zone))
+    expanded = rib_figures(View.from_zone(zone, expand=True))
+    g = "[a-c1..a-c3]"
+    assert (lumped.paths_in[g], lumped.routes_best[g], lumped.copies_out[g]) == (40, 30, 20)
+    assert lumped.copies_out["a-rr1"] == 90
+    assert lumped.copies_out_by_relation["a-rr1"] == {"client": 60, "peer": 30}
+    for c in ("a-c1", "a-c2", "a-c3"):
+        assert (expanded.paths_in[c], expanded.routes_best[c], expanded.copies_out[c],
+                expanded.copies_out_by_relation[c]) == (40, 30, 20, {"rr": 20})
+    for rr in ("a-rr1", "a-rr2"):
+        assert expanded.copies_out[rr] == lumped.copies_out[rr]
+        assert expanded.paths_in[rr] == lumped.paths_in[rr] == 60
