@@ -14,7 +14,6 @@ sessions to unknown speakers, RR hierarchy cycles, ...) are checked here after i
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -232,6 +231,12 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         line = mark.line + 1 if mark is not None else None
         raise InputError(f"invalid YAML: {exc.problem or exc.context}", source=source,
                          line=line) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: where it is
+        what = f"#x{exc.character:04x}" if isinstance(exc.character, int) else \
+            repr(exc.character)
+        raise InputError(f"invalid YAML: character {what}: {exc.reason}", source=source,
+                         line=text.count("\n", 0, exc.position) + 1,
+                         allowed="printable Unicode text (YAML 1.1 §5.1)") from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", source=source, line=1) from None
     finally:
@@ -471,10 +476,10 @@ def _timers(parent: Timers, spec: TimersSpec | None, path: Path, ctx: _Ctx) -> T
         raise ctx.error((*path, "hold"), f"{_num(float(hold))} s is not allowed",
                         "0, or >= 3 seconds (RFC 4271 §4.2)")
     if hold == 0 and keepalive != 0:
-        if spec.keepalive is not None:
-            raise ctx.error((*path, "keepalive"), f"{_num(float(keepalive))} s with hold 0",
-                            "0 when hold is 0: no KEEPALIVEs (RFC 4271 §4.4)")
-        keepalive = Fraction(0)
+        # Only a keepalive set at this level gets here: a hold set here without one gives
+        # hold/3 = 0, and an inherited pair was checked at its own level.
+        raise ctx.error((*path, "keepalive"), f"{_num(float(keepalive))} s with hold 0",
+                        "0 when hold is 0: no KEEPALIVEs (RFC 4271 §4.4)")
     if keepalive > hold:
         kpath = (*path, "keepalive") if spec.keepalive is not None else (*path, "hold")
         raise ctx.error(kpath, f"keepalive {_num(float(keepalive))} s > hold "
@@ -500,8 +505,7 @@ def _profiles(specs: Mapping[str, ProfileSpec], ctx: _Ctx) -> dict[str, Profile]
                    line=ctx.line(("profiles", name)))
 
     def resolve(name: str, chain: tuple[str, ...]) -> Profile:
-        if name in resolved and name not in pending:
-            return resolved[name]
+        """Resolve the pending profile ``name`` (callers check it is pending)."""
         spec = pending[name]
         base = spec.base if spec.base is not None else name
         if spec.base is None and name not in BUILTIN_PROFILES:
@@ -750,13 +754,3 @@ def _group_explicit(
     return Zone(name=spec.zone, form="explicit", timers=timers, profiles=profiles,
                 groups=groups, sessions=tuple(sessions), source=ctx.source)
 
-
-def zone_summary_json(zone: Zone) -> str:
-    """A canonical JSON description of a zone's groups and sessions (tests, golden files)."""
-    return json.dumps({
-        "zone": zone.name,
-        "groups": [{"key": g.key, "count": g.count, "role": g.role, "profile": g.profile,
-                    "routes": g.routes, "cluster_id": g.cluster_id, "tier": g.tier,
-                    "timers": g.timers.as_dict()} for g in zone.groups],
-        "sessions": [[s.a, s.b, s.kind] for s in zone.sessions],
-    }, indent=1, sort_keys=True)

@@ -1354,3 +1354,79 @@ def test_topology_counts_names_and_session_keepalives() -> None:
         == (90, 30)
     assert session_keepalive(t(Fraction(0), Fraction(0)), t(Fraction(90), Fraction(30))) \
         == (0, 0)
+
+
+def test_costs_and_factors_may_be_fractions_or_zero() -> None:
+    """A cost of 0.02 work units per route per peer (FRR's packet copy) or 0 is valid."""
+    zone = z("""
+        zone: z
+        profiles:
+          p: {base: frr, cost_tx_peer_route: 0.5, cost_msg: 0, send_hold_factor: 0.5,
+              dynamic_neighbor_limit: 1}
+        shards: [{name: a, clients: 3, routes_per_client: 1, rr_profile: p}]
+        """)
+    p = zone.profiles["p"]
+    assert (p.cost_tx_peer_route, p.cost_msg, p.send_hold_factor) == (0.5, 0, 0.5)
+    assert p.dynamic_neighbor_limit == 1
+
+
+def test_a_shard_with_hold_zero_drops_the_inherited_keepalive() -> None:
+    """RFC 4271 §4.4: with hold 0 no KEEPALIVEs are sent. A shard that sets hold 0 under
+    a zone keepalive of 30 gets keepalive 0 (hold/3, §10), not an error and not 30."""
+    zone = z("""
+        zone: z
+        timers: {hold: 90, keepalive: 30}
+        shards: [{name: a, clients: 3, routes_per_client: 1, timers: {hold: 0}}]
+        """)
+    assert (zone.group("a-rr1").timers.hold, zone.group("a-rr1").timers.keepalive) == (0, 0)
+
+
+def test_two_profiles_may_share_a_base_of_the_file() -> None:
+    zone = z("""
+        zone: z
+        profiles:
+          slow: {base: appliance, capacity: 2000}
+          slower: {base: slow, capacity: 500}
+          slowest: {base: slow, capacity: 100}
+        shards: [{name: a, clients: 3, routes_per_client: 1, rr_profile: slowest}]
+        """)
+    assert [zone.profiles[n].capacity for n in ("slow", "slower", "slowest")] == [2000, 500, 100]
+    assert zone.profiles["slowest"].keepalive_tx == "main-loop"
+
+
+def test_an_unknown_first_peer_is_named_by_its_position() -> None:
+    with pytest.raises(InputError) as exc:
+        z("""
+            zone: z
+            speakers: [{name: a}, {name: b}]
+            sessions: [{peers: [q, b]}]
+            """)
+    assert exc.value.field == "sessions[0].peers[0]"
+
+
+def test_interchangeable_peers_merge_whichever_way_their_sessions_are_written() -> None:
+    """An iBGP session has no direction: p1 and p2 each peer with the RR q (written
+    [p1, q] and [q, p2]) and with nothing else, so they are one group of two."""
+    zone = z("""
+        zone: z
+        speakers: [{name: q}, {name: p1, routes: 5}, {name: p2, routes: 5}, {name: c}]
+        sessions:
+          - {rr: q, client: c}
+          - {peers: [p1, q]}
+          - {peers: [q, p2]}
+        """)
+    assert [g.key for g in zone.groups] == ["q", "[p1..p2]", "c"]
+    assert zone.group("[p1..p2]").count == 2 and zone.group("[p1..p2]").role == "peer"
+
+
+@pytest.mark.parametrize(("char", "line"), [("\x07", 4), ("\ufffe", 2)])
+def test_a_character_yaml_refuses_is_reported_on_its_own_line(char: str, line: int) -> None:
+    """YAML 1.1 §5.1: control characters are not allowed; the error names the line
+    they are on, not line 1."""
+    lines = ["zone: z", "shards:", "  - {name: a, clients: 3, routes_per_client: 1}",
+             "# a comment"]
+    lines[line - 1] += f" {char}"
+    with pytest.raises(InputError) as exc:
+        load_zone("\n".join(lines) + "\n", source="z.yaml")
+    assert exc.value.line == line and f"#x{ord(char):04x}" in exc.value.problem
+    assert "\n" not in str(exc.value)
