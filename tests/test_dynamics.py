@@ -1320,6 +1320,34 @@ def test_the_members_of_a_lumped_group_miss_each_others_routes_when_cut_off() ->
     assert sim.unreachable_pairs() == (0, 2)
 
 
+def test_the_first_second_is_like_any_other() -> None:
+    """Simulated time starts at 0, with the zone at rest, and nothing waits for the first
+    whole second. Keepalives every 0.5 s (the format takes any seconds), a flap of rr1~h1
+    at 0.25 s: h2's KEEPALIVE leaves at 0.5 s and restarts rr1's hold timer (RFC 4271
+    §8.2.2); rr1's withdrawal UPDATE to h2 at 0.25 s restarts rr1's KeepaliveTimer, so
+    its next KEEPALIVE reaches h2 just after 0.75 s. (Found by mutants that started the
+    clock, or a session's output queue, at 1 s.)"""
+    text = """
+zone: early
+timers: {hold: 3, keepalive: 0.5, connect_retry: 1}
+speakers:
+  - {name: rr1}
+  - {name: h1, routes: 10}
+  - {name: h2, routes: 10}
+sessions:
+  - {rr: rr1, client: h1}
+  - {rr: rr1, client: h2}
+"""
+    sim = Sim(load_zone(text), [Trigger("flap", F(1, 4), "rr1", "h1", down_for=F(5))],
+              expand=True)
+    assert sim.now == 0
+    e = next(e for e in sim.edges if {e.a, e.b} == {"rr1", "h2"})
+    sim.run(F(3, 5))
+    assert F("3.5") < e.fsm["rr1"].deadline[Timer.HoldTimer] < F("3.51")
+    sim.run(F(4, 5))
+    assert F("3.75") < e.fsm["h2"].deadline[Timer.HoldTimer] < F("3.8")
+
+
 def test_a_session_with_hold_time_zero_comes_back_after_a_flap() -> None:
     """RFC 4271 §4.2 / §6.2: a Hold Time of 0 in an OPEN is valid (no hold timer, no
     KEEPALIVEs); only 1 and 2 are refused. Flapped at 5 s, the session is Established

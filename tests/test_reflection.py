@@ -307,3 +307,32 @@ def test_rib_figures_of_a_lumped_group_are_one_members() -> None:
     for rr in ("a-rr1", "a-rr2"):
         assert expanded.copies_out[rr] == lumped.copies_out[rr]
         assert expanded.paths_in[rr] == lumped.paths_in[rr] == 60
+
+
+def test_reachability_counts_the_missing_pairs_exactly() -> None:
+    """RFC 4456 §5: an RR with client-to-client reflection off expects its clients to be
+    meshed; unmeshed, no client learns another's routes. Every origin with a route counts,
+    one route as much as many; a client without routes is a receiver only. Lumped, ten
+    clients miss 10 x 9 pairs among themselves."""
+    text = explicit("""
+        - {name: rr, cluster_id: 1, client_to_client: false}
+        - {name: c1, routes: 1}
+        - {name: c2, routes: 3}
+        - {name: c3, routes: 0}""", """
+        - {rr: rr, client: c1}
+        - {rr: rr, client: c2}
+        - {rr: rr, client: c3}""")
+    reach = reachability(View.from_zone(load_zone(text, source="z.yaml")))
+    assert reach.missing == {("c1", "c2"): 1, ("c1", "c3"): 1, ("c2", "c1"): 1,
+                             ("c2", "c3"): 1}
+    assert set(reach.min_paths) == set(reach.missing)
+    assert set(reach.min_paths.values()) == {0}
+    zone = load_zone(textwrap.dedent("""
+        zone: c
+        shards:
+          - {name: a, rrs: 2, clients: 10, routes_per_client: 1, client_to_client: false}
+          - {name: b, rrs: 2, clients: 5, routes_per_client: 1}
+        """), source="z.yaml")
+    reach = reachability(View.from_zone(zone))
+    assert reach.missing == {("[a-c1..a-c10]", "[a-c1..a-c10]"): 90}
+    assert reach.min_paths[("[b-c1..b-c5]", "[a-c1..a-c10]")] == 2
