@@ -160,11 +160,11 @@ def _hold_expiry(trace: Trace, event: dict[str, Any], at: str, peer: str) -> str
     hold = min(holds) if holds else 0.0
     # (delay, node, why): the queues that hold KEEPALIVEs back on this session.
     causes: list[tuple[float, str, str]] = []
-    if y is not None and y.get("keepalive_tx") in ("main-loop", "fifo"):
-        why = ("its KEEPALIVEs wait behind all its queued work"
-               if y["keepalive_tx"] == "main-loop" else
-               "its KEEPALIVEs wait behind the UPDATE work queued for the peer")
-        causes.append((_delay_at(trace, peer, t), peer, why))
+    # Only a main-loop sender holds KEEPALIVEs back: fifo and priority senders send them
+    # on time (docs/model.md; discrepancy 10 in docs/validation.md).
+    if y is not None and y.get("keepalive_tx") == "main-loop":
+        causes.append((_delay_at(trace, peer, t), peer,
+                       "its KEEPALIVEs wait behind all its queued work"))
     if x is not None and x.get("keepalive_rx") == "fifo":
         causes.append((_delay_at(trace, at, t), at,
                        "it reads KEEPALIVEs only after its queued work"))
@@ -195,7 +195,7 @@ def explain(trace: Trace, event: dict[str, Any]) -> str:
     only. Deterministic.
 
     - a hold-timer expiry at X on X~Y: the queue delay that kept Y's KEEPALIVEs from being
-      read in time (Y's when its ``keepalive_tx`` is ``main-loop`` or ``fifo``, X's when its
+      read in time (Y's when its ``keepalive_tx`` is ``main-loop``, X's when its
       ``keepalive_rx`` is ``fifo``; the larger), against the negotiated hold (the smaller
       of both ends' ``hold_s``); or, honestly, that no queue delay explains it;
     - a trigger: which one, and how the session saw it;
@@ -232,7 +232,7 @@ def explain(trace: Trace, event: dict[str, Any]) -> str:
         x = nodes.get(at)
         text = (f"{prefix}send hold timer expired at {x_text} for {y_text}: {at} could send "
                 f"nothing to {peer} for the send-hold time (RFC 9687)")
-        if x is not None and x.get("keepalive_tx") in ("main-loop", "fifo"):
+        if x is not None and x.get("keepalive_tx") == "main-loop":
             delay = _delay_at(trace, at, float(event["t"]))
             if delay > 0:
                 text += (f"; queue delay at {at} {_s(delay)} s (its messages wait behind "

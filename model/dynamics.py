@@ -142,7 +142,6 @@ class Edge:
     fsm: dict[str, PyVars]
     tcp: str | None = "up"        # None, "pending", "up"
     blocked_until: Fraction = ZERO  # flap: connections fail until then
-    tx_until: dict[str, Fraction] = field(default_factory=dict)
     ups: int = 0  # times it became Established in the run (stale coalesce timers)
     conn: int = 0  # connections opened so far: the number of the current (or last) one
 
@@ -448,7 +447,7 @@ class Sim:
         """The node whose process an event runs in (``None``: a trigger)."""
         if kind in ("complete", "flush", "stale_timer", "coalesced"):
             return str(payload[0])
-        if kind in ("arrival", "timer", "send_later", "tcp"):
+        if kind in ("arrival", "timer", "tcp"):
             return str(payload[1])
         if kind == "syn":  # the acceptor's process takes the connection
             return self.edges[int(payload[0])].other(str(payload[1]))
@@ -643,9 +642,7 @@ class Sim:
                                edge_conns=tuple((i, self.edges[i].conn) for i in edges)))
         if not items:
             return
-        done = self._enqueue(key, items, work)
-        for i, _, _, _ in changes:
-            self.edges[i].tx_until[key] = max(self.edges[i].tx_until.get(key, F(0)), done)
+        self._enqueue(key, items, work)
 
     def _tx_cost(self, key: str, changes: list[Change]) -> Fraction:
         """Work to build and send ``changes`` (docs/model.md, "Queues").
@@ -834,7 +831,9 @@ class Sim:
             self._enqueue(key, [_Item(kind="clear", edge=edge, cls="stale", routes=routes)])
 
     def _send(self, e: Edge, key: str, it: _Item) -> None:
-        """A session message leaves per the sender's ``keepalive_tx`` path."""
+        """A session message (OPEN, KEEPALIVE, NOTIFICATION; RFC 4271 §4) leaves per the
+        sender's ``keepalive_tx`` path: through its main loop (``main-loop``), else at
+        once (``fifo``, ``priority``)."""
         mode = self.nodes[key].profile.keepalive_tx
         it = replace(it, conn=e.conn)  # made for this connection, and only for it
         if mode == "main-loop":
@@ -843,16 +842,12 @@ class Sim:
                                    routes=peers, code=it.code, hold=it.hold,
                                    cls=str(e.index), conn=e.conn))
             return
-        at = self.now
-        if mode == "fifo":
-            at = max(at, e.tx_until.get(key, F(0)))
-        if at > self.now:
-            self._push(at, 0, "send_later", (e.index, key, it))
-        else:
-            self._transmit_now(e, key, it)
-
-    def _on_send_later(self, edge: int, key: str, it: _Item) -> None:
-        self._transmit_now(self.edges[edge], key, it)
+        # fifo (FRR's keepalive thread) joins the peer's output queue behind the UPDATEs
+        # already built, not those the main loop has yet to build (bgp-facts.md); the
+        # model has no socket buffers, so a built UPDATE has left and the message leaves
+        # at its timer, as with priority. (Discrepancy 10, measured in the lab:
+        # docs/validation.md.)
+        self._transmit_now(e, key, it)
 
     def _transmit(self, key: str, it: _Item) -> None:
         e = self.edges[int(it.cls)]
@@ -957,8 +952,6 @@ class Sim:
             node.work_arrived = node.work_served
             node.busy_until = self.now
             node.pending_from.clear()
-            for i in self.edges_of[key]:  # the dead process's output queues die with it
-                self.edges[i].tx_until.pop(key, None)
             node.local_items, node.local_changes, node.local_eor = [], [], []
             node.best_edge.clear()
             node.adj_routes.clear()
@@ -983,12 +976,11 @@ class Sim:
         """Freeze ``key``'s process for ``for_s`` seconds (SIGSTOP, a hung VM).
 
         Work in its FIFO is delayed by the pause: every completion still due moves by the
-        time the pause adds, and so do the end of its queue and of each session's queued
-        output (``tx_until``). Everything else it would do meanwhile (read arrivals, fire
-        timers, send, accept connections) is deferred to its waking (:meth:`_wake`). Its
-        peers keep running: with its KEEPALIVEs gone their hold timers expire (RFC 4271
-        §6.5), as FRR's do (docs/validation.md). A second pause that overlaps the first
-        extends it to the later end; a restart ends it (a fresh process).
+        time the pause adds, and so does the end of its queue. Everything else it would do
+        meanwhile (read arrivals, fire timers, send, accept connections) is deferred to its
+        waking (:meth:`_wake`). Its peers keep running: with its KEEPALIVEs gone their hold
+        timers expire (RFC 4271 §6.5), as FRR's do (docs/validation.md). A second pause that
+        overlaps the first extends it to the later end; a restart ends it (a fresh process).
         """
         node = self.nodes[key]
         old = max(self.now, node.paused_until)
@@ -999,10 +991,6 @@ class Sim:
         node.paused_until = until
         if node.busy_until > self.now:
             node.busy_until += shift
-        for i in self.edges_of[key]:
-            e = self.edges[i]
-            if e.tx_until.get(key, ZERO) > self.now:
-                e.tx_until[key] += shift
         moved = False
         for j, (_k, t, prio, seq, kind, payload) in enumerate(self.heap):
             if kind == "complete" and payload[0] == key:

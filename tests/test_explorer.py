@@ -74,7 +74,7 @@ def test_hold_timer_expiries_are_explained_by_the_queue_delay(demo: dict[str, An
         peer = b if at == a else a
         hold = min(float(nodes[a]["hold_s"]), float(nodes[b]["hold_s"]))
         relevant = []
-        if nodes[peer]["keepalive_tx"] in ("main-loop", "fifo"):
+        if nodes[peer]["keepalive_tx"] == "main-loop":
             relevant.append((_delay_at(demo, peer, float(e["t"])), peer))
         if nodes[at]["keepalive_rx"] == "fifo":
             relevant.append((_delay_at(demo, at, float(e["t"])), at))
