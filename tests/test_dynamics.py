@@ -643,8 +643,8 @@ def test_a_busy_rr_does_not_establish_on_a_closed_connections_messages() -> None
 
 def test_a_restarted_process_does_not_send_its_predecessors_queue() -> None:
     """A restart loses the process's FIFO and its output queues: the fresh process's
-    OPENs do not wait for 30 s of work the dead one had queued (tx_until), and nothing
-    built before the restart leaves on the new connections."""
+    OPENs do not wait for 30 s of work the dead one had queued, and nothing built before
+    the restart leaves on the new connections."""
     text = compact([{"name": "a", "rrs": 1, "rr_profile": "slow", "clients": 2,
                      "routes_per_client": 10}], hold=9,
                    profiles={"slow": {"base": "frr", "capacity": 100}})
