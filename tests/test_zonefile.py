@@ -1419,14 +1419,33 @@ def test_interchangeable_peers_merge_whichever_way_their_sessions_are_written() 
     assert zone.group("[p1..p2]").count == 2 and zone.group("[p1..p2]").role == "peer"
 
 
-@pytest.mark.parametrize(("char", "line"), [("\x07", 4), ("\ufffe", 2)])
-def test_a_character_yaml_refuses_is_reported_on_its_own_line(char: str, line: int) -> None:
+@pytest.mark.parametrize(("char", "line", "lead"), [("\x07", 4, ""), ("\ufffe", 2, ""),
+                                                   ("\x07", 5, "\n")])
+def test_a_character_yaml_refuses_is_reported_on_its_own_line(char: str, line: int,
+                                                               lead: str) -> None:
     """YAML 1.1 §5.1: control characters are not allowed; the error names the line
-    they are on, not line 1."""
+    they are on, not line 1 (a blank first line counts as a line)."""
     lines = ["zone: z", "shards:", "  - {name: a, clients: 3, routes_per_client: 1}",
              "# a comment"]
-    lines[line - 1] += f" {char}"
+    lines[line - 1 - lead.count("\n")] += f" {char}"
     with pytest.raises(InputError) as exc:
-        load_zone("\n".join(lines) + "\n", source="z.yaml")
+        load_zone(lead + "\n".join(lines) + "\n", source="z.yaml")
     assert exc.value.line == line and f"#x{ord(char):04x}" in exc.value.problem
     assert "\n" not in str(exc.value)
+
+
+def test_spines_originate_no_routes_unless_told() -> None:
+    """Spines are route reflectors of the RR tier: by default they originate nothing, so
+    they add no route class (docs/zone-format.md, spines: ``routes`` 0)."""
+    zone = z("""
+        zone: z
+        spines: {count: 2}
+        shards: [{name: a, clients: 3, routes_per_client: 1}]
+        """)
+    assert [g.routes for g in zone.groups if g.tier == 0] == [0, 0]
+    told = z("""
+        zone: z
+        spines: {count: 2, routes: 4}
+        shards: [{name: a, clients: 3, routes_per_client: 1}]
+        """)
+    assert [g.routes for g in told.groups if g.tier == 0] == [4, 4]
