@@ -16,6 +16,8 @@ import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 import z3
@@ -26,6 +28,7 @@ from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
 from bgpcascade.model.trace import Recorder
+from bgpcascade.properties import cascade_z3
 from bgpcascade.properties.cascade_z3 import Engine, boundary, exists_violation
 from bgpcascade.properties.library import parse_property
 from bgpcascade.properties.symbolic import Sym, recording
@@ -113,6 +116,36 @@ def test_boundary_equals_a_simulator_scan(text: str, vary: str, seed: int) -> No
             break
         expected = v
     assert res.boundary == expected
+
+
+def _wrong_guesses() -> list[Any]:
+    """Interval guesses that are wrong in each way a bug could make them: too early, too
+    late (the range's end), none at all."""
+    return [lambda pc, name, start, end, step: (start + step, True),
+            lambda pc, name, start, end, step: (end, True),
+            lambda pc, name, start, end, step: (None, True)]
+
+
+@settings(max_examples=6 if FULL else 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(zones, st.sampled_from(["s0.clients=2..14", "s0.rr_capacity=100..160",
+                               "s0.clients=2..30/4"]), st.integers(0, 50))
+def test_a_wrong_interval_guess_costs_solver_calls_never_a_boundary(
+        text: str, vary: str, seed: int) -> None:
+    """The next value outside a path's region is first guessed from the path's bounds
+    (``_interval_guess``), and Z3 then checks the guess before it is used: a wrong guess
+    costs solver calls, never a wrong boundary. (Why mutation testing's survivors in
+    that guess are equivalent for every verdict: docs/validation.md.)"""
+    trig = _flap(text, seed)
+    p = _engine(text, vary, trig).space.params[0]
+    real = boundary(_engine(text, vary, trig), p)
+    for wrong in _wrong_guesses():
+        eng = _engine(text, vary, trig)
+        spy = mock.Mock(side_effect=wrong)
+        with mock.patch.object(cascade_z3, "_interval_guess", spy):
+            res = boundary(eng, eng.space.params[0])
+        assert (res.status, res.boundary) == (real.status, real.boundary)
+        assert real.status != "HOLDS" or spy.called  # a HOLDS walked the range by guesses
 
 
 def test_the_appliance_boundary_is_found_and_replays() -> None:
