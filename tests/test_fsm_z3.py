@@ -361,3 +361,29 @@ def test_python_and_z3_agree_at_every_step(
             name = fsm_z3.indicator_name(a)
             if a.condition is None:
                 assert fsm_z3.truth(model, stp.did(name)), (i, name)
+
+
+def test_step_event_predicates_mean_what_they_say() -> None:
+    """The witness searches filter steps by event: ``is_event`` is membership, and a
+    responsive peer (the Established-reachability witness, RFC 4271 §8.1) raises only
+    the events of :data:`RESPONSIVE_EVENTS` and AutomaticStop only when allowed
+    (§8.1.1). Each checked with the solver for one event inside and one outside."""
+    enc = fsm_z3.Encoding()
+    cfg = fsm_z3.fresh_config("c")
+    one = enc.step(cfg, fsm_z3.fresh_vars("v"), "s")
+
+    def possible(*conds: Any) -> bool:
+        s = z3.Solver()
+        s.add(*conds)
+        return s.check() == z3.sat
+
+    ka, start = int(Event.KeepAliveMsg), int(Event.ManualStart)
+    assert not possible(one.event == ka, z3.Not(one.is_event(Event.KeepAliveMsg)))
+    assert not possible(one.event == start, one.is_event(Event.KeepAliveMsg, Event.BGPOpen))
+    assert possible(one.event == ka, one.is_event(Event.KeepAliveMsg, Event.BGPOpen))
+    assert not possible(one.event == int(Event.ManualStop), fsm_z3.responsive_peer(cfg, one))
+    stop = int(Event.AutomaticStop)
+    assert not possible(one.event == stop, z3.Not(cfg.allow_automatic_stop),
+                        fsm_z3.attribute_events(cfg, one))
+    assert possible(one.event == stop, cfg.allow_automatic_stop,
+                    fsm_z3.attribute_events(cfg, one))
