@@ -139,10 +139,11 @@ def test_a_bad_range_is_one_line_naming_the_flag(text: str, says: str) -> None:
 
 def test_hold_zero_alone_is_a_range() -> None:
     """RFC 4271 §4.2: hold 0 (no KEEPALIVEs) is allowed, 1 and 2 are not."""
-    p = _space().add("hold=0")
+    s = _space()
+    p = s.add("hold=0")
     assert (p.lo, p.hi) == (0, 0)
-    zone = _space().zone_at({})
-    assert zone is not None
+    timers = s.zone_at({"hold": 0}).timers
+    assert (timers.hold, timers.keepalive) == (0, 0)  # §4.4: no KEEPALIVEs either
 
 
 def test_a_parameter_is_varied_once() -> None:
