@@ -484,6 +484,76 @@ def describe_path(model: z3.ModelRef, path: Path) -> tuple[tuple[str, ...], str]
     return names, "; ".join(lines)
 
 
+def read_config(model: z3.ModelRef, cfg: ZConfig) -> fsm.PyConfig:
+    """The concrete configuration ``cfg`` denotes in ``model``."""
+    values: dict[str, Any] = {
+        name: (truth(model, term) if z3.is_bool(term := getattr(cfg, name))
+               else value(model, term))
+        for name in fsm.Config.__dataclass_fields__}
+    return fsm.Config(**values)
+
+
+def replay_step(table: Sequence[fsm.Transition], cfg: fsm.PyConfig, v: fsm.PyVars,
+                event: Event, now: Fraction, collision: bool, remote_hold: Fraction
+                ) -> tuple[fsm.PyVars | None, str]:
+    """One event of a solver's run, run through the Python interpreter of ``table``
+    (model/fsm.py's :func:`~bgpcascade.model.fsm.guard_holds` and
+    :func:`~bgpcascade.model.fsm.apply_actions`, the code :func:`fsm.step` runs), with the
+    encoding's side conditions checked independently: the event may happen at ``now``
+    (no running timer overdue; a timer's event exactly at its running deadline), a valid
+    OPEN raises Event 20 exactly when the DelayOpenTimer runs (RFC 4271 §8.1.2), a remote
+    HoldTime is 0 or >= 3 s (§4.2), and exactly one row applies.
+
+    Returns the successor, or None and the reason the step is not a step of ``table``.
+    """
+    overdue = [t.value for t in Timer if v.running[t] and v.deadline[t] < now]
+    if overdue:
+        return None, f"{event.name} at t={_fmt(now)} after the deadline of {overdue}"
+    timer = TIMER_OF_EVENT.get(event)
+    if timer is not None:
+        if not (v.running[timer] and v.deadline[timer] == now):
+            return None, f"{event.name} at t={_fmt(now)} while {timer.value} is not due"
+        v = fsm.expire(v, timer)
+    is_open = event in OPEN_EVENTS
+    if is_open and (event is Event.BGPOpen_with_DelayOpenTimer_running) != bool(
+            v.running[Timer.DelayOpenTimer]):
+        return None, f"{event.name} does not match the DelayOpenTimer (RFC 4271 §8.1.2)"
+    if remote_hold != 0 and remote_hold < 3:
+        return None, f"a remote HoldTime of {_fmt(remote_hold)} s (RFC 4271 §4.2: 0 or >= 3)"
+    state = fsm.state_of(v)
+    rows = [r for r in table if r.state is state and r.event is event
+            and fsm.guard_holds(fsm.PY, cfg, v, r.guard, collision)]
+    if len(rows) != 1:
+        return None, f"{len(rows)} rows apply to {event.name} in {state.value}"
+    row = rows[0]
+    opened = min(cfg.hold_time, remote_hold) if is_open else None
+    return fsm.apply_actions(fsm.PY, cfg, v, row.actions, row.next_state, now, opened), ""
+
+
+def replay(model: z3.ModelRef, path: Path, table: Sequence[fsm.Transition]) -> str:
+    """Replay the run ``path`` denotes in ``model`` step by step in the Python interpreter
+    (:func:`replay_step`) and compare every state with the solver's (STYLE.md §7: a
+    witness is shown only once it replays). Returns "" when the run replays, else where
+    and how the solver's run and the interpreter part."""
+    cfg = read_config(model, path.cfg)
+    v = read_vars(model, path.states[0])
+    last = Fraction(0)
+    for i, st in enumerate(path.steps):
+        now = value(model, st.now)
+        if now < last:
+            return f"step {i + 1}: the clock goes back to t={_fmt(now)}"
+        nxt, why = replay_step(table, cfg, v, _event_of(model, st), now,
+                               truth(model, st.collision), value(model, st.remote_hold))
+        if nxt is None:
+            return f"step {i + 1}: {why}"
+        want = read_vars(model, path.states[i + 1])
+        if nxt != want:
+            return (f"step {i + 1} ({_event_of(model, st).name}): the interpreter gives "
+                    f"{nxt}, the solver {want}")
+        v, last = nxt, now
+    return ""
+
+
 # -- checking -----------------------------------------------------------------------------------
 
 StepPredicate = Callable[[ZConfig, Step], Bool]
@@ -523,6 +593,11 @@ def _unknown(solver: z3.Solver, what: str) -> Outcome:
                                      f"({solver.reason_unknown()})")
 
 
+def _disagree(why: str) -> Outcome:
+    return Outcome("unknown", detail="the solver's run does not replay in the Python FSM "
+                                     f"(model/fsm.py), so it is not shown: {why}")
+
+
 def one_step(enc: Encoding, budget: Budget, bad: StepPredicate,
              assume: Callable[[ZConfig, ZVars], Bool] | None = None) -> Outcome:
     """Is there ANY state (in the domain, satisfying ``assume``) and event whose step
@@ -540,6 +615,11 @@ def one_step(enc: Encoding, budget: Budget, bad: StepPredicate,
     if r != z3.sat:
         return _unknown(s, "one-step query")
     m = s.model()
+    nxt, why = replay_step(enc.table, read_config(m, cfg), read_vars(m, v), _event_of(m, st),
+                           value(m, st.now), truth(m, st.collision), value(m, st.remote_hold))
+    if nxt is None or nxt != read_vars(m, st.post):
+        return _disagree(why or f"the interpreter gives {nxt}, the solver "
+                                f"{read_vars(m, st.post)}")
     return Outcome("sat", trace=(_event_of(m, st).name,),
                    detail=(f"config: {describe_config(m, cfg)}; from {describe_vars(m, v)}: "
                            f"{_describe_step(m, st, st.post)}"), k=1)
@@ -560,7 +640,10 @@ def bmc(enc: Encoding, budget: Budget, goal: StepPredicate, *,
         s.add(goal(path.cfg, st))
         r = s.check()
         if r == z3.sat:
-            trace, detail = describe_path(s.model(), path)
+            model = s.model()
+            if why := replay(model, path, enc.table):
+                return _disagree(why)
+            trace, detail = describe_path(model, path)
             return Outcome("sat", trace=trace, detail=detail, k=k)
         if r != z3.unsat:
             return _unknown(s, f"bounded search at k={k}")
@@ -589,10 +672,11 @@ def _violation(name: str, method: str, enc: Encoding, budget: Budget, goal: Step
         return Verdict(name, "VIOLATED", f"{method}; counterexample by bounded model "
                        f"checking, shortest run from Idle (k = {reach.k})",
                        f"{what}: {reach.detail}", reach.trace)
+    why = (f"no run from Idle reaches it within k <= {budget.k_max} events"
+           if reach.result == "unsat" else f"no run from Idle is shown: {reach.detail}")
     return Verdict(name, "VIOLATED", method,
-                   f"{what} (no run from Idle reaches it within k <= {budget.k_max} events; "
-                   f"the step below starts from a state the solver chose): {out.detail}",
-                   out.trace)
+                   f"{what} ({why}; the step below starts from a state the solver chose): "
+                   f"{out.detail}", out.trace)
 
 
 # -- the properties ---------------------------------------------------------------------------
@@ -923,6 +1007,13 @@ def idle_hold_invariant(cfg: ZConfig, v: ZVars) -> Bool:
     return z3.And(v.idle_hold_time > 0, v.idle_hold_time <= cfg.idle_hold_max)
 
 
+def damping_from_a_quarter(cfg: ZConfig, v0: ZVars) -> Bool:
+    """Where the damping witness starts: DampPeerOscillations on, and an initial
+    IdleHoldTime at most a quarter of the cap, so that reaching the cap takes at least
+    two damped failures (a doubling below the cap, then one to it)."""
+    return z3.And(cfg.damp_peer_oscillations, cfg.idle_hold_max >= 4 * v0.idle_hold_time)
+
+
 def check_damping_backoff_grows_to_cap(table: Sequence[fsm.Transition] = fsm.TABLE,
                                        budget: Budget = Budget()) -> Verdict:
     """With DampPeerOscillations, each damped failure sets IdleHoldTime to
@@ -967,17 +1058,16 @@ def check_damping_backoff_grows_to_cap(table: Sequence[fsm.Transition] = fsm.TAB
                            f"Idle (k = {reach.k})", "a step does not set IdleHoldTime to "
                            f"min(2 x previous, cap) (or changes it otherwise): {reach.detail}",
                            reach.trace)
+        why = (f"not reached from Idle within k <= {budget.k_max}"
+               if reach.result == "unsat" else reach.detail)
         return Verdict(name, "UNKNOWN", method, "the backoff invariant is not inductive "
-                       f"(not reached from Idle within k <= {budget.k_max}): {cti.detail}",
-                       cti.trace)
-
-    def quarter(cfg: ZConfig, v0: ZVars) -> Bool:
-        return z3.And(cfg.damp_peer_oscillations, cfg.idle_hold_max >= 4 * v0.idle_hold_time)
+                       f"({why}): {cti.detail}", cti.trace)
 
     def at_cap(cfg: ZConfig, st: Step) -> Bool:
         return st.post.idle_hold_time == cfg.idle_hold_max
 
-    wit = bmc(enc, budget, at_cap, step_filter=attribute_events, cfg_extra=quarter)
+    wit = bmc(enc, budget, at_cap, step_filter=attribute_events,
+              cfg_extra=damping_from_a_quarter)
     if wit.result == "sat":
         return Verdict(name, "HOLDS",
                        "induction (1-step, all states: IdleHoldTime' = min(2 x IdleHoldTime, "

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -387,3 +389,163 @@ def test_step_event_predicates_mean_what_they_say() -> None:
                         fsm_z3.attribute_events(cfg, one))
     assert possible(one.event == stop, cfg.allow_automatic_stop,
                     fsm_z3.attribute_events(cfg, one))
+
+
+# -- witnesses: replayed before they are shown, and described well enough to replay ---------
+
+_STEP = re.compile(r"t=(?P<t>[\d/]+) (?P<event>\w+)(?: \(remote hold (?P<hold>\d+)\))?"
+                   r"(?P<coll> \(collision\))?: (?P<pre>\w+) -> (?P<post>\w+)")
+
+
+def _parse_witness(detail: str) -> tuple[fsm.PyConfig, Fraction, list[re.Match[str]]]:
+    """The configuration, initial IdleHoldTime and steps a witness's text states."""
+    text = detail.split("config: ", 1)[1]
+    head, _, rest = text.partition("; initial idle_hold_time=")
+    values: dict[str, Any] = {}
+    for part in head.split(", "):
+        name, shown = part.split("=")
+        values[name] = shown == "True" if shown in ("True", "False") else Fraction(shown)
+    idle0, _, steps = rest.partition("; ")
+    return fsm.Config(**values), Fraction(idle0), [
+        m for m in (_STEP.fullmatch(s) for s in steps.split("; ")) if m is not None]
+
+
+def _replay_text(detail: str) -> tuple[fsm.PyConfig, Fraction, list[fsm.PyVars]]:
+    """Replay a witness's text with fsm.step alone, asserting every state it names."""
+    cfg, idle0, steps = _parse_witness(detail)
+    assert steps and len(steps) == detail.count(" -> ")
+    v = fsm.initial_vars(idle0)
+    states = [v]
+    for m in steps:
+        event, now = Event[m["event"]], Fraction(m["t"])
+        assert fsm.state_of(v).value == m["pre"]
+        timer = fsm_z3.TIMER_OF_EVENT.get(event)
+        if timer is not None:
+            assert v.running[timer] and v.deadline[timer] == now, m.group(0)
+            v = fsm.expire(v, timer)
+        opens = event in fsm_z3.OPEN_EVENTS
+        assert opens == (m["hold"] is not None), m.group(0)  # an OPEN shows its remote hold
+        opened = min(cfg.hold_time, Fraction(m["hold"])) if opens else None
+        v, _ = fsm.step(cfg, v, event, now, collision=m["coll"] is not None,
+                        opened_hold=opened)
+        assert fsm.state_of(v).value == m["post"], m.group(0)
+        states.append(v)
+    return cfg, idle0, states
+
+
+def test_the_reachability_witness_text_replays_with_fsm_step(
+        verdicts: dict[str, Verdict]) -> None:
+    """The docstring's promise: the witness text (configuration, initial IdleHoldTime,
+    times, events, an OPEN's remote hold) is enough to replay it with fsm.step."""
+    reach = verdicts["established_reachable"]
+    _, _, states = _replay_text(reach.detail)
+    assert fsm.state_of(states[-1]) is State.Established
+    assert "(remote hold " in reach.detail  # the OPEN's hold is what the replay needs
+
+
+def test_the_damping_witness_starts_at_a_quarter_and_reaches_the_cap(
+        verdicts: dict[str, Verdict]) -> None:
+    damp = verdicts["damping_backoff_grows_to_cap"]
+    cfg, idle0, states = _replay_text(damp.detail)
+    assert cfg.damp_peer_oscillations and 4 * idle0 <= cfg.idle_hold_max
+    holds = [v.idle_hold_time for v in states]
+    assert holds[-1] == cfg.idle_hold_max and holds[-2] < holds[-1]
+    # It only grows, by doubling (capped): at least two damped failures.
+    grew = [(a, b) for a, b in itertools.pairwise(holds) if b != a]
+    assert len(grew) >= 2 and all(b == min(2 * a, cfg.idle_hold_max) for a, b in grew)
+
+
+def test_the_damping_witness_start_is_at_most_a_quarter_of_the_cap() -> None:
+    cfg, v0 = fsm_z3.fresh_config("c"), fsm_z3.fresh_vars("v")
+    start_ = fsm_z3.damping_from_a_quarter(cfg, v0)
+
+    def possible(*conds: Any) -> bool:
+        s = z3.Solver()
+        s.add(fsm_z3.config_domain(cfg), fsm_z3.initial_state(cfg, v0), *conds)
+        return s.check() == z3.sat
+
+    assert not possible(start_, 4 * v0.idle_hold_time > cfg.idle_hold_max)
+    assert not possible(start_, z3.Not(cfg.damp_peer_oscillations))
+    assert possible(start_, 4 * v0.idle_hold_time == cfg.idle_hold_max)
+    assert not possible(start_, v0.idle_hold_time == 1, cfg.idle_hold_max == 3)
+
+
+def test_the_damping_witness_is_shortest_two_failures_from_idle(
+        verdicts: dict[str, Verdict]) -> None:
+    """Two damped failures, each from a state a start reaches: start, fail, the
+    IdleHoldTimer's restart, fail; k = 4, and no shorter run reaches the cap."""
+    damp = verdicts["damping_backoff_grows_to_cap"]
+    assert "k = 4" in damp.method and len(damp.trace) == 4
+
+
+class _MiscountingEncoding(fsm_z3.Encoding):
+    """A faulty encoding (not a mocked solver): every step adds one to the
+    ConnectRetryCounter, which the table does only on errors."""
+
+    def successor(self, cfg: fsm_z3.ZConfig, v: fsm_z3.ZVars, event: Any, collision: Any,
+                  opened_hold: Any, now: Any) -> Any:
+        fired, post, marks = super().successor(cfg, v, event, collision, opened_hold, now)
+        return fired, dataclasses.replace(post, counter=post.counter + 1), marks
+
+
+def test_a_run_that_does_not_replay_is_unknown_never_shown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """STYLE.md §7: a solver's run is replayed in the Python FSM before it is shown. An
+    encoding that disagrees with the interpreter gives UNKNOWN with the step that parts,
+    in both searches (bounded runs from Idle, and one step from any state)."""
+    budget = fsm_z3.Budget(timeout_s=30)
+    est = fsm.STATE_CODE[State.Established]
+
+    def established(cfg: fsm_z3.ZConfig, st: fsm_z3.Step) -> Any:
+        return st.post.state == est
+
+    good = fsm_z3.bmc(fsm_z3.Encoding(), budget, established)
+    assert good.result == "sat" and good.k == 4
+    bad = fsm_z3.bmc(_MiscountingEncoding(), budget, established)
+    assert bad.result == "unknown", bad
+    assert "does not replay in the Python FSM" in bad.detail and "step 1 " in bad.detail
+    one = fsm_z3.one_step(_MiscountingEncoding(), budget, established)
+    assert one.result == "unknown" and "does not replay" in one.detail
+    # Through a property: the faulty encoding's witness is never a HOLDS.
+    monkeypatch.setattr(fsm_z3, "Encoding", _MiscountingEncoding)
+    [v] = fsm_z3.check_all(only=["established_reachable"])
+    assert v.status == "UNKNOWN" and "does not replay" in v.detail
+
+
+def test_replay_step_refuses_what_is_not_a_step() -> None:
+    """Each side condition of a step, checked independently of the encoding."""
+    cfg = fsm.Config(
+        hold_time=Fraction(9), keepalive_time=Fraction(3), connect_retry_time=Fraction(5),
+        large_hold=Fraction(9), delay_open=False, delay_open_time=Fraction(2),
+        damp_peer_oscillations=False, idle_hold_max=Fraction(4),
+        send_hold_factor=Fraction(2), send_hold_min=Fraction(0), allow_automatic_start=True,
+        allow_automatic_stop=True, send_notification_without_open=False)
+    table = fsm.TABLE
+    v, _ = fsm.step(cfg, fsm.initial_vars(), Event.ManualStart, Fraction(0))
+    assert v.running[Timer.ConnectRetryTimer] and v.deadline[Timer.ConnectRetryTimer] == 5
+
+    def rs(event: Event, now: int, remote: int = 0) -> tuple[Any, str]:
+        return fsm_z3.replay_step(table, cfg, v, event, Fraction(now), False, Fraction(remote))
+
+    nxt, why = rs(Event.ConnectRetryTimer_Expires, 5)
+    assert nxt is not None and not why
+    assert rs(Event.ConnectRetryTimer_Expires, 4)[1].endswith("is not due")
+    assert "after the deadline" in rs(Event.Tcp_CR_Acked, 6)[1]
+    assert "DelayOpenTimer" in rs(Event.BGPOpen_with_DelayOpenTimer_running, 1, 9)[1]
+    assert "remote HoldTime of 2" in rs(Event.BGPOpen, 1, 2)[1]
+    assert rs(Event.BGPOpen, 1, 3)[0] is not None
+    assert "0 rows apply" in fsm_z3.replay_step(
+        tuple(r for r in table if r.event is not Event.Tcp_CR_Acked), cfg, v,
+        Event.Tcp_CR_Acked, Fraction(1), False, Fraction(0))[1]
+
+
+def test_reading_a_term_the_model_leaves_out() -> None:
+    """A witness reads every attribute, also ones the solver never needed to decide:
+    they read as the model's completion (0, False), not as an error."""
+    s = z3.Solver()
+    s.add(z3.Real("x") == 2)
+    assert s.check() == z3.sat
+    m = s.model()
+    assert fsm_z3.value(m, z3.Real("x")) == 2
+    assert fsm_z3.value(m, z3.Real("never.mentioned")) == 0
+    assert fsm_z3.truth(m, z3.Bool("never.mentioned")) is False
