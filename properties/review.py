@@ -627,19 +627,27 @@ def split_shard(data: dict[str, Any], shard: str, parts: int) -> dict[str, Any]:
     return out
 
 
+def hold_as_written(data: dict[str, Any]) -> Fraction | None:
+    """The hold time every speaker of the zone data proposes, as the loader resolves it
+    (zone, tier, shard and speaker levels, each inheriting the level above; RFC 4271 §10's
+    90 s where no level sets one); None when the speakers differ."""
+    zone = load_zone(dump(data, ""), source="<zone data>")
+    holds = {g.timers.hold for g in zone.groups}
+    return holds.pop() if len(holds) == 1 else None
+
+
 def what_ifs(data: dict[str, Any], target: str | None) -> list[WhatIf]:
     """The review's what-if rows for zone data (see the module doc), in table order."""
     compact = "shards" in data
     rows: list[WhatIf] = []
-    holds = {t.get("hold", 90) for t in _timer_blocks(copy.deepcopy(data))}
-    hold0 = holds.pop() if len(holds) == 1 else None
+    hold0 = hold_as_written(data)
     for hold in (90, 180, 240):
         # A longer hold time tolerates a proportionally longer queue: the boundary search
         # starts there (a starting point only; the search decides).
         rows.append(WhatIf(f"hold-{hold}", f"hold time {hold} s",
                            f"hold {hold} s, keepalive {Fraction(hold, 3)} s on every "
                            "speaker", with_hold(data, hold), target=target,
-                           hint_scale=hold / hold0 if hold0 else 1.0))
+                           hint_scale=float(hold / hold0) if hold0 else 1.0))
     frr_ka = {"keepalive_rx": "rearm-on-backlog", "keepalive_tx": "fifo"}
     fifo_ka = {"keepalive_rx": "fifo", "keepalive_tx": "main-loop"}
     rows.append(WhatIf("keepalive-frr", "RR KEEPALIVEs FRR-like",

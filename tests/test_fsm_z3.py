@@ -549,3 +549,23 @@ def test_reading_a_term_the_model_leaves_out() -> None:
     assert fsm_z3.value(m, z3.Real("x")) == 2
     assert fsm_z3.value(m, z3.Real("never.mentioned")) == 0
     assert fsm_z3.truth(m, z3.Bool("never.mentioned")) is False
+
+
+@pytest.mark.parametrize("event, collision, shown", [
+    (Event.BGPOpen, True, "BGPOpen (remote hold 90) (collision): OpenConfirm -> Idle"),
+    (Event.BGPOpen, False, "BGPOpen (remote hold 90): OpenConfirm -> OpenConfirm"),
+    (Event.ManualStop, True, "ManualStop: OpenConfirm -> Idle"),
+])
+def test_a_step_is_described_with_what_decides_its_row(event: Event, collision: bool,
+                                                        shown: str) -> None:
+    """A witness step names an OPEN's remote hold and a collision (§6.8) only where they
+    decide the row: Event 19 is the only event with collision guards."""
+    enc = fsm_z3.Encoding()
+    cfg, v = fsm_z3.fresh_config("c"), fsm_z3.fresh_vars("v")
+    one = enc.step(cfg, v, "s")
+    s = z3.Solver()
+    s.add(fsm_z3.config_domain(cfg), one.constraint, fsm_z3.in_state(v, State.OpenConfirm),
+          one.event == int(event), one.collision == collision, one.remote_hold == 90,
+          one.now == 7)
+    assert s.check() == z3.sat
+    assert fsm_z3._describe_step(s.model(), one, one.post) == f"t=7 {shown}"

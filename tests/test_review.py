@@ -17,6 +17,7 @@ import yaml
 from bgpcascade.io import read_zone_text
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.review import (
+    Boundary,
     Runner,
     find_boundary,
     flaps_of,
@@ -372,3 +373,95 @@ def test_read_zone_text_builtin_is_reviewable() -> None:
     for row in what_ifs(zone_data(text, "builtin:fr-par-like"), "a"):
         assert row.data is not None
         load_zone(yaml.safe_dump(row.data), source=row.id)
+
+
+# -- the report's figures and scope ------------------------------------------------------------
+def test_quick_review_bounds_only_the_hurt_shard_and_says_so(
+        unsafe_review: tuple[Path, dict]) -> None:
+    """``--quick`` (the demo's scope): boundaries for the shard the flaps hurt most only;
+    the others are listed as not answered, never left out silently."""
+    _, data = unsafe_review
+    bounded = {s["shard"] for s in data["shards"]
+               if s["clients_boundary"] or s["capacity_boundary"]}
+    assert bounded == {"a"} == {data["tightest_shard"]}
+    assert "boundaries of shards other than a (quick review)" in data["unknown"]
+    assert data["curve"]["points"] == []  # no curve in a quick review
+
+
+def test_shard_figures_are_the_worst_of_the_shards_rrs(
+        unsafe_review: tuple[Path, dict]) -> None:
+    """Each shard's load figures in review.json are the highest of its RRs' (the numbers
+    ``bgpcascade show`` gives per RR), so an uneven shard shows its busiest RR."""
+    from bgpcascade.summary import zone_summary
+
+    _, data = unsafe_review
+    zone = load_zone(APPLIANCE.read_text(), source=str(APPLIANCE))
+    loads = {r["rr"]: r for r in zone_summary(zone)["rr_load"]}
+    for s in data["shards"]:
+        rrs = [loads[g.key] for g in zone.groups if g.shard == s["shard"] and g.is_rr]
+        assert len(rrs) == 2
+        for key in ("rest_utilisation_percent", "full_resync_s", "capacity"):
+            assert s[key] == max(r[key] for r in rrs) > 0, (s["shard"], key)
+    by = {s["shard"]: s for s in data["shards"]}
+    assert by["a"]["capacity"] < by["b"]["capacity"]  # the appliance is the slower RR
+
+
+def test_commands_name_the_flap_time_only_when_it_is_not_checks_default(
+        unsafe_review: tuple[Path, dict], tmp_path: Path) -> None:
+    """Every command behind a number runs what the review ran: the horizon always, and
+    ``--at`` when the flaps are not at ``check``'s default 30 s."""
+    _, data = unsafe_review
+    runs = [c["command"] for c in data["commands"] if " --horizon " in c["command"]]
+    assert runs and not any("--at" in c for c in (c["command"] for c in data["commands"]))
+    text = LAB.read_text()
+    rv = review(text, str(LAB), out_prefix="rv", at=Fraction(20), quick=True, budget=900)
+    assert rv.verdict == "HOLDS" and all(r.trigger.endswith("@20") for r in rv.ranking)
+    sims = [c for _, c in rv.commands if c.split()[1] in ("check", "simulate")]
+    assert len(sims) >= 4
+    for c in sims:
+        assert c.endswith("--horizon 300 --at 20"), c
+        argv = c.split()
+        assert all(argv[i + 1].endswith("@20") for i, a in enumerate(argv) if a == "--flap")
+    ranking = next(c for w, c in rv.commands if w.startswith("the ranking"))
+    r = _cli(*ranking.split()[1:], "--json", "check.json", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ranked = json.loads((tmp_path / "check.json").read_text())["triggers_ranked"]
+    assert ranked and all("@20" in str(t) for t in ranked), ranked
+
+
+def test_headroom_is_given_only_for_a_found_boundary() -> None:
+    """Headroom: (boundary - current) / current for clients, (current - boundary) /
+    current for capacity, negative when overrun; none when UNKNOWN, nothing is safe, or
+    there is no current value to compare with."""
+    def b(fld: str, current: int, value: int | None, status: str = "HOLDS") -> Boundary:
+        return Boundary("a", fld, current, 1, 1000, 1, value, None, None, status, "sim")
+
+    assert b("clients", 300, 330).headroom_percent == 10.0
+    assert b("clients", 300, 270).headroom_percent == -10.0
+    assert b("rr_capacity", 300, 270).headroom_percent == 10.0
+    assert b("rr_capacity", 300, 330).headroom_percent == -10.0
+    assert b("clients", 300, 330, "UNKNOWN").headroom_percent is None
+    assert b("clients", 300, None).headroom_percent is None
+    assert b("clients", 0, 330).headroom_percent is None
+    assert b("clients", 300, 330).open_ended and not b("clients", 300, 330, "UNKNOWN").open_ended
+    assert b("clients", 3, 2).headroom_percent == -33.3  # one decimal
+
+
+@pytest.mark.parametrize("zone_timers, shard_timers, want", [
+    (None, None, [1.0, 2.0, 240 / 90]),               # RFC 4271 §10's 90 s everywhere
+    ({"hold": 30}, {"keepalive": 5}, [3.0, 6.0, 8.0]),  # the shard inherits hold 30
+    ({"hold": 90}, {"hold": 9}, [1.0, 1.0, 1.0]),      # holds differ: no scale
+])
+def test_hold_what_ifs_start_their_search_from_the_hold_as_the_loader_resolves_it(
+        zone_timers: dict | None, shard_timers: dict | None, want: list[float]) -> None:
+    """The hold rows start their boundary search at the boundary as written times new
+    hold / old hold; the old hold is what every speaker proposes after inheritance (a
+    shard block with only a keepalive keeps the zone's hold)."""
+    data = yaml.safe_load((ROOT / "examples" / "flat-3-shards.yaml").read_text())
+    data.pop("timers", None)
+    if zone_timers is not None:
+        data["timers"] = zone_timers
+    if shard_timers is not None:
+        data["shards"][0]["timers"] = shard_timers
+    rows = {r.id: r for r in what_ifs(data, None)}
+    assert [rows[f"hold-{h}"].hint_scale for h in (90, 180, 240)] == pytest.approx(want)
