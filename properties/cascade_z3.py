@@ -596,8 +596,11 @@ def boundary(eng: Engine, param: Param) -> Boundary:
         res.reason = f"the solver gave up at {param.name}={x} ({exc})"
     finally:
         res.scanned = len(scanned)
+        # The values up to the boundary that no plain run decided (a value scanned past
+        # the boundary, where the violation was found, is not one of them).
         done = res.boundary if res.boundary is not None else start - step
-        res.covered_by_z3 = max(0, abs(done - start) // abs(step) + 1 - res.scanned)
+        upto = abs(done - start) // abs(step) + 1
+        res.covered_by_z3 = upto - sum(1 for v in scanned if not past(v, done))
     return res
 
 

@@ -472,3 +472,45 @@ def test_a_count_dependent_coalesce_wait_is_symbolic() -> None:
     assert found["20..20"].status == "VIOLATED"
     assert found["19..20"].status == "VIOLATED"
     assert found["19..20"].point == {"s0.clients": 20}
+
+
+class _Counting(Engine):
+    """The real engine, counting the symbolic paths it completes."""
+
+    completed = 0
+
+    def run(self, *a: Any, **k: Any) -> Any:  # type: ignore[override]
+        out = super().run(*a, **k)
+        self.completed += 1
+        return out
+
+
+@pytest.mark.parametrize("zone, vary, trig", [
+    ("safe/two-tier-shared-cluster.yaml", "a.rr_capacity=1000..80000/1000",
+     Trigger("flap", Fraction(30), "spine1", "b-rr1")),       # safe: walks the whole range
+    ("unsafe/appliance-shard-cascade.yaml", "a.clients=2..300",
+     Trigger("flap", Fraction(30), "spine1", "b-rr1")),       # stops past the boundary
+])
+def test_the_search_counters_count_what_was_run(zone: str, vary: str, trig: Trigger) -> None:
+    """``search``'s bounds (``z3_paths``, ``values_scanned``, ``values_covered_by_z3``;
+    docs/cli.md): the paths Z3 completed, the values the plain simulator ran, and the values
+    up to the boundary decided by Z3 regions alone. Counted here from the calls made."""
+    text = (EXAMPLES / zone).read_text()
+    space = Space(text, "x.yaml")
+    p = space.add(vary)
+    eng = _Counting(space, [trig], PROPS, Fraction(300), timeout=600)
+    scanned: list[int] = []
+    real = cascade_z3._plain_batch
+
+    def counting(e: Engine, indices: list[int], values: Any) -> Any:
+        scanned.append(values[p.name])
+        return real(e, indices, values)
+
+    with mock.patch.object(cascade_z3, "_plain_batch", counting):
+        res = boundary(eng, p)
+    assert res.status == "HOLDS" and res.boundary is not None
+    assert res.z3_paths == eng.completed > 0
+    assert res.scanned == len(set(scanned)) > 0 and res.engine == "z3+sim-scan"
+    step = p.step if p.worse == "up" else -p.step
+    upto = range(p.safe_end, res.boundary + step, step)
+    assert res.covered_by_z3 == len([v for v in upto if v not in set(scanned)]) > 0
