@@ -435,8 +435,7 @@ def _fmt(x: Fraction) -> str:
 
 
 def _state_name(model: z3.ModelRef, v: ZVars) -> str:
-    code = value(model, v.state)
-    return fsm.CODE_STATE[int(code)].value if code in fsm.CODE_STATE else f"state {code}"
+    return _state_name_of(value(model, v.state))
 
 
 def _event_of(model: z3.ModelRef, st: Step) -> Event:
@@ -530,6 +529,32 @@ def replay_step(table: Sequence[fsm.Transition], cfg: fsm.PyConfig, v: fsm.PyVar
     return fsm.apply_actions(fsm.PY, cfg, v, row.actions, row.next_state, now, opened), ""
 
 
+def vars_diff(got: fsm.PyVars, want: fsm.PyVars) -> str:
+    """The attributes where the interpreter's state ``got`` and the solver's ``want``
+    differ, as ``name: interpreter X, solver Y`` (timers by name)."""
+    def flat(v: fsm.PyVars) -> dict[str, object]:
+        out: dict[str, object] = {
+            "state": _state_name_of(v.state), "counter": v.counter,
+            "idle_hold_time": v.idle_hold_time, "negotiated_hold": v.negotiated_hold,
+            "routes_deleted": v.routes_deleted}
+        for t in Timer:
+            out[f"{t.value}.running"] = v.running[t]
+            out[f"{t.value}.deadline"] = v.deadline[t]
+        return out
+
+    a, b = flat(got), flat(want)
+    return "; ".join(f"{k}: interpreter {_show(a[k])}, solver {_show(b[k])}"
+                     for k in a if a[k] != b[k])
+
+
+def _state_name_of(code: Fraction) -> str:
+    return fsm.CODE_STATE[int(code)].value if code in fsm.CODE_STATE else f"state {code}"
+
+
+def _show(x: object) -> str:
+    return _fmt(x) if isinstance(x, Fraction) else str(x)
+
+
 def replay(model: z3.ModelRef, path: Path, table: Sequence[fsm.Transition]) -> str:
     """Replay the run ``path`` denotes in ``model`` step by step in the Python interpreter
     (:func:`replay_step`) and compare every state with the solver's (STYLE.md §7: a
@@ -548,8 +573,7 @@ def replay(model: z3.ModelRef, path: Path, table: Sequence[fsm.Transition]) -> s
             return f"step {i + 1}: {why}"
         want = read_vars(model, path.states[i + 1])
         if nxt != want:
-            return (f"step {i + 1} ({_event_of(model, st).name}): the interpreter gives "
-                    f"{nxt}, the solver {want}")
+            return f"step {i + 1} ({_event_of(model, st).name}): {vars_diff(nxt, want)}"
         v, last = nxt, now
     return ""
 
@@ -617,9 +641,10 @@ def one_step(enc: Encoding, budget: Budget, bad: StepPredicate,
     m = s.model()
     nxt, why = replay_step(enc.table, read_config(m, cfg), read_vars(m, v), _event_of(m, st),
                            value(m, st.now), truth(m, st.collision), value(m, st.remote_hold))
-    if nxt is None or nxt != read_vars(m, st.post):
-        return _disagree(why or f"the interpreter gives {nxt}, the solver "
-                                f"{read_vars(m, st.post)}")
+    if nxt is None:
+        return _disagree(why)
+    if nxt != (want := read_vars(m, st.post)):
+        return _disagree(f"{_event_of(m, st).name}: {vars_diff(nxt, want)}")
     return Outcome("sat", trace=(_event_of(m, st).name,),
                    detail=(f"config: {describe_config(m, cfg)}; from {describe_vars(m, v)}: "
                            f"{_describe_step(m, st, st.post)}"), k=1)

@@ -503,9 +503,18 @@ def test_a_run_that_does_not_replay_is_unknown_never_shown(
     assert good.result == "sat" and good.k == 4
     bad = fsm_z3.bmc(_MiscountingEncoding(), budget, established)
     assert bad.result == "unknown", bad
-    assert "does not replay in the Python FSM" in bad.detail and "step 1 " in bad.detail
+    miscount = re.compile(r"counter: interpreter (\d+), solver (\d+)$")
+
+    def off_by_one(detail: str) -> bool:
+        m = miscount.search(detail)
+        return m is not None and int(m[2]) == int(m[1]) + 1
+
+    assert "does not replay in the Python FSM" in bad.detail and "step 1 (" in bad.detail
+    assert off_by_one(bad.detail), bad.detail  # the step, and only what differs
+    assert fsm_z3.one_step(fsm_z3.Encoding(), budget, established).k == 1
     one = fsm_z3.one_step(_MiscountingEncoding(), budget, established)
     assert one.result == "unknown" and "does not replay" in one.detail
+    assert off_by_one(one.detail), one.detail
     # Through a property: the faulty encoding's witness is never a HOLDS.
     monkeypatch.setattr(fsm_z3, "Encoding", _MiscountingEncoding)
     [v] = fsm_z3.check_all(only=["established_reachable"])
@@ -569,3 +578,52 @@ def test_a_step_is_described_with_what_decides_its_row(event: Event, collision: 
           one.now == 7)
     assert s.check() == z3.sat
     assert fsm_z3._describe_step(s.model(), one, one.post) == f"t=7 {shown}"
+
+
+def test_bounded_search_reaches_exactly_k_max_events() -> None:
+    """``k_max`` bounds the runs of bounded model checking inclusively: Established needs
+    four events, so k_max = 4 finds it and k_max = 3 reports the bound it searched."""
+    est = fsm.STATE_CODE[State.Established]
+
+    def established(cfg: fsm_z3.ZConfig, st: fsm_z3.Step) -> Any:
+        return st.post.state == est
+
+    enc = fsm_z3.Encoding()
+    found = fsm_z3.bmc(enc, fsm_z3.Budget(k_max=4), established)
+    assert (found.result, found.k, len(found.trace)) == ("sat", 4, 4)
+    none = fsm_z3.bmc(enc, fsm_z3.Budget(k_max=3), established)
+    assert (none.result, none.k) == ("unsat", 3)
+    assert fsm_z3.bmc(enc, fsm_z3.Budget(k_max=9), established, k_max=3).result == "unsat"
+    [v] = fsm_z3.check_all(k_max=3, only=["established_reachable"])
+    assert v.status == "UNKNOWN" and "k <= 3" in v.detail
+
+
+def _free_path(k: int, *extra: Callable[[fsm_z3.Path], Any]) -> tuple[Any, fsm_z3.Path]:
+    """``k`` steps of the real encoding WITHOUT the clock that does not go back, plus
+    ``extra`` constraints on the path: a run only a faulty search could return."""
+    enc = fsm_z3.Encoding()
+    path, init = fsm_z3.start_path()
+    s = z3.Solver()
+    s.add(*init)
+    for i in range(k):
+        st = enc.step(path.cfg, path.states[-1], f"s{i}")
+        nxt = fsm_z3.fresh_vars(f"v{i + 1}")
+        s.add(st.constraint, fsm_z3.vars_equal(nxt, st.post), st.now >= 0)
+        path.steps.append(st)
+        path.states.append(nxt)
+    s.add(*[c(path) for c in extra])
+    assert s.check() == z3.sat
+    return s.model(), path
+
+
+def test_replay_names_the_step_where_a_run_parts() -> None:
+    m, path = _free_path(2, lambda p: p.steps[1].now < p.steps[0].now)
+    assert fsm_z3.replay(m, path, fsm.TABLE).startswith("step 2: the clock goes back to t=")
+    m, path = _free_path(2, lambda p: p.steps[0].now <= p.steps[1].now)
+    assert fsm_z3.replay(m, path, fsm.TABLE) == ""
+    # A table without the second step's row: the run is not a run of that table.
+    m, path = _free_path(2, lambda p: p.steps[0].now <= p.steps[1].now,
+                         lambda p: p.steps[0].event == int(Event.ManualStart),
+                         lambda p: p.steps[1].event == int(Event.Tcp_CR_Acked))
+    table = tuple(r for r in fsm.TABLE if r.event is not Event.Tcp_CR_Acked)
+    assert fsm_z3.replay(m, path, table) == "step 2: 0 rows apply to Tcp_CR_Acked in Connect"
