@@ -61,7 +61,8 @@ class Scenario:
     triggers: list[Trigger]
 
     def label(self) -> str:
-        """``a.clients=300; flap spine1~b-rr1@30, spike a-rr1:1000@60``."""
+        """``a.clients=300; flap b-rr1~spine1@30, spike a-rr1:1000@60`` (points by name,
+        triggers in time order, a session's ends sorted)."""
         point = ", ".join(f"{k}={v}" for k, v in sorted(self.point.items()))
         trig = ", ".join(t.label() for t in self.triggers) or "no trigger"
         return f"{point}; {trig}" if point else trig
@@ -234,21 +235,31 @@ def hypothesis_search(space: Space, triggers: list[Trigger], props: list[Selecte
                                 f"{str(exc).splitlines()[0] if str(exc) else ''}")
     res = HypothesisResult("HOLDS", examples=stats["examples"], runs=stats["runs"])
     if "scenario" in last:
+        # The shrunk scenario, replayed afresh (not from the cache) before it is shown:
+        # its trace is this run, and its verdict is judged on this run.
         sc: Scenario = last["scenario"]
-        violated, _ = simulate(sc.point, sc.triggers)
         sim = Sim(space.zone_at(sc.point), [space.trigger_at(t, sc.point)
                                              for t in sc.triggers])
         rec = Recorder(sim, horizon, Fraction(1))
         rec.run()
-        res.status, res.scenario, res.violated = "VIOLATED", sc, violated
-        res.trace = build_trace(space.text_at(sc.point), f"{space.source} (hypothesis)",
-                                sim, rec)
-    elif stats["runs"] == 0:
-        res.status = "UNKNOWN"
-        res.reason = "no scenario was simulated (no trigger to choose from)"
+        out = Outcome.of(rec)
+        violated = [s.label for s in props if not s.holds(out)]
+        if violated:
+            res.status, res.scenario, res.violated = "VIOLATED", sc, violated
+            res.trace = build_trace(space.text_at(sc.point),
+                                    f"{space.source} (hypothesis)", sim, rec)
+        else:
+            res.status = "UNKNOWN"
+            res.reason = (f"internal error: the shrunk scenario {sc.label()} does not "
+                          "violate when replayed")
     elif stats["skipped"]:
         res.status = "UNKNOWN"
         res.reason = (f"budget of {budget:g} s ran out after {stats['examples']} of "
                       f"{max_examples} scenarios")
+    elif stats["runs"] == 0:
+        res.status = "UNKNOWN"
+        res.reason = "no scenario was simulated (" + (
+            "no trigger to choose from" if not triggers else
+            f"none of the {stats['examples']} scenarios fired a trigger") + ")"
     res.seconds = time.monotonic() - started
     return res

@@ -1,0 +1,208 @@
+"""The generative searches in process: the zone strategies (properties/strategies.py),
+``explore`` (properties/explore.py) and the Hypothesis engine of ``check --engine
+hypothesis`` (properties/hypothesis_engine.py).
+
+The CLI tests (tests/test_check_cli.py) run these through a subprocess; here each
+promise is checked on the functions themselves: every drawn zone loads and respects its
+bounds, every choice shrinks to the simple end the docstrings name, a counterexample is
+a real one (replayed afresh), a search without one is HOLDS only with its bounds, and a
+spent budget is UNKNOWN.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, find, given, settings
+from hypothesis import strategies as st
+
+from bgpcascade.model.dynamics import Sim, Trigger
+from bgpcascade.model.errors import InputError
+from bgpcascade.model.outcomes import Outcome
+from bgpcascade.model.params import Space
+from bgpcascade.model.trace import Recorder
+from bgpcascade.model.zonefile import load_zone
+from bgpcascade.properties import explore as ex
+from bgpcascade.properties import strategies as strat
+from bgpcascade.properties.cascade_z3 import representative_flaps
+from bgpcascade.properties.hypothesis_engine import Scenario, hypothesis_search
+from bgpcascade.properties.library import parse_property
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "tests" / "examples"
+APPLIANCE = EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml"
+LAB = EXAMPLES / "safe" / "lab.yaml"
+QUICK = settings(max_examples=40, deadline=None, derandomize=True,
+                 suppress_health_check=list(HealthCheck), database=None)
+
+
+# -- strategies -------------------------------------------------------------------------------
+@QUICK
+@given(data=st.data(), max_shards=st.integers(1, 4), max_clients=st.integers(2, 60),
+       max_routes=st.integers(1, 40), min_rrs=st.integers(1, 2),
+       profiles=st.lists(st.sampled_from(strat.PROFILES), min_size=1, max_size=3,
+                         unique=True))
+def test_every_drawn_zone_loads_within_its_bounds(
+        data: st.DataObject, max_shards: int, max_clients: int, max_routes: int,
+        min_rrs: int, profiles: list[str]) -> None:
+    spec = data.draw(strat.zone_specs(max_shards=max_shards, max_clients=max_clients,
+                                      max_routes=max_routes, profiles=tuple(profiles),
+                                      min_rrs=min_rrs))
+    zone = load_zone(yaml.safe_dump(spec, sort_keys=False), source="<drawn>")
+    shards = spec["shards"]
+    assert 1 <= len(shards) <= max_shards
+    assert [s["name"] for s in shards] == [chr(ord("a") + i) for i in range(len(shards))]
+    for s in shards:
+        assert 2 <= s["clients"] <= max_clients and 1 <= s["routes_per_client"] <= max_routes
+        assert min_rrs <= s["rrs"] <= 3 and s["rr_profile"] in profiles
+        assert s.get("cluster_id", "shared") == "shared"
+    if "spines" in spec:
+        assert 1 <= spec["spines"]["count"] <= 3 and spec["spines"]["profile"] in profiles
+    assert spec["timers"]["hold"] in strat.HOLDS
+    clients = sum(g.count for g in zone.groups if not g.is_rr)
+    assert clients == sum(s["clients"] for s in shards)
+
+
+def test_zone_texts_are_the_specs_as_yaml() -> None:
+    text = find(strat.zone_texts(max_clients=5), lambda _t: True,
+                settings=settings(database=None))
+    assert yaml.safe_load(text) == find(strat.zone_specs(max_clients=5), lambda _s: True,
+                                        settings=settings(database=None))
+
+
+def test_every_choice_shrinks_to_the_simple_end() -> None:
+    """The module's promise: one shard, two clients, two FRR RRs, per-RR cluster ids, no
+    spine tier, FRR's default hold (90 s), one route; a scenario flaps the first session
+    group at 10 s."""
+    spec = find(strat.zone_specs(), lambda _s: True, settings=settings(database=None))
+    assert spec == {"zone": "generated", "timers": {"hold": 90, "connect_retry": 5},
+                    "shards": [{"name": "a", "rrs": 2, "rr_profile": "frr", "clients": 2,
+                                "routes_per_client": 1}]}
+    assert find(strat.zone_specs(min_rrs=2), lambda _s: True,
+                settings=settings(database=None))["shards"][0]["rrs"] == 2
+    # With spines required, the simplest tier: one FRR spine, its own cluster id.
+    tier = find(strat.zone_specs(), lambda s: "spines" in s, settings=settings(database=None))
+    assert tier["spines"] == {"count": 1, "profile": "frr"}
+    # A shard that must be big shrinks to exactly the size asked for.
+    big = find(strat.zone_specs(), lambda s: s["shards"][0]["clients"] >= 123,
+               settings=settings(database=None))
+    assert big["shards"][0]["clients"] == 123 and len(big["shards"]) == 1
+    spec2, flap, at = find(strat.scenarios(), lambda _s: True,
+                           settings=settings(database=None))
+    assert (spec2, flap, at) == (spec, 0, 10)
+
+
+# -- explore -------------------------------------------------------------------------------
+def test_explore_shrinks_a_failure_and_its_trace_is_that_failure() -> None:
+    """Nearly every zone fails "reconverge within 1 s": the smallest remains (the CLI test
+    asserts the same through ``explore``), and the trace returned is a run of it."""
+    prop = parse_property("reconverges_within=1")
+    res = ex.explore([prop], Fraction(20), examples=20, max_clients=10,
+                     profiles=("frr", "appliance"), seed=0)
+    assert res.status == "VIOLATED" and res.violated == [prop.label]
+    assert res.trigger is not None and res.trigger.kind == "flap"
+    spec = yaml.safe_load(res.zone_text)
+    assert len(spec["shards"]) == 1 and spec["shards"][0]["clients"] == 2
+    assert res.trace is not None and res.trace["summary"]["verdict"]
+    assert 1 <= res.examples <= 20
+    # The same seed finds the same zone and flap.
+    again = ex.explore([prop], Fraction(20), examples=20, max_clients=10,
+                       profiles=("frr", "appliance"), seed=0)
+    assert (again.zone_text, again.trigger) == (res.zone_text, res.trigger)
+
+
+def test_explore_without_a_failure_is_bounded_and_a_spent_budget_is_unknown() -> None:
+    props = [parse_property("no_zone_outage")]
+    res = ex.explore(props, Fraction(60), examples=4, max_clients=4, profiles=("frr",))
+    assert res.status == "HOLDS" and 1 <= res.examples <= 4 and res.trace is None
+    spent = ex.explore(props, Fraction(60), examples=4, max_clients=4, profiles=("frr",),
+                       budget=0.0)
+    assert spent.status == "UNKNOWN" and spent.examples == 0
+    assert spent.reason == "budget of 0 s ran out after 0 zones"
+
+
+def test_explore_reports_progress_every_20_zones() -> None:
+    seen: list[str] = []
+    ex.explore([parse_property("no_zone_outage")], Fraction(30), examples=41,
+               max_clients=3, profiles=("frr",), progress=seen.append)
+    assert seen == ["explore: 20 zones", "explore: 40 zones"]
+
+
+@pytest.mark.parametrize("text, want", [("frr", ("frr",)), (" bird , gobgp ,", ("bird", "gobgp"))])
+def test_profiles_option(text: str, want: tuple[str, ...]) -> None:
+    assert ex.check_profiles(text) == want
+
+
+@pytest.mark.parametrize("text", ["", " , ", "frr,cisco"])
+def test_profiles_option_refuses_other_names(text: str) -> None:
+    with pytest.raises(InputError) as exc:
+        ex.check_profiles(text)
+    assert "--profiles" in str(exc.value) and "appliance" in str(exc.value)
+
+
+# -- the Hypothesis engine ----------------------------------------------------------------
+def _space(path: Path, *vary: str) -> tuple[Space, list[Trigger]]:
+    space = Space(path.read_text(), str(path))
+    for v in vary:
+        space.add(v)
+    return space, representative_flaps(space, Fraction(30))
+
+
+def test_the_hypothesis_engine_finds_and_replays_a_cascade() -> None:
+    """The appliance zone cascades on most flaps: the engine reports the shrunk
+    scenario, and its trace is a fresh run of exactly that scenario."""
+    space, flaps = _space(APPLIANCE)
+    props = [parse_property("no_cascade")]
+    res = hypothesis_search(space, flaps, props, Fraction(300), max_examples=20, seed=1)
+    assert res.status == "VIOLATED" and res.violated == ["no_cascade"]
+    sc = res.scenario
+    assert sc is not None and len(sc.triggers) == 1 and sc.triggers[0].kind in (
+        "flap", "spike", "restart")
+    assert sc.triggers[0].t in (10, 30)  # shrunk: no wait before the trigger
+    sim = Sim(space.zone_at(sc.point), [space.trigger_at(t, sc.point) for t in sc.triggers])
+    rec = Recorder(sim, Fraction(300), Fraction(300))
+    rec.run()
+    assert not props[0].holds(Outcome.of(rec))
+    assert res.trace is not None and res.trace["summary"]["verdict"] != "contained"
+    assert res.examples >= 1 and res.runs >= 1
+    again = hypothesis_search(space, flaps, props, Fraction(300), max_examples=20, seed=1)
+    assert again.scenario is not None and again.scenario.label() == sc.label()
+
+
+def test_a_load_point_shrinks_to_the_safe_end_of_its_range() -> None:
+    """With ``--vary``, the drawn load point shrinks toward the least stressed value."""
+    space, flaps = _space(APPLIANCE, "a.clients=200..300")
+    res = hypothesis_search(space, flaps, [parse_property("no_cascade")], Fraction(300),
+                            max_examples=20, seed=1)
+    assert res.status == "VIOLATED" and res.scenario is not None
+    assert res.scenario.point == {"a.clients": 200}  # it cascades at 200 too
+
+
+def test_the_hypothesis_engine_holds_only_with_its_bounds() -> None:
+    space, flaps = _space(LAB)
+    res = hypothesis_search(space, flaps, [parse_property("no_zone_outage")], Fraction(120),
+                            max_examples=6, seed=0)
+    assert res.status == "HOLDS" and res.scenario is None and res.reason == ""
+    assert 1 <= res.examples <= 6 and res.runs >= 1
+
+
+def test_the_hypothesis_engine_is_unknown_when_it_cannot_search() -> None:
+    space, flaps = _space(LAB)
+    props = [parse_property("no_zone_outage")]
+    spent = hypothesis_search(space, flaps, props, Fraction(120), max_examples=6, budget=0)
+    assert spent.status == "UNKNOWN" and spent.reason.startswith("budget of 0 s ran out")
+    none = hypothesis_search(space, [], props, Fraction(120), max_examples=3)
+    assert none.status == "UNKNOWN"
+    assert none.reason == "no scenario was simulated (no trigger to choose from)"
+
+
+def test_a_scenario_label_names_its_point_and_triggers() -> None:
+    sc = Scenario({"b.clients": 3, "a.clients": 300},
+                  [Trigger("flap", Fraction(30), "spine1", "b-rr1"),
+                   Trigger("spike", Fraction(60), "a-rr1", work=Fraction(1000))])
+    assert sc.label() == ("a.clients=300, b.clients=3; flap b-rr1~spine1@30, "
+                          "spike a-rr1:1000@60")
+    assert Scenario({}, []).label() == "no trigger"
