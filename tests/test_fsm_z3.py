@@ -627,3 +627,29 @@ def test_replay_names_the_step_where_a_run_parts() -> None:
                          lambda p: p.steps[1].event == int(Event.Tcp_CR_Acked))
     table = tuple(r for r in fsm.TABLE if r.event is not Event.Tcp_CR_Acked)
     assert fsm_z3.replay(m, path, table) == "step 2: 0 rows apply to Tcp_CR_Acked in Connect"
+
+
+_IN = {"hold_time": [0, 3, 90, 65535], "large_hold": [0, 3, 240, 65535],
+       "connect_retry_time": [1, 120], "delay_open_time": [1], "idle_hold_max": [1, 3600],
+       "send_hold_factor": [0, 1, 2], "send_hold_min": [0, 480], "keepalive_time": [0, 30]}
+_OUT = {"hold_time": [1, 2, Fraction(7, 2), 65536, -3],
+        "large_hold": [1, 2, Fraction(5, 2), 65536], "connect_retry_time": [0, Fraction(1, 2)],
+        "delay_open_time": [0], "idle_hold_max": [0, Fraction(3, 2)],
+        "send_hold_factor": [3, Fraction(1, 2), -1], "send_hold_min": [-1, Fraction(1, 2)],
+        "keepalive_time": [31, -1, Fraction(1, 2)]}
+
+
+@pytest.mark.parametrize("name, val, inside", [
+    *[(n, v, True) for n, vs in _IN.items() for v in vs],
+    *[(n, v, False) for n, vs in _OUT.items() for v in vs]])
+def test_the_configuration_domain_is_the_documented_one(name: str, val: Fraction | int,
+                                                        inside: bool) -> None:
+    """``config_domain``'s docstring, bound by bound (RFC 4271 §4.2: a hold of 0 or
+    3..65535 whole seconds; §10: keepalive at most a third of the hold, here 90 s; RFC
+    9687's factor 0, 1 or 2), with the hold at 90 s where the value is not the hold."""
+    cfg = fsm_z3.fresh_config("c")
+    s = z3.Solver()
+    s.add(fsm_z3.config_domain(cfg), getattr(cfg, name) == _q(Fraction(val)))
+    if name != "hold_time":
+        s.add(cfg.hold_time == 90)
+    assert (s.check() == z3.sat) == inside
