@@ -537,8 +537,9 @@ def boundary(eng: Engine, param: Param) -> Boundary:
             plain = [i for i in due if scan_left[i] > 0]
             found: dict[int, Finding] = {}
             if plain:
-                scanned.add(x)
-                for i, violated in _plain_batch(eng, plain, {param.name: x}):
+                batch = _plain_batch(eng, plain, {param.name: x})
+                scanned.add(x)  # counted once run (a budget may stop the batch)
+                for i, violated in batch:
                     if violated:
                         found[i] = _plain_violation(eng, eng.triggers[i], {param.name: x})
                     covered[i] = x

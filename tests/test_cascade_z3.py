@@ -29,7 +29,12 @@ from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
 from bgpcascade.model.trace import Recorder
 from bgpcascade.properties import cascade_z3
-from bgpcascade.properties.cascade_z3 import Engine, boundary, exists_violation
+from bgpcascade.properties.cascade_z3 import (
+    Engine,
+    boundary,
+    exists_violation,
+    representative_flaps,
+)
 from bgpcascade.properties.library import parse_property
 from bgpcascade.properties.symbolic import Sym, recording
 
@@ -503,8 +508,9 @@ def test_the_search_counters_count_what_was_run(zone: str, vary: str, trig: Trig
     real = cascade_z3._plain_batch
 
     def counting(e: Engine, indices: list[int], values: Any) -> Any:
-        scanned.append(values[p.name])
-        return real(e, indices, values)
+        out = real(e, indices, values)
+        scanned.append(values[p.name])  # a batch the budget stopped ran nothing
+        return out
 
     with mock.patch.object(cascade_z3, "_plain_batch", counting):
         res = boundary(eng, p)
@@ -514,3 +520,27 @@ def test_the_search_counters_count_what_was_run(zone: str, vary: str, trig: Trig
     step = p.step if p.worse == "up" else -p.step
     upto = range(p.safe_end, res.boundary + step, step)
     assert res.covered_by_z3 == len([v for v in upto if v not in set(scanned)]) > 0
+
+
+def test_a_budget_stops_the_walk_with_counters_of_what_ran() -> None:
+    """A search stopped by its budget is UNKNOWN, its boundary the last value every
+    trigger covered, and ``values_scanned`` counts only values the simulator finished."""
+    text = (EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml").read_text()
+    space = Space(text, "x.yaml")
+    p = space.add("a.clients=2..1000000")
+    eng = Engine(space, representative_flaps(space, Fraction(30)), PROPS, Fraction(300),
+                 timeout=2)
+    done: list[int] = []
+    real = cascade_z3._plain_batch
+
+    def counting(e: Engine, indices: list[int], values: Any) -> Any:
+        out = real(e, indices, values)
+        done.append(values[p.name])
+        return out
+
+    with mock.patch.object(cascade_z3, "_plain_batch", counting):
+        res = boundary(eng, p)
+    assert res.status == "UNKNOWN" and res.reason.startswith("budget of 2 s ran out at ")
+    assert res.scanned == len(set(done))
+    stopped = int(res.reason.rsplit("=", 1)[1])
+    assert res.boundary == (None if stopped == 2 else stopped - 1)
