@@ -140,6 +140,10 @@ def test_a_mutated_table_is_caught(mutant: str) -> None:
     assert v.status == "VIOLATED", (v.status, v.detail)
     assert v.trace, v.detail
     assert exit_code([v]) == 1
+    # Every one is reached from Idle: the shortest run, shown step by step.
+    assert f"shortest run from Idle (k = {len(v.trace)})" in v.method, v.method
+    _, _, steps = _parse_witness(v.detail)
+    assert [m["event"] for m in steps] == list(v.trace)
 
 
 def test_double_damping_trace_is_shortest_from_idle() -> None:
