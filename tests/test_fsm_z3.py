@@ -598,8 +598,26 @@ def test_bounded_search_reaches_exactly_k_max_events() -> None:
     none = fsm_z3.bmc(enc, fsm_z3.Budget(k_max=3), established)
     assert (none.result, none.k) == ("unsat", 3)
     assert fsm_z3.bmc(enc, fsm_z3.Budget(k_max=9), established, k_max=3).result == "unsat"
-    [v] = fsm_z3.check_all(k_max=3, only=["established_reachable"])
-    assert v.status == "UNKNOWN" and "k <= 3" in v.detail
+    short = {v.property: v for v in fsm_z3.check_all(
+        k_max=3, only=["established_reachable", "damping_backoff_grows_to_cap"])}
+    assert short["established_reachable"].status == "UNKNOWN"
+    assert "no witness within k <= 3 events" in short["established_reachable"].detail
+    damp = short["damping_backoff_grows_to_cap"]  # its witness needs four events
+    assert (damp.status, damp.detail) == ("UNKNOWN", "the backoff rule holds, but no run "
+                                          "reaches the cap within k <= 3 events")
+
+
+def test_a_check_called_alone_has_check_alls_bounds() -> None:
+    """The bounds a property names are the same whether it is run by ``check_all`` (the
+    CLI) or called directly with the default ``Budget``."""
+    import inspect
+
+    defaults = inspect.signature(fsm_z3.check_all).parameters
+    b = fsm_z3.Budget()
+    assert (b.k_max, b.timeout_s, b.rlimit) == (defaults["k_max"].default,
+                                                defaults["timeout_s"].default, None)
+    assert fsm_z3.check_established_reachable().method == \
+        fsm_z3.check_all(only=["established_reachable"])[0].method
 
 
 def _free_path(k: int, *extra: Callable[[fsm_z3.Path], Any]) -> tuple[Any, fsm_z3.Path]:
