@@ -675,3 +675,42 @@ def test_the_configuration_domain_is_the_documented_one(name: str, val: Fraction
     if name != "hold_time":
         s.add(cfg.hold_time == 90)
     assert (s.check() == z3.sat) == inside
+
+
+def test_the_backoff_invariant_is_the_one_the_verdict_states() -> None:
+    """The damping verdict says "0 < IdleHoldTime <= cap": the invariant it proves is
+    exactly that, bound by bound."""
+    cfg, v = fsm_z3.fresh_config("c"), fsm_z3.fresh_vars("v")
+    inv = fsm_z3.idle_hold_invariant(cfg, v)
+
+    def possible(*conds: Any) -> bool:
+        s = z3.Solver()
+        s.add(cfg.idle_hold_max == 8, *conds)
+        return s.check() == z3.sat
+
+    assert not possible(inv, v.idle_hold_time == 0)
+    assert possible(inv, v.idle_hold_time == Fraction(1, 2))
+    assert possible(inv, v.idle_hold_time == 8)
+    assert not possible(inv, v.idle_hold_time == 9)
+
+
+def test_a_violation_unreachable_within_the_bound_shows_the_solvers_step() -> None:
+    """When no run from Idle within ``k_max`` reaches the bad step, the counterexample is
+    the step from the state the solver chose, and the verdict says so."""
+    [v] = fsm_z3.check_all(table=MUTANTS["open_enters_established"][1](), k_max=1,
+                           only=["established_only_from_openconfirm_keepalive"])
+    assert v.status == "VIOLATED" and v.method == "induction (1-step, all states)"
+    assert ("(no run from Idle reaches it within k <= 1 events; the step below starts from "
+            "a state the solver chose): config: ") in v.detail
+    assert v.trace == ("BGPOpen",)
+
+
+def test_z3_constants_are_exact() -> None:
+    """The encoding's constants are exact rationals (hold / 3 is exact, docs/model.md)."""
+    s = z3.Solver()
+    x = z3.Real("x")
+    s.add(x == fsm_z3.Z3.const(Fraction(1, 3)), 3 * x != 1)
+    assert s.check() == z3.unsat
+    s = z3.Solver()
+    s.add(x == fsm_z3.Z3.const(7), x != 7)
+    assert s.check() == z3.unsat
