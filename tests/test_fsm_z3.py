@@ -714,3 +714,13 @@ def test_z3_constants_are_exact() -> None:
     s = z3.Solver()
     s.add(x == fsm_z3.Z3.const(7), x != 7)
     assert s.check() == z3.unsat
+
+
+def test_a_backoff_break_beyond_the_bound_is_unknown_with_the_step() -> None:
+    """The double-damping mutant needs two events from Idle; with k_max = 1 the verdict
+    cannot show a run, so it is UNKNOWN (never HOLDS), with the breaking step."""
+    [v] = fsm_z3.check_all(table=MUTANTS["double_damping"][1](), k_max=1,
+                           only=["damping_backoff_grows_to_cap"])
+    assert v.status == "UNKNOWN" and v.trace == ("BGPHeaderErr",)
+    assert v.detail.startswith("the backoff invariant is not inductive (not reached from "
+                               "Idle within k <= 1): config: "), v.detail
