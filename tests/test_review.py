@@ -465,3 +465,19 @@ def test_hold_what_ifs_start_their_search_from_the_hold_as_the_loader_resolves_i
         data["shards"][0]["timers"] = shard_timers
     rows = {r.id: r for r in what_ifs(data, None)}
     assert [rows[f"hold-{h}"].hint_scale for h in (90, 180, 240)] == pytest.approx(want)
+
+
+def test_a_what_if_that_is_the_zone_as_written_reuses_its_answers(
+        unsafe_review: tuple[Path, dict]) -> None:
+    """The zone already has hold 90 s and no graceful restart: the ``hold-90`` and
+    ``gr-off`` rows are the zone as written, so they run nothing and show the review's
+    own verdict and their target shard's boundary."""
+    _, data = unsafe_review
+    a = next(s for s in data["shards"] if s["shard"] == "a")
+    same = {w["id"]: w for w in data["what_ifs"] if w["same_as_written"]}
+    assert sorted(same) == ["gr-off", "hold-90"]
+    for row in same.values():
+        assert row["runs"] == 0 and row["target_shard"] == "a"
+        assert row["status"] == "VIOLATED" == data["verdict"]
+        assert row["boundary"] == a["clients_boundary"]
+        assert row["headroom_percent"] == a["clients_boundary"]["headroom_percent"]
