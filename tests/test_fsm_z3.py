@@ -724,3 +724,41 @@ def test_a_backoff_break_beyond_the_bound_is_unknown_with_the_step() -> None:
     assert v.status == "UNKNOWN" and v.trace == ("BGPHeaderErr",)
     assert v.detail.startswith("the backoff invariant is not inductive (not reached from "
                                "Idle within k <= 1): config: "), v.detail
+
+
+def test_the_counter_verdict_lists_the_rfcs_exceptions_and_the_deviation(
+        verdicts: dict[str, Verdict]) -> None:
+    """The HOLDS detail names each RFC 4271 §8.2.2 exception as checked (states, the
+    DelayOpenTimer condition, the counter's effect) and the one row that goes elsewhere
+    than the RFC's Idle (FRR's Connect + TcpConnectionFails -> Active)."""
+    detail = verdicts["error_exit_increments_counter"].detail
+    listed = detail.split("except (each checked to be exact): ", 1)[1].split(". Note: ")
+    assert listed[0].split("; ") == [
+        "ManualStop in Connect/Active/OpenSent/OpenConfirm/Established -> counter 0",
+        "NotifMsgVerErr in Connect/Active with DelayOpenTimer running -> counter unchanged",
+        "NotifMsgVerErr in OpenSent/OpenConfirm -> counter unchanged",
+        "TcpConnectionFails in Connect with DelayOpenTimer not running -> counter unchanged"]
+    assert listed[1].startswith("(Connect, TcpConnectionFails, DelayOpenTimer not running) "
+                                "goes to Active instead (deviation: FRR ")
+
+
+def test_a_stale_exception_is_named_with_its_citation() -> None:
+    """An exception that says the wrong thing about the counter is VIOLATED, naming the
+    state, the event, the claimed effect and the RFC text it cites."""
+    wrong = [dataclasses.replace(fsm_z3.COUNTER_EXCEPTIONS[0], effect="unchanged"),
+             *fsm_z3.COUNTER_EXCEPTIONS[1:]]
+    v = fsm_z3.check_error_exit_increments_counter(exceptions=wrong)
+    assert v.status == "VIOLATED" and v.trace[-1] == "ManualStop"
+    assert v.detail.startswith("the exception list is stale: (Connect, ManualStop) does not "
+                               "go to Idle with counter unchanged (RFC 4271 §8.2.2 Connect, "
+                               "Active, OpenSent, OpenConfirm, Established: ManualStop")
+
+
+def test_a_hold_invariant_break_beyond_the_bound_is_unknown_never_holds() -> None:
+    """OpenSent without a HoldTimer is two events from Idle: with k_max = 1 the break is
+    not shown as a run, so the verdict is UNKNOWN with the step that breaks it."""
+    [v] = fsm_z3.check_all(table=MUTANTS["opensent_without_hold_timer"][1](), k_max=1,
+                           only=["hold_timer_running"])
+    assert v.status == "UNKNOWN" and v.trace == ("Tcp_CR_Acked",)
+    assert v.detail.startswith("the invariant is not inductive (it needs strengthening; not "
+                               "reached from Idle within k <= 1); step that breaks it: ")
