@@ -762,3 +762,22 @@ def test_a_hold_invariant_break_beyond_the_bound_is_unknown_never_holds() -> Non
     assert v.status == "UNKNOWN" and v.trace == ("Tcp_CR_Acked",)
     assert v.detail.startswith("the invariant is not inductive (it needs strengthening; not "
                                "reached from Idle within k <= 1); step that breaks it: ")
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_conditional_notification_is_marked_only_when_its_option_is_set(
+        allowed: bool) -> None:
+    """RFC 4271 §8.2.2 Connect, Event 21: "If the SendNOTIFICATIONwithoutOPEN attribute
+    is set to TRUE, then the local system first sends a NOTIFICATION message with the
+    appropriate error code" - the step's indicator follows the option."""
+    enc = fsm_z3.Encoding()
+    cfg, v = fsm_z3.fresh_config("c"), fsm_z3.fresh_vars("v")
+    one = enc.step(cfg, v, "s")
+    s = z3.Solver()
+    s.add(fsm_z3.config_domain(cfg), one.constraint, fsm_z3.in_state(v, State.Connect),
+          one.event == int(Event.BGPHeaderErr), cfg.send_notification_without_open == allowed)
+    assert s.check() == z3.sat
+    m = s.model()
+    assert fsm_z3.truth(m, one.did("sent_notification_1")) is allowed
+    assert fsm_z3.truth(m, one.did("released")) is True  # the row's other actions: always
+    assert fsm_z3.truth(m, one.did("no_row_has_this")) is False
