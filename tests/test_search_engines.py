@@ -93,6 +93,9 @@ def test_every_choice_shrinks_to_the_simple_end() -> None:
     spec2, flap, at = find(strat.scenarios(), lambda _s: True,
                            settings=settings(database=None))
     assert (spec2, flap, at) == (spec, 0, 10)
+    # The flap time is 10 or 30 s.
+    assert find(strat.scenarios(), lambda s: s[2] != 10,
+                settings=settings(database=None))[2] == 30
 
 
 # -- explore -------------------------------------------------------------------------------
