@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.errors import InputError
@@ -67,10 +69,31 @@ def test_every_drawn_zone_loads_within_its_bounds(
 
 
 def test_zone_texts_are_the_specs_as_yaml() -> None:
-    text = find(strat.zone_texts(max_clients=5), lambda _t: True,
+    """In the order a person writes a zone file: name, timers, spines, shards."""
+    text = find(strat.zone_texts(max_clients=5), lambda t: "spines" in t,
                 settings=settings(database=None))
-    assert yaml.safe_load(text) == find(strat.zone_specs(max_clients=5), lambda _s: True,
+    assert [line.split(":")[0] for line in text.splitlines() if line[0].isalpha()] \
+        == ["zone", "timers", "spines", "shards"]
+    assert yaml.safe_load(text) == find(strat.zone_specs(max_clients=5),
+                                        lambda s: "spines" in s,
                                         settings=settings(database=None))
+
+
+def test_the_drawn_designs_reach_their_documented_extremes() -> None:
+    """Single-RR shards (unless ``min_rrs`` is 2), three-RR shards, up to three spines,
+    four shards by default."""
+    none = settings(database=None, max_examples=300)
+
+    def reach(strategy: Any, pred: Any) -> Any:
+        return find(strategy, pred, settings=none)
+
+    assert reach(strat.zone_specs(), lambda s: s["shards"][0]["rrs"] == 1)
+    assert reach(strat.zone_specs(), lambda s: s["shards"][0]["rrs"] == 3)
+    with pytest.raises(NoSuchExample):
+        reach(strat.zone_specs(min_rrs=2), lambda s: any(x["rrs"] < 2 for x in s["shards"]))
+    assert reach(strat.zone_specs(), lambda s: s.get("spines", {}).get("count", 0) >= 3
+                 )["spines"]["count"] == 3
+    assert len(reach(strat.zone_specs(), lambda s: len(s["shards"]) >= 4)["shards"]) == 4
 
 
 def test_every_choice_shrinks_to_the_simple_end() -> None:
