@@ -232,3 +232,12 @@ def test_a_scenario_label_names_its_point_and_triggers() -> None:
     assert sc.label() == ("a.clients=300, b.clients=3; flap b-rr1~spine1@30, "
                           "spike a-rr1:1000@60")
     assert Scenario({}, []).label() == "no trigger"
+
+
+def test_explore_stops_at_its_budget_after_zones_that_pass() -> None:
+    """The budget is checked before every zone until a failure is found: 200 passing
+    zones take longer than 1 s, so the search stops early and says UNKNOWN."""
+    res = ex.explore([parse_property("no_zone_outage")], Fraction(60), examples=200,
+                     max_clients=4, profiles=("frr",), budget=1.0)
+    assert res.status == "UNKNOWN" and 1 <= res.examples < 200
+    assert res.reason == f"budget of 1 s ran out after {res.examples} zones"
