@@ -741,6 +741,7 @@ def test_the_counter_verdict_lists_the_rfcs_exceptions_and_the_deviation(
         "TcpConnectionFails in Connect with DelayOpenTimer not running -> counter unchanged"]
     assert listed[1].startswith("(Connect, TcpConnectionFails, DelayOpenTimer not running) "
                                 "goes to Active instead (deviation: FRR ")
+    assert listed[1].count(" goes to ") == 1  # noted once, under its own exception
 
 
 def test_a_stale_exception_is_named_with_its_citation() -> None:
