@@ -133,6 +133,11 @@ def test_explore_shrinks_a_failure_and_its_trace_is_that_failure() -> None:
     spec = yaml.safe_load(res.zone_text)
     assert len(spec["shards"]) == 1 and spec["shards"][0]["clients"] == 2
     assert res.trace is not None and res.trace["summary"]["verdict"]
+    assert res.trace["params"]["dt_s"] == 1 and res.trace["series"]["t"][:3] == [0, 1, 2]
+    assert res.trace["params"]["triggers"][0]["label"] == res.trigger.label()
+    assert res.trace["zone_text"] == res.zone_text
+    assert [line.split(":")[0] for line in res.zone_text.splitlines() if line[0].isalpha()] \
+        == ["zone", "timers", "shards"]  # the key order a person writes
     assert 1 <= res.examples <= 20
     # The same seed finds the same zone and flap.
     again = ex.explore([prop], Fraction(20), examples=20, max_clients=10,
