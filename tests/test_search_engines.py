@@ -11,6 +11,7 @@ spent budget is UNKNOWN.
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -214,10 +215,12 @@ def test_a_load_point_shrinks_to_the_safe_end_of_its_range() -> None:
 
 def test_the_hypothesis_engine_holds_only_with_its_bounds() -> None:
     space, flaps = _space(LAB)
+    t0 = time.monotonic()
     res = hypothesis_search(space, flaps, [parse_property("no_zone_outage")], Fraction(120),
                             max_examples=6, seed=0)
     assert res.status == "HOLDS" and res.scenario is None and res.reason == ""
     assert 1 <= res.examples <= 6 and res.runs >= 1
+    assert 0 < res.seconds <= time.monotonic() - t0  # the search's own wall time
 
 
 def test_the_hypothesis_engine_is_unknown_when_it_cannot_search() -> None:
