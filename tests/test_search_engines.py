@@ -249,3 +249,13 @@ def test_explore_stops_at_its_budget_after_zones_that_pass() -> None:
                      max_clients=4, profiles=("frr",), budget=1.0)
     assert res.status == "UNKNOWN" and 1 <= res.examples < 200
     assert res.reason == f"budget of 1 s ran out after {res.examples} zones"
+
+
+def test_a_drawn_load_point_stays_in_its_range() -> None:
+    """a.clients=2..300 on the appliance zone: small shards hold, large ones cascade. The
+    shrunk point is inside the range and above its safe end (where nothing cascades)."""
+    space, flaps = _space(APPLIANCE, "a.clients=2..300")
+    res = hypothesis_search(space, flaps, [parse_property("no_cascade")], Fraction(300),
+                            max_examples=20, seed=1)
+    assert res.status == "VIOLATED" and res.scenario is not None
+    assert 2 < res.scenario.point["a.clients"] <= 300
