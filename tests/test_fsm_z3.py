@@ -187,14 +187,18 @@ def test_unknown_option_is_refused() -> None:
         fsm_z3.check_all(only=["no_such_property"])
 
 
+#: A concrete configuration (FRR-like timers) for hand-written steps.
+_CFG = fsm.Config(
+    hold_time=Fraction(90), keepalive_time=Fraction(30), connect_retry_time=Fraction(120),
+    large_hold=Fraction(240), delay_open=False, delay_open_time=Fraction(5),
+    damp_peer_oscillations=True, idle_hold_max=Fraction(120),
+    send_hold_factor=Fraction(2), send_hold_min=Fraction(0), allow_automatic_start=True,
+    allow_automatic_stop=True, send_notification_without_open=False)
+
+
 def test_T_is_the_relation_fsm_step_computes() -> None:
     """fsm_z3.T accepts exactly fsm.step's successor for a concrete step."""
-    cfg = fsm.Config(
-        hold_time=Fraction(90), keepalive_time=Fraction(30), connect_retry_time=Fraction(120),
-        large_hold=Fraction(240), delay_open=False, delay_open_time=Fraction(5),
-        damp_peer_oscillations=True, idle_hold_max=Fraction(120),
-        send_hold_factor=Fraction(2), send_hold_min=Fraction(0), allow_automatic_start=True,
-        allow_automatic_stop=True, send_notification_without_open=False)
+    cfg = _CFG
     v = fsm.initial_vars()
     for event, now, opened in [(Event.AutomaticStart, 0, None), (Event.Tcp_CR_Acked, 1, None),
                                (Event.BGPOpen, 2, 9), (Event.KeepAliveMsg, 3, None)]:
@@ -527,12 +531,8 @@ def test_a_run_that_does_not_replay_is_unknown_never_shown(
 
 def test_replay_step_refuses_what_is_not_a_step() -> None:
     """Each side condition of a step, checked independently of the encoding."""
-    cfg = fsm.Config(
-        hold_time=Fraction(9), keepalive_time=Fraction(3), connect_retry_time=Fraction(5),
-        large_hold=Fraction(9), delay_open=False, delay_open_time=Fraction(2),
-        damp_peer_oscillations=False, idle_hold_max=Fraction(4),
-        send_hold_factor=Fraction(2), send_hold_min=Fraction(0), allow_automatic_start=True,
-        allow_automatic_stop=True, send_notification_without_open=False)
+    cfg = dataclasses.replace(_CFG, hold_time=Fraction(9), keepalive_time=Fraction(3),
+                              connect_retry_time=Fraction(5), large_hold=Fraction(9))
     table = fsm.TABLE
     v, _ = fsm.step(cfg, fsm.initial_vars(), Event.ManualStart, Fraction(0))
     assert v.running[Timer.ConnectRetryTimer] and v.deadline[Timer.ConnectRetryTimer] == 5
