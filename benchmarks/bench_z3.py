@@ -43,7 +43,7 @@ from bgpcascade.io import read_zone_text  # noqa: E402
 from bgpcascade.model.dynamics import Sim, Trigger  # noqa: E402
 from bgpcascade.model.params import Space  # noqa: E402
 from bgpcascade.model.trace import Recorder  # noqa: E402
-from bgpcascade.properties.cascade_z3 import (  # noqa: E402
+from bgpcascade.properties.engines.cascade_z3 import (  # noqa: E402
     Engine,
     _outcome_violations,
     boundary,

@@ -1,8 +1,8 @@
 """bgpcascade: a formal model and property checker for BGP route-reflector deployments.
 
-Public API (stable re-exports)::
+Public API (stable re-exports, loaded on first use)::
 
-    from bgpcascade import load_zone_file, Zone, analyse
+    from bgpcascade import load_zone_file, load_zone, Zone, InputError
 """
 
 from __future__ import annotations
@@ -18,13 +18,37 @@ if not (_here / "model").is_dir() and (_here.parent / "model" / "__init__.py").i
         and (_here.parent / "pyproject.toml").is_file():
     __path__.append(str(_here.parent))
 
-from bgpcascade.model.errors import InputError  # noqa: E402  (after __path__ set-up)
-from bgpcascade.model.topology import SessionGroup, SpeakerGroup, Timers, Zone  # noqa: E402
-from bgpcascade.model.zonefile import load_zone  # noqa: E402
-
-from .io import builtin_zone_path, load_zone_file  # noqa: E402
-
 __version__ = "0.1.0"
+
+# The re-exports load lazily (PEP 562), so that importing one layer (say
+# ``bgpcascade.model.fsm``) does not pull in the zone loader's pydantic and YAML.
+_EXPORTS = {
+    "InputError": "bgpcascade.model.errors",
+    "SessionGroup": "bgpcascade.model.topology",
+    "SpeakerGroup": "bgpcascade.model.topology",
+    "Timers": "bgpcascade.model.topology",
+    "Zone": "bgpcascade.model.topology",
+    "load_zone": "bgpcascade.model.zonefile",
+    "builtin_zone_path": "bgpcascade.io",
+    "load_zone_file": "bgpcascade.io",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Load a public name's module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bgpcascade' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "InputError",

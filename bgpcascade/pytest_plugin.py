@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bgpcascade.check_cli import ENGINES, CheckOutcome, Row, check
+from bgpcascade.cli.check import ENGINES, CheckOutcome, Row, check
 from bgpcascade.model.errors import InputError
 
 

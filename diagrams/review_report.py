@@ -1,6 +1,6 @@
 """The design review as a report: Markdown and HTML with the same content, and its charts.
 
-Input is a :class:`~bgpcascade.properties.review.Review` (the numbers and the commands
+Input is a :class:`~bgpcascade.review.workflow.Review` (the numbers and the commands
 that reproduce them), nothing else. The report is built once as a list of blocks
 (headings, paragraphs, tables, lists, charts) and written twice, so the Markdown and the
 HTML cannot say different things. No clock, no random ids: the same review gives
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from bgpcascade.properties.review import (
+from bgpcascade.review.workflow import (
     CAPACITY_PERCENT,
     ZONE,
     Boundary,

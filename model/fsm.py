@@ -10,7 +10,7 @@ table can be compared row for row with an independent transcription of §8.2.2
 What an action does to the session's attributes is written ONCE, in :func:`apply_actions`,
 against a small arithmetic interface (:class:`Arith`). The Python interpreter
 (:func:`step`) runs it on exact numbers (``fractions.Fraction``); the Z3 encoding
-(:mod:`bgpcascade.properties.fsm_z3`) runs the same function on Z3 terms. Timers are
+(:mod:`bgpcascade.properties.fsm.proofs`) runs the same function on Z3 terms. Timers are
 deadlines (an absolute time and a ``running`` flag), never clocks.
 
 Implementation choices where RFC 4271 leaves the behaviour open are listed in

@@ -283,8 +283,8 @@ def witness_holds(sel: Selected) -> bool:
     from bgpcascade.io import read_zone_text
     from bgpcascade.model.dynamics import Sim
     from bgpcascade.model.trace import Recorder
+    from bgpcascade.model.triggers import parse_flap, parse_restart, parse_spike
     from bgpcascade.model.zonefile import load_zone
-    from bgpcascade.triggers import parse_flap, parse_restart, parse_spike
 
     w = sel.prop.witness
     if w is None:

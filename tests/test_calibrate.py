@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bgpcascade.calibrate import Burst, Unmeasured, cpu_seconds, fit, profile_yaml, t95
-from bgpcascade.lab import BGPD
+from bgpcascade.frr.calibrate import Burst, Unmeasured, cpu_seconds, fit, profile_yaml, t95
+from bgpcascade.frr.lab import BGPD
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.zonefile import load_zone
 

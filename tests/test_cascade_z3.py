@@ -28,15 +28,15 @@ from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
 from bgpcascade.model.trace import Recorder
-from bgpcascade.properties import cascade_z3
-from bgpcascade.properties.cascade_z3 import (
+from bgpcascade.properties.engines import cascade_z3
+from bgpcascade.properties.engines.cascade_z3 import (
     Engine,
     boundary,
     exists_violation,
     representative_flaps,
 )
+from bgpcascade.properties.engines.symbolic import Sym, recording
 from bgpcascade.properties.library import parse_property
-from bgpcascade.properties.symbolic import Sym, recording
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "tests" / "examples"
@@ -71,7 +71,7 @@ def _engine(text: str, vary: str, trigger: Trigger, horizon: int = 120) -> Engin
 
 def _flap(text: str, seed: int) -> Trigger:
     space = Space(text, "gen.yaml")
-    from bgpcascade.properties.cascade_z3 import representative_flaps
+    from bgpcascade.properties.engines.cascade_z3 import representative_flaps
 
     flaps = representative_flaps(space, Fraction(10))
     return flaps[seed % len(flaps)]
@@ -194,7 +194,7 @@ def test_exists_finds_the_counterexample_and_minimises_it() -> None:
 def test_a_budget_that_is_too_small_is_unknown_never_holds() -> None:
     text = (EXAMPLES / "safe" / "two-tier-shared-cluster.yaml").read_text()
     space = Space(text, "x.yaml")
-    from bgpcascade.properties.cascade_z3 import representative_flaps
+    from bgpcascade.properties.engines.cascade_z3 import representative_flaps
 
     eng = Engine(space, representative_flaps(space, Fraction(30)), PROPS, Fraction(300),
                  timeout=1e-6)
@@ -418,7 +418,7 @@ def test_varying_a_hold_keeps_an_inherited_keepalive() -> None:
 
 
 def test_a_point_that_cannot_be_symbolic_is_run_concretely() -> None:
-    from bgpcascade.properties.cascade_z3 import NotSymbolic
+    from bgpcascade.properties.engines.cascade_z3 import NotSymbolic
 
     class Concrete(Engine):
         def run(self, *a: object, **k: object) -> object:  # type: ignore[override]

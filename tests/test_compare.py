@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bgpcascade.compare import (
+from bgpcascade.frr.compare import (
     compare,
     frr_category,
     model_triggers,
@@ -287,7 +287,7 @@ def test_frr_reasons_in_the_comparison_vocabulary() -> None:
         "notification"
     assert frr_category("No AFI/SAFI activated for peer", False) == "other"
     # Both sides land in the one vocabulary the table and docs/cli.md name.
-    from bgpcascade.compare import CATEGORIES, model_category
+    from bgpcascade.frr.compare import CATEGORIES, model_category
     from bgpcascade.model.dynamics import REASONS
 
     assert {model_category(r) for r in [*REASONS.values(), "trigger", "x"]} <= \

@@ -14,8 +14,8 @@ import pytest
 
 from bgpcascade.diagrams import charts, frame_to_dot, frames, render_trace
 from bgpcascade.model.trace import simulate
+from bgpcascade.model.triggers import parse_flap
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.triggers import parse_flap
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "tests" / "examples"

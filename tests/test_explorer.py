@@ -22,8 +22,8 @@ import pytest
 from bgpcascade.diagrams import explain, explorer_html, frames, render_trace, write_explorer
 from bgpcascade.io import read_zone_text
 from bgpcascade.model.trace import simulate
+from bgpcascade.model.triggers import parse_flap
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.triggers import parse_flap
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -35,7 +35,7 @@ from bgpcascade.model.fsm_vocab import (
     start,
 )
 from bgpcascade.model.fsm_vocab import TimerValue as V
-from bgpcascade.properties import fsm_z3
+from bgpcascade.properties.fsm import proofs as fsm_z3
 from bgpcascade.properties.verdict import Verdict, exit_code
 
 NAMES = [p.name for p in fsm_z3.PROPERTIES]

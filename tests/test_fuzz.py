@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bgpcascade.frr_import import build_zone, parse_config
+from bgpcascade.frr.importer import build_zone, parse_config
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.zonefile import load_zone
 

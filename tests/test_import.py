@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bgpcascade.frr_import import import_frr, parse_config
+from bgpcascade.frr.importer import import_frr, parse_config
+from bgpcascade.frr.lab import bgpd_conf, speakers_and_sessions
 from bgpcascade.io import load_zone_file
-from bgpcascade.lab import bgpd_conf, speakers_and_sessions
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import load_zone

@@ -16,8 +16,16 @@ from typing import Any
 
 import pytest
 
+from bgpcascade.frr.lab import (
+    BGPD,
+    SCENARIOS,
+    Lab,
+    bgpd_conf,
+    read_mrt,
+    running,
+    speakers_and_sessions,
+)
 from bgpcascade.io import load_zone_file
-from bgpcascade.lab import BGPD, SCENARIOS, Lab, bgpd_conf, read_mrt, running, speakers_and_sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = ROOT / "tests" / "lab" / "frr-5x200.yaml"

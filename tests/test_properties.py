@@ -17,6 +17,7 @@ from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.trace import Recorder
+from bgpcascade.model.triggers import parse_flap
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.library import (
     KINDS,
@@ -27,7 +28,6 @@ from bgpcascade.properties.library import (
     register,
     witness_holds,
 )
-from bgpcascade.triggers import parse_flap
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFE = ROOT / "tests" / "examples" / "safe" / "two-tier-shared-cluster.yaml"

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bgpcascade.cli.review import exit_code
 from bgpcascade.io import read_zone_text
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.properties.review import (
+from bgpcascade.review.workflow import (
     Boundary,
     Runner,
     find_boundary,
@@ -27,7 +28,6 @@ from bgpcascade.properties.review import (
     with_hold,
     zone_data,
 )
-from bgpcascade.review_cli import exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "tests" / "examples"
@@ -122,7 +122,7 @@ def test_the_bracket_finds_the_same_boundary_as_a_plain_scan() -> None:
         b = find_boundary(runner, data, text, str(APPLIANCE), "a", "clients", 1, 60, 1,
                           crit, crit, Fraction(300), 0.0, lambda _m: None)
         assert b.status == "HOLDS" and b.value is not None and b.past == b.value + 1
-        from bgpcascade.properties.review import BoundarySearch
+        from bgpcascade.review.workflow import BoundarySearch
 
         bs = BoundarySearch(runner, data, str(APPLIANCE), "a", "clients", 300, 1, 60, 1,
                             crit, Fraction(300))
@@ -356,7 +356,7 @@ def test_a_budget_spent_during_the_first_ranking_is_unknown_unless_a_run_violate
 
 
 def test_grids_and_renamed_flaps() -> None:
-    from bgpcascade.properties.review import _range, rename_flap
+    from bgpcascade.review.workflow import _range, rename_flap
 
     lo, hi, step = _range("rr_capacity", 12345)
     assert step == 123 and (12345 - lo) % step == 0 and (hi - 12345) % step == 0
@@ -392,7 +392,7 @@ def test_shard_figures_are_the_worst_of_the_shards_rrs(
         unsafe_review: tuple[Path, dict]) -> None:
     """Each shard's load figures in review.json are the highest of its RRs' (the numbers
     ``bgpcascade show`` gives per RR), so an uneven shard shows its busiest RR."""
-    from bgpcascade.summary import zone_summary
+    from bgpcascade.model.summary import zone_summary
 
     _, data = unsafe_review
     zone = load_zone(APPLIANCE.read_text(), source=str(APPLIANCE))

@@ -28,10 +28,10 @@ from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
 from bgpcascade.model.trace import Recorder
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.properties import explore as ex
-from bgpcascade.properties import strategies as strat
-from bgpcascade.properties.cascade_z3 import representative_flaps
-from bgpcascade.properties.hypothesis_engine import Scenario, hypothesis_search
+from bgpcascade.properties.engines import explore as ex
+from bgpcascade.properties.engines import strategies as strat
+from bgpcascade.properties.engines.cascade_z3 import representative_flaps
+from bgpcascade.properties.engines.hypothesis_engine import Scenario, hypothesis_search
 from bgpcascade.properties.library import parse_property
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ from bgpcascade.model.params import Space
 from bgpcascade.model.reflection import View
 from bgpcascade.model.trace import Recorder
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.properties.cascade_z3 import Engine, exists_violation, representative_flaps
+from bgpcascade.properties.engines.cascade_z3 import Engine, exists_violation, representative_flaps
 from bgpcascade.properties.library import parse_property
 
 FULL = os.environ.get("BGPCASCADE_FULL_HYPOTHESIS") == "1"

@@ -113,7 +113,7 @@ CATEGORIES = ("trigger", "hold", "send-hold", "notification", "closed", "other")
 
 
 def frr_category(reason: str, direct: bool) -> str:
-    """FRR's ``%ADJCHANGE`` reason (with its NOTIFICATION, bgpcascade.lab.read_changes) in
+    """FRR's ``%ADJCHANGE`` reason (with its NOTIFICATION, bgpcascade.frr.lab.read_changes) in
     the comparison's words. ``direct``: the session is one the scenario acts on, whose
     reset is the trigger's own effect (the clear's Cease, the killed client's closed TCP).
     """

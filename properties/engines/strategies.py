@@ -8,7 +8,7 @@ zone's default timers. ``bgpcascade explore`` and the test suite use them; so ca
 own tests::
 
     from hypothesis import given
-    from bgpcascade.properties.strategies import zone_texts
+    from bgpcascade.properties.engines.strategies import zone_texts
 
     @given(zone_texts(max_clients=50))
     def test_my_invariant(text): ...

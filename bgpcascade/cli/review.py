@@ -1,6 +1,6 @@
 """``bgpcascade review ZONE --out DIR``: the design review of an RR sharding.
 
-The numbers come from :mod:`bgpcascade.properties.review`, the report from
+The numbers come from :mod:`bgpcascade.review.workflow`, the report from
 :mod:`bgpcascade.diagrams.review_report`. Writes under ``--out``: ``review.html`` and
 ``review.md`` (the same content), ``review.json``, the charts ``headroom.svg`` and
 ``boundary-curve.svg``, and ``zones/`` (the what-if zones and the zones at each boundary,
@@ -29,7 +29,7 @@ from bgpcascade.io import check_out_dir, dumps_json, read_zone_text, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
-from bgpcascade.properties.review import Review, review
+from bgpcascade.review.workflow import Review, review
 
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
 

@@ -21,9 +21,10 @@ from bgpcascade.io import check_out_dir, dumps_json, read_zone_text, safe_write
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.params import NAMES_HELP, Param, Space
+from bgpcascade.model.triggers import parse_flap, parse_spike
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
-from bgpcascade.properties.cascade_z3 import (
+from bgpcascade.properties.engines.cascade_z3 import (
     Boundary,
     Engine,
     boundary,
@@ -35,7 +36,6 @@ from bgpcascade.properties.library import (
     load_properties_file,
     parse_property,
 )
-from bgpcascade.triggers import parse_flap, parse_spike
 
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bgpcascade.calibrate import (
+from bgpcascade.frr.calibrate import (
     DEFAULT_PEERS,
     DEFAULT_REPEAT,
     DEFAULT_ROUTES,
@@ -24,8 +24,8 @@ from bgpcascade.calibrate import (
     frr_version,
     profile_yaml,
 )
+from bgpcascade.frr.lab import MAX_ROUTES
 from bgpcascade.io import check_out_file, dumps_json, safe_write
-from bgpcascade.lab import MAX_ROUTES
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import NAME_PATTERN
 from bgpcascade.progress import Progress

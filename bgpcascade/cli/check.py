@@ -23,10 +23,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from bgpcascade.cli.search import (
+    build_engine,
+    engine_bounds,
+    num,
+    parse_props,
+    write_counterexample,
+)
 from bgpcascade.io import check_out_dir, dumps_json, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.progress import Progress
-from bgpcascade.properties.cascade_z3 import (
+from bgpcascade.properties.engines.cascade_z3 import (
     BudgetExceeded,
     Engine,
     Finding,
@@ -34,15 +41,8 @@ from bgpcascade.properties.cascade_z3 import (
     exists_violation,
     rank_triggers,
 )
-from bgpcascade.properties.hypothesis_engine import HypothesisResult, hypothesis_search
+from bgpcascade.properties.engines.hypothesis_engine import HypothesisResult, hypothesis_search
 from bgpcascade.properties.library import Selected
-from bgpcascade.search_cli import (
-    build_engine,
-    engine_bounds,
-    num,
-    parse_props,
-    write_counterexample,
-)
 
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
 ENGINES = ("sim", "z3", "hypothesis")

@@ -35,7 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bgpcascade.lab import BGPD, Lab
+from bgpcascade.frr.lab import BGPD, Lab
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.zonefile import load_zone
 

@@ -46,7 +46,7 @@ from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
 from bgpcascade.model.trace import Recorder, build_trace
 
-from .library import Selected
+from ..library import Selected
 
 #: The waits a scenario may insert between triggers (seconds): around a keepalive
 #: interval, a hold time, a connect-retry time.

@@ -4,7 +4,7 @@ What an architect asks of a zone, answered by runs of the one model (model/dynam
 never by a formula standing in for it:
 
 - **The worst single trigger.** Every representative single flap (one per session group,
-  :func:`~bgpcascade.properties.cascade_z3.representative_flaps`) is simulated at the zone
+  :func:`~bgpcascade.properties.engines.cascade_z3.representative_flaps`) is simulated at the zone
   as written; per shard, the flap that resets most of that shard's sessions through the
   cascade, or, when none does, the one that brings its speakers closest to their hold
   time (peak queue delay / negotiated hold, RFC 4271 §4.2, §6.5).
@@ -41,9 +41,13 @@ from bgpcascade.model.params import Space
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.trace import Recorder
 from bgpcascade.model.zonefile import load_zone
-
-from .cascade_z3 import BudgetExceeded, Engine, boundary, representative_flaps
-from .library import DEFAULT_PROPERTIES, Selected, parse_property
+from bgpcascade.properties.engines.cascade_z3 import (
+    BudgetExceeded,
+    Engine,
+    boundary,
+    representative_flaps,
+)
+from bgpcascade.properties.library import DEFAULT_PROPERTIES, Selected, parse_property
 
 Method = Literal["z3", "z3+sim-scan", "sim-scan", "sim-bracket"]
 #: The key of the spine tier where results are kept per shard (not a valid shard name).
@@ -851,7 +855,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
     no curve, no Z3."""
     if quick:
         curve, z3_budget = False, 0.0
-    from bgpcascade.summary import zone_summary
+    from bgpcascade.model.summary import zone_summary
 
     started = time.monotonic()
     deadline = started + budget

@@ -53,7 +53,7 @@ import z3
 from bgpcascade.model import fsm
 from bgpcascade.model.fsm_vocab import Action, Event, State, Timer
 
-from .verdict import Verdict
+from ..verdict import Verdict
 
 #: A Z3 arithmetic term (``z3.ArithRef``) and a Z3 boolean term (``z3.BoolRef``).
 Num: TypeAlias = Any

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from bgpcascade.frr_import import import_frr, report
+from bgpcascade.frr.importer import import_frr, report
 from bgpcascade.io import check_out_file, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import NAME_PATTERN

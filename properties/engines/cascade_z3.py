@@ -42,7 +42,7 @@ from bgpcascade.model.reflection import View
 from bgpcascade.model.topology import session_name
 from bgpcascade.model.trace import Recorder, build_trace
 
-from .library import Selected
+from ..library import Selected
 from .symbolic import PathCondition, Sym, evaluate, recip, recording
 
 

@@ -27,8 +27,8 @@ from bgpcascade.model.params import Space
 from bgpcascade.model.trace import Recorder, build_trace
 from bgpcascade.model.zonefile import load_zone
 
+from ..library import Selected
 from .cascade_z3 import representative_flaps
-from .library import Selected
 from .strategies import PROFILES, scenarios
 
 

@@ -21,19 +21,19 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from bgpcascade import __version__
-from bgpcascade.calibrate_cli import add_calibrate_args, cmd_calibrate
-from bgpcascade.check_cli import cmd_check
-from bgpcascade.import_cli import add_import_args, cmd_import
+from bgpcascade.cli.calibrate import add_calibrate_args, cmd_calibrate
+from bgpcascade.cli.check import cmd_check
+from bgpcascade.cli.importer import add_import_args, cmd_import
+from bgpcascade.cli.lab import add_lab_args, cmd_lab
+from bgpcascade.cli.review import add_review_args, cmd_review
+from bgpcascade.cli.search import add_search_args, cmd_search
 from bgpcascade.io import check_out_dir, dumps_json, load_zone_file, safe_write
-from bgpcascade.lab_cli import add_lab_args, cmd_lab
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.summary import zone_summary
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import zone_json_schema
 from bgpcascade.progress import Progress
 from bgpcascade.properties.static import LintResult, Table, lint
-from bgpcascade.review_cli import add_review_args, cmd_review
-from bgpcascade.search_cli import add_search_args, cmd_search
-from bgpcascade.summary import zone_summary
 
 EXIT_OK, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -419,14 +419,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """``bgpcascade simulate``: always 0 for a finished run (2 bad input, 1 replay diff)."""
     from bgpcascade.io import read_zone_text
     from bgpcascade.model.trace import simulate, trigger_from_json
-    from bgpcascade.model.zonefile import load_zone
-    from bgpcascade.triggers import (
+    from bgpcascade.model.triggers import (
         check_trigger,
         parse_flap,
         parse_pause,
         parse_restart,
         parse_spike,
     )
+    from bgpcascade.model.zonefile import load_zone
 
     progress = Progress(args.quiet)
     stored: dict[str, Any] | None = None
@@ -535,7 +535,7 @@ def cmd_fsm(args: argparse.Namespace) -> int:
 
         sys.stdout.write(fsm_to_dot())
         return EXIT_OK
-    from bgpcascade.properties.fsm_z3 import check_all
+    from bgpcascade.properties.fsm.proofs import check_all
     from bgpcascade.properties.verdict import exit_code
 
     if args.timeout <= 0:
@@ -620,7 +620,7 @@ def _read_trace(path: str) -> dict[str, Any]:
 def cmd_explore(args: argparse.Namespace) -> int:
     """``bgpcascade explore``: exit 1 with the shrunk zone when one is found, 0 when none
     is in the examples (a bounded search), 3 when the budget ran out first."""
-    from bgpcascade.properties.explore import check_profiles, explore
+    from bgpcascade.properties.engines.explore import check_profiles, explore
     from bgpcascade.properties.library import DEFAULT_PROPERTIES, parse_property
 
     props = [parse_property(p) for p in (args.property or DEFAULT_PROPERTIES)]
@@ -700,11 +700,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     frames, charts and explorer; then the design review (quick scope: docs/cli.md). Writes
     everything under ``--out`` and prints what to open.
     """
+    from bgpcascade.cli.review import print_summary, run_review
     from bgpcascade.diagrams import render_trace, render_zone
     from bgpcascade.io import read_zone_text
     from bgpcascade.model.trace import simulate
-    from bgpcascade.review_cli import print_summary, run_review
-    from bgpcascade.triggers import parse_flap
+    from bgpcascade.model.triggers import parse_flap
 
     progress = Progress(args.quiet)
     source = "builtin:fr-par-like"

@@ -12,9 +12,9 @@ import argparse
 import time
 from typing import Any
 
-from bgpcascade.compare import compare, print_table, run_model, tolerances
+from bgpcascade.frr.compare import compare, print_table, run_model, tolerances
+from bgpcascade.frr.lab import SCENARIOS, pick_pair, run_scenario, running, speakers_and_sessions
 from bgpcascade.io import check_out_file, dumps_json, load_zone_file, safe_write
-from bgpcascade.lab import SCENARIOS, pick_pair, run_scenario, running, speakers_and_sessions
 from bgpcascade.model.errors import InputError
 from bgpcascade.progress import Progress
 

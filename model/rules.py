@@ -1,0 +1,153 @@
+"""Every RFC rule the model applies, once: each function is the one place its rule lives.
+
+The zone loader, the ``--vary`` ranges, the simulator, the FSM's timer arithmetic, the
+static RFC 4456 analysis and the Z3 proofs all call these functions; none restates a
+rule. Where a rule is needed both on concrete numbers and in Z3, it is written once over
+the FSM's arithmetic protocol (:class:`bgpcascade.model.fsm.Arith`), which
+``PyArith`` evaluates with ``Fraction`` and the FSM proofs with Z3 terms.
+
+docs/architecture.md has the table of rules, sections, modules and functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from .fsm_vocab import Event, State, Timer
+
+if TYPE_CHECKING:
+    from .fsm import Arith, PyVars
+
+N = TypeVar("N")
+B = TypeVar("B")
+
+#: The smallest non-zero HoldTime a speaker may propose or accept (RFC 4271 §4.2).
+MIN_HOLD = 3
+#: The largest HoldTime the OPEN message's two-octet field carries (RFC 4271 §4.2).
+MAX_HOLD = 65535
+
+#: How one end of an iBGP session sees the other (RFC 4456 §2, §6): ``client`` (the
+#: other end is this RR's client), ``rr`` (the other end is this speaker's RR) or
+#: ``peer`` (an ordinary iBGP peer; for an RR, a non-client).
+Relation = Literal["client", "rr", "peer"]
+
+
+# -- RFC 4271 §4.2, §6.2, §10: hold time and keepalive interval -------------------------
+def hold_acceptable(hold: Fraction | int) -> bool:
+    """A HoldTime is 0 (no KEEPALIVEs, no hold timer) or at least 3 seconds (RFC 4271
+    §4.2). A received OPEN with any other value is an OPEN Message Error, subcode 6
+    Unacceptable Hold Time (§6.2); a zone file or a ``--vary`` range proposing one is
+    refused."""
+    return hold == 0 or hold >= MIN_HOLD
+
+
+def negotiated_hold(local: Fraction, remote: Fraction) -> Fraction:
+    """The hold time of a session: the smaller of the two proposals (RFC 4271 §4.2)."""
+    return min(local, remote)
+
+
+def keepalive_interval(ar: Arith[N, B], configured: N, hold: N) -> N:
+    """The KeepaliveTime in use: the configured one, at most a third of the negotiated
+    hold (RFC 4271 §10 suggests hold/3; FRR's ``bgp_open_receive`` in bgpd/bgp_packet.c
+    lowers ``v_keepalive`` to ``v_holdtime / 3`` the same way). The caller handles hold 0
+    (no KEEPALIVEs at all, §4.4)."""
+    return ar.min(configured, ar.div(hold, 3))
+
+
+def session_keepalive(local_hold: Fraction, local_keepalive: Fraction,
+                      remote_hold: Fraction) -> tuple[Fraction, Fraction]:
+    """(negotiated hold, keepalive interval the local end uses) for one session:
+    :func:`negotiated_hold`, then :func:`keepalive_interval`; 0 when the hold is 0
+    (RFC 4271 §4.4: no KEEPALIVEs)."""
+    from .fsm import PY  # the concrete arithmetic; imported here to keep this module light
+
+    hold = negotiated_hold(local_hold, remote_hold)
+    if hold == 0:
+        return hold, Fraction(0)
+    return hold, keepalive_interval(PY, local_keepalive, hold)
+
+
+def open_received(local_hold: Fraction, remote_hold: Fraction,
+                  delay_open_running: bool) -> tuple[Event, Fraction | None]:
+    """The FSM event a received OPEN is, and the hold it negotiates (RFC 4271 §6.2, §8.1.2).
+
+    - An unacceptable HoldTime (:func:`hold_acceptable`) is Event 22 BGPOpenMsgErr, and
+      negotiates nothing.
+    - Otherwise Event 20 BGPOpen_with_DelayOpenTimer_running while the DelayOpenTimer
+      runs (§8.1.2), else Event 19 BGPOpen; the hold is :func:`negotiated_hold`.
+    """
+    if not hold_acceptable(remote_hold):
+        return Event.BGPOpenMsgErr, None
+    event = Event.BGPOpen_with_DelayOpenTimer_running if delay_open_running else Event.BGPOpen
+    return event, negotiated_hold(local_hold, remote_hold)
+
+
+# -- RFC 4456 §6, §8, §9: route reflection --------------------------------------------
+def accepts_reflected(*, own_route: bool, is_rr: bool, cluster_id: str | None,
+                      cluster_list: Sequence[str]) -> bool:
+    """Whether a speaker keeps a path it received (RFC 4456 §8).
+
+    A speaker ignores a route whose ORIGINATOR_ID is its own BGP identifier
+    (``own_route``); a route reflector ignores one whose CLUSTER_LIST already holds its
+    CLUSTER_ID (loop prevention)."""
+    if own_route:
+        return False
+    return not (is_rr and cluster_id in cluster_list)
+
+
+def reflects_to(*, learned_from: Relation, to: Relation, client_to_client: bool,
+                to_is_sender: bool, advertise_to_sender: bool) -> bool:
+    """Whether a route reflector advertises its best path to one neighbour (RFC 4456 §6).
+
+    - Learned from a non-client iBGP peer (``rr`` or ``peer``): reflected to clients only.
+    - Learned from a client: reflected to every non-client, and to the other clients
+      unless client-to-client reflection is off (§5, ``client_to_client``).
+    - Back to the neighbour it was learned from (``to_is_sender``) only when the
+      implementation does that (``advertise_to_sender``; FRR sends a client's routes
+      back to its update-group, which drops them by ORIGINATOR_ID, §8).
+    """
+    if to == "client":
+        if learned_from == "client" and not client_to_client:
+            return False
+        return not (to_is_sender and not advertise_to_sender)
+    return learned_from == "client"
+
+
+def preference_key(cluster_list_length: int, tie_break: int) -> tuple[int, int]:
+    """The order among otherwise equal iBGP paths the model compares: the shorter
+    CLUSTER_LIST first (RFC 4456 §9, added to RFC 4271 §9.1.2.2), then ``tie_break``,
+    which stands for the BGP identifier / ORIGINATOR_ID comparison (§9.1.2.2 f; RFC 4456
+    §9): the model uses the sender's declaration order in the zone file (docs/model.md)."""
+    return (cluster_list_length, tie_break)
+
+
+def invert(rel: Relation) -> Relation:
+    """The same session seen from its other end: an RR's ``client`` sees an ``rr``."""
+    flipped: dict[Relation, Relation] = {"client": "rr", "rr": "client", "peer": "peer"}
+    return flipped[rel]
+
+
+# -- RFC 4271 §8.1.1, §8.2.2: automatic restart after a drop ----------------------------
+def restart_after_drop(allow_automatic_start: bool, before: State, event: Event,
+                       v: PyVars, now: Fraction) -> PyVars:
+    """Arm the IdleHoldTimer when a session falls back to Idle on its own.
+
+    With AllowAutomaticStart (RFC 4271 §8.1.1, optional attribute), a speaker restarts a
+    session that dropped to Idle by any event but ManualStop (Event 2) after
+    IdleHoldTime: the FSM's Event 3/13 path (§8.1.2, §8.2.2). FRR's start timer does this
+    (bgpd/bgp_fsm.c, ``bgp_start_timer``); the IdleHoldTime itself grows with damping
+    (:mod:`bgpcascade.model.fsm`). Returns ``v`` unchanged when no restart applies.
+    """
+    from dataclasses import replace
+
+    from .fsm import state_of
+
+    if not allow_automatic_start or event is Event.ManualStop or before is State.Idle \
+            or state_of(v) is not State.Idle or v.running[Timer.IdleHoldTimer]:
+        return v
+    running, deadline = dict(v.running), dict(v.deadline)
+    running[Timer.IdleHoldTimer] = True
+    deadline[Timer.IdleHoldTimer] = now + v.idle_hold_time
+    return replace(v, running=running, deadline=deadline)
