@@ -204,6 +204,6 @@ def test_installed_wheel_imports_from_the_venv(installed: Path, tmp_path: Path) 
 def test_installed_console_script_runs(installed: Path, wheel: Path, tmp_path: Path) -> None:
     script = installed / ("Scripts/bgpcascade.exe" if os.name == "nt" else "bin/bgpcascade")
     assert script.exists(), f"pip did not create the console script {script}"
-    assert "bgpcascade/cli.py" in _names(wheel)
+    assert "bgpcascade/cli/__init__.py" in _names(wheel)  # bgpcascade.cli:main
     proc = _run([str(script), "--help"], cwd=tmp_path)
     assert "bgpcascade" in proc.stdout and "simulate" in proc.stdout
