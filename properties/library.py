@@ -115,6 +115,13 @@ class Selected:
         assert not isinstance(self.arg, str), f"{self.label}: static properties take numbers"
         return self.prop.holds_zone(zone, self.arg if self.arg is not None else Fraction(0))
 
+    def __reduce__(self) -> tuple[Callable[[str, Fraction | str | None], Selected],
+                                  tuple[str, Fraction | str | None]]:
+        """Pickle by name and argument, not by predicate (a lambda does not pickle): the
+        worker that unpickles it looks the property up in its own registry (the built-in
+        ones everywhere; a user's own where its file was loaded, e.g. a forked worker)."""
+        return _registered, (self.prop.name, self.arg)
+
     def check_zone(self, zone: Zone) -> None:
         """Refuse an argument that names nothing in ``zone`` (a shard that is not there),
         with one :class:`InputError` line."""
@@ -220,6 +227,11 @@ for _p in (
 ):
     register(_p)
 
+def _registered(name: str, arg: Fraction | str | None) -> Selected:
+    """The registered property ``name`` with ``arg`` (how a :class:`Selected` unpickles)."""
+    return Selected(PROPERTIES[name], arg)
+
+
 #: What ``check`` and ``search`` judge by when no --property is given.
 DEFAULT_PROPERTIES = ("no_cascade", "no_zone_outage")
 
@@ -281,10 +293,10 @@ def witness_holds(sel: Selected) -> bool:
     """Evaluate ``sel`` on its property's witness (its ``sometimes`` companion): False
     means the check fired, as it must. The witness's own argument wins over ``sel``'s."""
     from bgpcascade.io import read_zone_text
-    from bgpcascade.model.dynamics import Sim
-    from bgpcascade.model.trace import Recorder
     from bgpcascade.model.triggers import parse_flap, parse_restart, parse_spike
     from bgpcascade.model.zonefile import load_zone
+
+    from .runner import run
 
     w = sel.prop.witness
     if w is None:
@@ -299,7 +311,4 @@ def witness_holds(sel: Selected) -> bool:
     flags = list(w.triggers)
     triggers = [parse[flag](zone, value) for flag, value in zip(flags[::2], flags[1::2],
                                                                 strict=True)]
-    sim = Sim(zone, triggers)
-    rec = Recorder(sim, Fraction(w.horizon), Fraction(w.horizon))
-    rec.run()
-    return chosen.holds(Outcome.of(rec))
+    return not run(zone, triggers, Fraction(w.horizon), props=[chosen]).violated
