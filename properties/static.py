@@ -1,7 +1,7 @@
 """Static route-reflection checks over a zone: ``bgpcascade lint``.
 
 Each check is a question whose answer is a violations table; it passes when the table is
-empty (pybatfish style, STYLE.md §8). Reports are tables that inform but do not fail.
+empty (pybatfish style: the violating rows are the answer). Reports are tables that inform but do not fail.
 
 Checks
     reflection_completeness   every non-RR speaker learns every other one's routes
@@ -186,7 +186,7 @@ def check_session_limits(zone: Zone) -> Table:
         name="session_limits", kind="check",
         title="Route reflectors over a known implementation session limit",
         columns=("rr", "implementation", "sessions", "limit", "problem"), rows=tuple(rows),
-        note="bgp-facts.md: FRR dynamic-neighbor limit 100 (bgp listen limit)",
+        note="FRR bgpd/bgpd.h: dynamic-neighbor limit 100 (bgp listen limit)",
     )
 
 

@@ -11,10 +11,10 @@ A property is checked by some method and comes back as one :class:`Verdict`:
     proved that no witness exists.
 ``UNKNOWN``
     the solver gave up or a budget ran out. An UNKNOWN is never turned into HOLDS
-    (DESIGN.md, "Verdicts have three values"; CrossHair's ``z3.unknown`` handling).
+    (docs/cli.md, "Exit codes"; as CrossHair handles ``z3.unknown``).
 
-:func:`exit_code` maps a list of verdicts to the CLI's exit status (DESIGN.md, "CLI
-contract"): 0 all hold, 1 something is violated, 3 nothing violated but something unknown.
+:func:`exit_code` maps a list of verdicts to the CLI's exit status (docs/cli.md, "Exit
+codes"): 0 all hold, 1 something is violated, 3 nothing violated but something unknown.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ Kind = Literal["always", "sometimes"]
 STATUSES: tuple[Status, ...] = ("HOLDS", "VIOLATED", "UNKNOWN")
 KINDS: tuple[Kind, ...] = ("always", "sometimes")
 
-#: Exit codes (DESIGN.md, "CLI contract").
+#: Exit codes (docs/cli.md, "Exit codes").
 EXIT_HOLDS = 0
 EXIT_VIOLATED = 1
 EXIT_UNKNOWN = 3
@@ -43,7 +43,7 @@ class Verdict:
     ``trace`` is the event sequence of a counterexample (``VIOLATED``) or of a witness
     (``HOLDS`` of a ``sometimes`` property); empty otherwise. ``seconds`` is the measured
     wall-clock time of the check; it is left out of :meth:`as_json` unless asked for, so
-    that reports stay byte-identical from run to run (STYLE.md §12).
+    that reports stay byte-identical from run to run (docs/validation.md, "Trust").
     """
 
     property: str
