@@ -1,6 +1,6 @@
 """File input and output: the only place that touches the file system for zones and results.
 
-Rules (DESIGN.md, "Standards"): a user's input file is never overwritten; results go only
+Rules (docs/validation.md, "Trust"): a user's input file is never overwritten; results go only
 under an output directory the user names (or the documented default); JSON is written with
 sorted keys and a trailing newline so the same input gives byte-identical files.
 """

@@ -1,8 +1,8 @@
 """Errors the model raises for bad user input.
 
 Every problem with what a user gave becomes ONE line, ``file:line: field: problem
-(allowed: ...)``, which the CLI prints before exiting with code 2 (DESIGN.md, CLI
-contract). Nothing in the model prints or exits; it raises :class:`InputError`.
+(allowed: ...)``, which the CLI prints before exiting with code 2 (docs/cli.md, "Exit
+codes"). Nothing in the model prints or exits; it raises :class:`InputError`.
 """
 
 from __future__ import annotations

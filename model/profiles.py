@@ -2,10 +2,11 @@
 
 A profile holds what differs between implementations and matters for a cascade: how much
 work the speaker does per second, what a route costs to receive and to send, how it treats
-KEEPALIVEs when it is busy (DESIGN.md, "The semantics to build"), its timers beyond the
-negotiated hold/keepalive, and its restart backoff. Every built-in value names its source
-in :attr:`Profile.sources`; facts come from ``reference/bgp-facts.md`` and
-``reference/frr-lab.md`` (cited in docs/model.md).
+KEEPALIVEs when it is busy (docs/model.md, "KEEPALIVEs and the hold timer"), its timers
+beyond the negotiated hold/keepalive, and its restart backoff. Every built-in value names its source
+in :attr:`Profile.sources`; the facts, each with its primary source (RFC, the daemon's
+source or documentation, a public issue thread, the project's lab) or marked assumed, are
+in docs/implementations.md.
 
 Work units: 1 unit = processing one received route (``cost_rx_route`` is 1 by definition).
 """
@@ -135,8 +136,8 @@ class Profile:
 
 
 
-_FACTS = "bgp-facts.md"
-_LAB = "frr-lab.md"
+_FACTS = "docs/implementations.md"
+_LAB = "docs/implementations.md, FRR lab"
 
 BUILTIN_PROFILES: Mapping[str, Profile] = {
     "frr": Profile(
@@ -294,9 +295,9 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         description="legacy virtual appliance: one FIFO serves everything (the incident's RRs)",
         sources={
             "capacity": "calibrated to the incident (docs/model.md, 'appliance')",
-            "keepalive_rx": "incident.md: KEEPALIVEs wait in the same queue as UPDATEs",
-            "keepalive_tx": "incident.md: one FIFO for everything",
-            "update_groups": "incident.md: each copy formatted per peer",
+            "keepalive_rx": "docs/incident.md: KEEPALIVEs wait in the same queue as UPDATEs",
+            "keepalive_tx": "docs/incident.md: one FIFO for everything",
+            "update_groups": "docs/incident.md: each copy formatted per peer",
             "send_hold_factor": "legacy stack predates RFC 9687",
             "idle_hold_initial": "assumed: 5 s, doubling to 60 s (no published value)",
             "idle_hold_max": "assumed: 5 s, doubling to 60 s (no published value)",

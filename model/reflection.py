@@ -18,7 +18,7 @@ For each origin it propagates one route through the zone until nothing changes:
   one route share ORIGINATOR_ID, so §9's ORIGINATOR_ID tie-break does not decide).
 - Implementations with update-groups (FRR) also send a reflected route back to the client
   it came from; the client drops it (ORIGINATOR_ID) but it was sent and is counted
-  (``Profile.advertise_to_sender``, reference/frr-lab.md).
+  (``Profile.advertise_to_sender``; docs/validation.md, discrepancy 1).
 
 Symmetry: the analysis runs on a :class:`View` whose nodes are the zone's speaker groups.
 Members of a group are interchangeable, so one representative origin per group stands for

@@ -1,7 +1,8 @@
 """Static route-reflection checks over a zone: ``bgpcascade lint``.
 
 Each check is a question whose answer is a violations table; it passes when the table is
-empty (pybatfish style: the violating rows are the answer). Reports are tables that inform but do not fail.
+empty (pybatfish style: the violating rows are the answer). Reports are tables that
+inform but do not fail.
 
 Checks
     reflection_completeness   every non-RR speaker learns every other one's routes

@@ -1,4 +1,4 @@
-"""The ``bgpcascade`` command line (DESIGN.md, "CLI contract").
+"""The ``bgpcascade`` command line (docs/cli.md).
 
 Exit codes (for CI): 0 holds / ok, 1 violated (a check failed; its table is printed and,
 with --json, written), 2 bad input or usage (ONE line on stderr, never a traceback),

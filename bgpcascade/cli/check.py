@@ -6,7 +6,7 @@ single flap at the zone as written, ranked; ``z3``: every point of the --vary ra
 counterexample reports the properties it violates, writes it under --out with its replay
 command, and searches again for the properties still open, until each is VIOLATED, HOLDS
 or UNKNOWN. Exit 0 all hold, 1 something is violated, 2 bad input, 3 nothing violated but
-something unknown (DESIGN.md, "CLI contract"). Flags and JSON keys: docs/cli.md; CI
+something unknown (docs/cli.md, "Exit codes"). Flags and JSON keys: docs/cli.md; CI
 recipes: docs/ci.md.
 """
 
@@ -334,7 +334,7 @@ def _json(overall: str, rows: list[Row], runs: list[Run]) -> dict[str, Any]:
                   "counterexample": r.counterexamples[0] if r.counterexamples else None,
                   "counterexamples": r.counterexamples,
                   "triggers_ranked": r.triggers_ranked} for r in runs]}
-    if len(runs) == 1:  # one zone, one engine: its keys at the top level too (issue 5)
+    if len(runs) == 1:  # one zone, one engine: its keys at the top level too (docs/cli.md)
         one = data["runs"][0]
         data.update({k: v for k, v in one.items() if k != "status"})
         data["status"] = overall

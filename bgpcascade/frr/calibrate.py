@@ -1,4 +1,6 @@
-"""Calibration: what a route costs a real FRR route reflector on this machine (issue 8 §3).
+"""Calibration: what a route costs a real FRR route reflector on this machine.
+
+docs/calibration.md has the method and the numbers measured here.
 
 ``bgpcascade calibrate --frr`` runs bursts on the FRR lab (bgpcascade/lab.py): one RR
 (``rr1``), ``K`` receiving clients without routes, and an injecting client ``inj`` with

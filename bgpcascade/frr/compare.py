@@ -1,4 +1,4 @@
-"""Model versus FRR: a lab scenario run on the model too, and the two compared (issue 8).
+"""Model versus FRR: a lab scenario run on the model too, and the two compared (docs/validation.md).
 
 ``bgpcascade lab ZONE --scenario NAME --compare`` runs the scenario on real FRR daemons
 (bgpcascade/lab.py) and the same trigger on the model (model/dynamics.py, one node per
