@@ -1,4 +1,4 @@
-"""Benchmark: the default ``check --engine hypothesis`` (issue 6).
+"""Benchmark: the default ``check --engine hypothesis`` (docs/model.md, "The Hypothesis engine").
 
 On the built-in fr-par-like zone and on examples/flat-3-shards.yaml (a 3-shard zone),
 with the default options (200 scenarios of one trigger, seed 0, budget 300 s, a fresh

@@ -1,5 +1,5 @@
 """Benchmark: `import frr` at scale, and whether the imported zone costs what the compact
-form costs (issue 9, "Symmetry").
+form costs (docs/import.md; docs/model.md, "Zone, groups and symmetry").
 
 For N hypervisors (EVPN, two RRs with a peer-group, as tests/import/evpn-cluster): write
 N + 2 configurations, then measure (median of ``--repeat``):

@@ -1,4 +1,6 @@
-"""Benchmark and record: `bgpcascade lab --compare` on the lab's reference zone (issue 8).
+"""Benchmark and record: `bgpcascade lab --compare` on the lab's reference zone.
+
+The results: docs/validation.md, "Model versus FRR".
 
 Runs every scenario ``--repeat`` times on real FRR with ``--compare`` and prints, per
 scenario: how often the model agreed with FRR on every row, which rows differed when it

@@ -1,6 +1,6 @@
 """Benchmark: load + lint of compact zones from 2,000 to 1,000,000 clients.
 
-Target (issue 2): a 20,000-client compact zone loads and lints in under 2 s on the
+Target: a 20,000-client compact zone loads and lints in under 2 s on the
 project's machine (2 cores). The baseline is the 2,000-client zone of the same shape,
 measured in the same run; the ratio shows that the shard symmetry keeps lint independent
 of the client count. Median of ``--repeat`` runs (default 5).

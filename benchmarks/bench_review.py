@@ -1,4 +1,4 @@
-"""Benchmark: the design review and the demo (issue 7 §3, §4).
+"""Benchmark: the design review and the demo (docs/model.md, "The design review").
 
 (a) ``bgpcascade demo`` end to end (load, lint, 600 s simulation, drawings, explorer, the
     quick review). Target: under 60 s on this machine. Median of ``--repeat`` runs.

@@ -1,4 +1,4 @@
-"""Benchmark: the zone simulator (issue 4, "Speed and scale").
+"""Benchmark: the zone simulator (docs/model.md, "Dynamics").
 
 (a) A 5,000-client zone (2 spines, 8 shards, one of 800 clients on appliance RRs, 150
     routes each): 600 s simulated after a spine/leaf flap (flap spine1~s1-rr1 at 30 s, run
@@ -10,11 +10,13 @@
     same shape (16% of the clients in the appliance shard), each run in a child process
     capped at ``--cap`` seconds (default 120; "over budget" past it). Ratios against the
     500-client lumped run of the same invocation.
-(c) Against real FRR (shared/reference/frr-lab.md): 20 clients x 1000 routes, timers 3/9,
-    connect 2; ``clear`` of one client on the RR is modelled as a flap of that session. The
-    lab saw full tables back after about 4 s. The model's reconvergence: the last instant
-    at which any speaker's Adj-RIB-In changes (every UPDATE built, sent and processed),
-    measured from the flap; the session's re-establishment is shown beside it.
+(c) Against real FRR (docs/implementations.md, "The FRR lab on this kind of machine": an
+    earlier lab observation, not one of the lab's recorded runs): 20 clients x 1000
+    routes, timers 3/9, connect 2; ``clear`` of one client on the RR is modelled as a
+    flap of that session. The lab saw full tables back after about 4 s. The model's
+    reconvergence: the last instant at which any speaker's Adj-RIB-In changes (every
+    UPDATE built, sent and processed), measured from the flap; the session's
+    re-establishment is shown beside it.
 
 Usage: python benchmarks/bench_simulate.py [--repeat N] [--cap S]
 """
@@ -37,7 +39,7 @@ from typing import Any
 
 FLAP_T = 30
 HORIZON_S = 600
-LAB_CLEAR_S = 4.0  # frr-lab.md: "full tables back after about 4 s"
+LAB_CLEAR_S = 4.0  # docs/implementations.md, FRR lab: full tables back after about 4 s
 
 LAB_ZONE = """zone: lab20
 timers: {hold: 9, keepalive: 3, connect_retry: 2}

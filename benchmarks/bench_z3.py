@@ -1,4 +1,4 @@
-"""Benchmark: the Z3 cascade search (issue 5, "Benchmarks").
+"""Benchmark: the Z3 cascade search (docs/model.md, "The Z3 engine").
 
 On the built-in fr-par-like zone (37 single flaps: one per session group):
 

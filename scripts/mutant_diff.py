@@ -1,4 +1,6 @@
-"""Differential search for a surviving mutant of model/dynamics.py (issue 10).
+"""Differential search for a surviving mutant of model/dynamics.py.
+
+What it found: docs/validation.md, "Mutation testing".
 
     python scripts/mutant_diff.py 1005 "0->1" [--scenarios 300] [--seed 1]
 

@@ -1,4 +1,6 @@
-"""Mutation testing of one module against a pytest selection (issue 10).
+"""Mutation testing of one module against a pytest selection.
+
+How it works and the scores it measured: docs/validation.md, "Mutation testing".
 
     python scripts/mutate.py model/reflection.py tests/test_reflection.py [--jobs 2]
     python scripts/mutate.py model/dynamics.py tests/ --deselect-slow
