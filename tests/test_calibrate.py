@@ -1,4 +1,4 @@
-"""`bgpcascade calibrate --frr` (issue 8 §3): the fit on known numbers, and one real
+"""`bgpcascade calibrate --frr` (docs/calibration.md): the fit on known numbers, and one real
 calibration on the FRR lab (a small plan, about 40 s).
 
 The real run needs Debian's FRR, like tests/test_lab.py (BGPCASCADE_NO_FRR=1 skips it).

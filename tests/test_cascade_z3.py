@@ -1,4 +1,4 @@
-"""The Z3 cascade search (issue 5): the symbolic run is the simulator's own step.
+"""The Z3 cascade search (docs/model.md): the symbolic run is the simulator's own step.
 
 - Conformance: a symbolic run's path condition is exact. At any other point Z3 finds in
   the region, the plain simulator takes the same events at the times the symbolic terms

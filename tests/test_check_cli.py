@@ -1,4 +1,4 @@
-"""``bgpcascade check`` for CI (issue 6): engines, the Hypothesis search, JUnit, JSON."""
+"""``bgpcascade check`` for CI (docs/ci.md): engines, the Hypothesis search, JUnit, JSON."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The model's side of `lab --compare` (issue 8 §2), without daemons: the pause trigger, the
+"""The model's side of `lab --compare` (docs/validation.md), without daemons: the pause trigger, the
 coalesce timer, the per-session prefix counters, the scenario mapping and the comparison.
 
 The FRR numbers these tests name were measured in the lab (docs/validation.md); the tests

@@ -1,4 +1,4 @@
-"""Trace diagrams (issue 7 part 1): frames per session change, timeline charts, render."""
+"""Trace diagrams: frames per session change, timeline charts, render."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The zone simulator (model/dynamics.py) against its own semantics (issue 4, section 3).
+"""The zone simulator (model/dynamics.py) against its own semantics (docs/model.md, "Dynamics").
 
 What is checked, and why an operator cares:
 
@@ -183,7 +183,7 @@ def triggers(draw: st.DrawFn, names: list[tuple[list[str], list[str]]], spines: 
 #     busy_until == d_k, and sum_{i>=2} w_i == C (busy_until - d_1)  (the FIFO never idles)
 #     fluid queue C max(0, busy_until - now) == sum(w_i) - C (now - (d_1 - w_1/C))
 #
-# so the fluid queue the issue names equals the unfinished work minus the part of the head
+# so the fluid queue (the backlog as a flow) equals the unfinished work minus the part of the head
 # batch already processed: 0 <= sum(w_i) - C max(0, busy_until - now) <= w_1, with equality
 # on the left whenever no batch is part-way (e.g. right after a completion). A restart bumps
 # the epoch, voids P (``work_dropped += sum(w_i)``) and sets work_arrived := work_served.
@@ -332,7 +332,7 @@ def test_zone_at_rest_long_horizon_fr_par_like() -> None:
 # For a spike that starts on an idle RR after at least one KEEPALIVE (B = T, k0 >= 1):
 #     expiry  <=>  W / C > H - (T - a_k0),
 # where T - a_k0 in (0, KI] is the age of the last KEEPALIVE that got through. Hence the
-# issue's rough bound is tight at both ends: W/C <= H - KI never expires, W/C > H always
+# rough bound is tight at both ends: W/C <= H - KI never expires, W/C > H always
 # does. All N sessions go at once (they share the KEEPALIVE batch), with reason
 # hold_timer_expired AT THE RR: with tx `priority` (or `fifo`: a spike is not UPDATE work
 # for any peer) the RR's own KEEPALIVEs still leave on time, so the clients' hold timers
@@ -1057,7 +1057,7 @@ def test_messages_of_a_closed_connection_do_not_reach_the_next_one() -> None:
 def test_frr_keepalives_do_not_wait_for_updates_not_yet_built() -> None:
     """Discrepancy 10 (docs/validation.md), fixed after the lab measured it. At 1 s the
     flap makes the RR withdraw a-c1's 10 routes from a-c2: a build queued behind the 30-s
-    spike. FRR (bgp-facts.md) appends a KEEPALIVE to the peer's output queue behind the
+    spike. FRR (bgpd/bgp_packet.c) appends a KEEPALIVE to the peer's output queue behind the
     UPDATEs already built, so the KEEPALIVEs of 3 s, 6 s, ... leave on time and a-c2 stays
     up. The model held them until that build was done, and a-c2's hold timer expired at
     9 s; the lab's starve-rr on 5 clients of 5,000 routes kept every session where that
@@ -1461,7 +1461,7 @@ sessions:
 
 def test_frr_re_arms_a_hold_timer_only_for_input_from_that_peer() -> None:
     """FRR since 7.5 re-arms a hold timer while the peer's own input is still queued
-    (bgp-facts.md); other work does not count. a-c1 is frozen at 10 s (its KEEPALIVEs
+    (bgpd/bgp_fsm.c); other work does not count. a-c1 is frozen at 10 s (its KEEPALIVEs
     stop) while the RR takes a 60-s spike: the RR's hold timer for a-c1 (9 s) expires at
     about 18 s, not when the spike is done. a-c2, whose KEEPALIVEs queue behind the spike,
     keeps its session (its input re-arms the timer)."""

@@ -1,4 +1,4 @@
-"""Golden examples (STYLE.md §10): each zone in tests/examples/{safe,unsafe}/ through the
+"""Golden examples (as CrossHair keeps them): each zone in tests/examples/{safe,unsafe}/ through the
 CLI as a subprocess; exit code, failing checks and the JSON output against golden files.
 
 Regenerate the golden JSON with ``BGPCASCADE_UPDATE_GOLDEN=1 pytest tests/test_examples.py``

@@ -2,8 +2,8 @@
 
 - every property HOLDS on the model's table, ``sometimes`` ones with a witness;
 - each property CAN fail: a mutated table (one row changed) turns it VIOLATED, with a
-  trace, so no check is vacuous (STYLE.md §4);
-- a starved solver gives UNKNOWN, never HOLDS (STYLE.md §7);
+  trace, so no check is vacuous;
+- a starved solver gives UNKNOWN, never HOLDS (docs/cli.md, "Exit codes");
 - Hypothesis: random event sequences run through the Python interpreter (fsm.step) and
   through the Z3 encoding give the same row, state and attributes at every step.
 """
@@ -498,7 +498,7 @@ class _MiscountingEncoding(fsm_z3.Encoding):
 
 def test_a_run_that_does_not_replay_is_unknown_never_shown(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """STYLE.md §7: a solver's run is replayed in the Python FSM before it is shown. An
+    """A solver's run is replayed in the Python FSM before it is shown. An
     encoding that disagrees with the interpreter gives UNKNOWN with the step that parts,
     in both searches (bounded runs from Idle, and one step from any state)."""
     budget = fsm_z3.Budget(timeout_s=30)

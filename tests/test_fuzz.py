@@ -1,4 +1,4 @@
-"""Fuzzing the three things users feed the tool (issue 10): zone files, FRR
+"""Fuzzing the three things users feed the tool (docs/validation.md, "Trust"): zone files, FRR
 configurations and traces. Every input gives a result or one clear InputError line
 (exit 2 on the CLI), never another exception, never a hang.
 

@@ -1,4 +1,4 @@
-"""`bgpcascade import frr` (issue 9): zones from FRR configurations.
+"""`bgpcascade import frr` (docs/import.md): zones from FRR configurations.
 
 The configurations under tests/import/ were written for these tests: a 2-RR EVPN cluster
 with 20 hypervisors (peer-groups, loopbacks), a spine/leaf RR hierarchy, dynamic

@@ -1,4 +1,4 @@
-"""The FRR lab (issue 8 §1): real bgpd daemons for a small zone, the scenarios by name,
+"""The FRR lab (docs/validation.md): real bgpd daemons for a small zone, the scenarios by name,
 their counters, and a harness that always cleans up after itself.
 
 Needs Debian's FRR (`.ci/run` installs it). Without /usr/lib/frr/bgpd these tests fail
@@ -161,8 +161,8 @@ def test_a_killed_client_and_a_paused_client_agree_with_the_model(tmp_path: Path
 
 
 def test_a_starved_frr_rr_keeps_its_sessions(tmp_path: Path) -> None:
-    """frr-lab.md: at 1% CPU the restarted client's session comes back and the RR's
-    other sessions stay up (FRR's keepalive thread, hold re-armed on backlog); the model
+    """At 1% CPU the restarted client's session comes back and the RR's other sessions
+    stay up (FRR's keepalive thread, hold re-armed on backlog); the model
     agrees. In some runs the starved RR learns of hv1's loss only after rr2's withdrawal
     is in, and skips the transient replacement the model makes (docs/validation.md)."""
     r = _lab(tmp_path, "starve-rr", rc=None)

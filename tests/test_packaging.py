@@ -1,4 +1,4 @@
-"""The built wheel is what DESIGN.md promises: one import package, `bgpcascade`.
+"""The built wheel holds one import package, `bgpcascade`.
 
 model/, properties/ and diagrams/ sit at the top of the repo but must install as
 bgpcascade.model, bgpcascade.properties and bgpcascade.diagrams (pyproject's package-dir

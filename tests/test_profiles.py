@@ -3,7 +3,7 @@
 A reviewer sizing an RR shard reads the "Built-in values" table, not the Python: every
 value in it must be the value the simulator runs with, and every field the zone file
 accepts in a profile must be documented. The numbers themselves come from
-reference/bgp-facts.md and the FRR lab (each profile's ``sources``); these tests keep the
+docs/implementations.md and the FRR lab (each profile's ``sources``); these tests keep the
 two descriptions of them from drifting apart.
 """
 
@@ -107,7 +107,7 @@ def test_every_profile_field_is_documented_and_nothing_else() -> None:
 
 def test_every_built_in_number_names_its_source() -> None:
     """Every value a built-in profile sets apart from the dataclass default says where it
-    comes from (bgp-facts.md, the FRR lab, the incident, or "estimate"/"assumed"), so a
+    comes from (docs/implementations.md, the FRR lab, the incident, or "estimate"/"assumed"), so a
     reviewer can tell a measured number from a guess."""
     default = Profile(name="default", implementation="x", capacity=1.0)
     for p in BUILTIN_PROFILES.values():

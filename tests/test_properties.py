@@ -1,4 +1,4 @@
-"""The property library (issue 6): every property can fail (its ``sometimes`` companion
+"""The property library (docs/ci.md): every property can fail (its ``sometimes`` companion
 fires on its witness) and holds where nothing goes wrong; users register their own."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The pytest plugin (issue 6): zone files as test items, the ``bgpcascade`` fixture."""
+"""The pytest plugin (docs/ci.md): zone files as test items, the ``bgpcascade`` fixture."""
 
 from __future__ import annotations
 

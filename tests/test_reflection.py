@@ -61,7 +61,7 @@ def test_originator_id_drops_own_route_but_frr_still_sends_it() -> None:
     text = explicit("- {name: rr}\n- {name: x, routes: 1}\n- {name: y}",
                     "- {rr: rr, client: x}\n- {rr: rr, client: y}")
     view, prop = prop_from(text, "x")
-    assert ("rr", "x") in prop.adv  # FRR update-group sends it back (frr-lab.md)
+    assert ("rr", "x") in prop.adv  # FRR update-group sends it back (validation.md, 1)
     assert not prop.learns("x")  # ... and x drops it: ORIGINATOR_ID is its own
     assert sent_copies(view, prop)["rr"] == 2
 
@@ -118,8 +118,8 @@ def test_hierarchy_cluster_list_grows_per_level() -> None:
 
 
 def test_single_rr_reset_matches_frr_lab_counts() -> None:
-    # frr-lab.md: 20 clients x 1000 routes, clear one client on the RR: the other clients
-    # received 19,000 withdrawals and 19,000 re-announcements.
+    # FRR lab (docs/implementations.md): 20 clients x 1000 routes, clear one client on
+    # the RR: the other clients received 19,000 withdrawals and 19,000 re-announcements.
     zone = load_zone("zone: t\nshards: [{name: a, rrs: 1, clients: 20, "
                      "routes_per_client: 1000}]\n")
     reset = lint(zone).table("reset_cost")

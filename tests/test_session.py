@@ -12,7 +12,7 @@ from bgpcascade.model.profiles import BUILTIN_PROFILES as P
 from bgpcascade.model.session import Pair, make_pair
 from bgpcascade.model.topology import Timers
 
-LAB = Timers(F(9), F(3), F(1))  # frr-lab.md timers: keepalive 3, hold 9, connect 1
+LAB = Timers(F(9), F(3), F(1))  # FRR lab timers: keepalive 3, hold 9, connect 1
 
 
 def lab_pair(a: str = "frr", b: str = "frr", seed: int | None = None,
@@ -57,11 +57,12 @@ def test_stopped_peer_is_declared_dead_one_hold_after_its_last_keepalive() -> No
     p.pause("hv", 5, 30)
     p.run(40)
     expiry = next(s for s in p.log if s.speaker == "rr" and s.event is Event.HoldTimer_Expires)
-    assert expiry.t == last_ka + 9  # frr-lab.md: the RR sends 4/0 after 7-9 s
+    assert expiry.t == last_ka + 9  # FRR lab: the RR sends 4/0 after 7-9 s
     assert "send NOTIFICATION 4 (Hold Timer Expired)" in expiry.actions
     assert "delete routes" in expiry.actions
     # On SIGCONT the stopped end fires its overdue timers (in deadline order) before it
-    # reads what waited in its socket (frr-lab.md: it expires its own hold timers).
+    # reads what waited in its socket (docs/validation.md, discrepancy 3: it expires its
+    # own hold timers).
     resumed = [s.event for s in p.log if s.speaker == "hv" and s.t == 30]
     timers = {Event.KeepaliveTimer_Expires, Event.HoldTimer_Expires}
     first_input = next((i for i, e in enumerate(resumed) if e not in timers),
@@ -95,7 +96,7 @@ def test_openbgpd_send_hold_is_at_least_90s() -> None:
 
 def test_open_sent_hold_is_large_except_frr() -> None:
     """RFC 4271 §8.2.2: 'sets the HoldTimer to a large value' (4 min suggested; GoBGP,
-    BIRD, OpenBGPD 240 s); FRR uses the configured hold (bgp-facts.md timer table)."""
+    BIRD, OpenBGPD 240 s); FRR uses the configured hold (docs/implementations.md)."""
     from bgpcascade.model import fsm
     from bgpcascade.model.session import session_config
 
@@ -122,7 +123,7 @@ def test_update_restarts_the_peers_hold_timer() -> None:
     ("bird", [60, 120, 240, 300, 300, 300, 300, 300, 300]),
 ])
 def test_idle_hold_backoff_per_profile(profile: str, expected: list[int]) -> None:
-    """bgp-facts.md: FRR start timer 1 s doubling to 120 s, OpenBGPD IdleHold 30 s to
+    """docs/implementations.md: FRR start timer 1 s doubling to 120 s, OpenBGPD IdleHold 30 s to
     3600 s, GoBGP 5 s after a dropped session, BIRD 60 s doubling to 300 s."""
     from bgpcascade.model import fsm
     from bgpcascade.model.session import session_config

@@ -1,4 +1,4 @@
-"""Soundness of the Z3 engine against the plain simulator (issue 10).
+"""Soundness of the Z3 engine against the plain simulator (docs/validation.md, "Trust").
 
 On random small zones, ``check --engine z3``'s answer over a range must be what a
 value-by-value simulator scan over the same bounds finds: HOLDS only when no value of the

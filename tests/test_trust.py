@@ -1,4 +1,4 @@
-"""Trust (issue 10): the same input gives the same bytes whatever the hash seed, the tool
+"""Trust (docs/validation.md): the same input gives the same bytes whatever the hash seed, the tool
 writes only where it is told, and runs that would take hours are refused up front.
 """
 

@@ -1,6 +1,6 @@
 """The zone-file loader: both forms, generated names, symmetry groups, one-line errors.
 
-The spec is issue 2, section 3 ("Zone files"), and docs/zone-format.md. Speaker names are
+The spec is docs/zone-format.md. Speaker names are
 a contract, so the tests look speakers up by name (``Zone.locate``, ``group.names``) and
 compare per-speaker sessions, never group keys or internal order.
 """
@@ -38,7 +38,7 @@ from bgpcascade.model.zonefile import (
     zone_json_schema,
 )
 
-# The compact example of issue 2, section 3, verbatim.
+# The compact example the zone format was designed from, verbatim.
 ISSUE_COMPACT = """\
 zone: fr-par-like              # name
 timers: {hold: 90, keepalive: 30, connect_retry: 120}   # seconds; zone-wide defaults
@@ -46,7 +46,7 @@ profiles:                      # optional; built-in profiles: frr, bird, gobgp, 
   slow:
     base: appliance            # inherit a built-in profile, then override fields
     capacity: 2000             # work units per second (1 unit = processing one received route)
-    keepalive_rx: fifo         # fifo | io-thread | rearm-on-backlog   (DESIGN.md)
+    keepalive_rx: fifo         # fifo | io-thread | rearm-on-backlog   (zone-format.md)
     keepalive_tx: fifo         # fifo | priority
 """ + (
     "spines: {count: 2, profile: frr}       # optional top RR tier; "
