@@ -184,7 +184,7 @@ def test_failure_split_equals_expanded(text: str, data: st.DataObject) -> None:
 
 
 def test_huge_compact_zone_is_never_expanded() -> None:
-    # Issue 2: compact zones of 5,000+ clients are analysed per shard, not per client.
+    # docs/model.md: compact zones of 5,000+ clients are analysed per shard, not per client.
     zone = load_zone("zone: big\nspines: {count: 2}\nshards:\n"
                      "  - {name: a, rrs: 2, clients: 1000000, routes_per_client: 150}\n"
                      "  - {name: b, rrs: 2, clients: 400000, routes_per_client: 150}\n")
