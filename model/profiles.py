@@ -295,9 +295,9 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         description="legacy virtual appliance: one FIFO serves everything (the incident's RRs)",
         sources={
             "capacity": "calibrated to the incident (docs/model.md, 'appliance')",
-            "keepalive_rx": "docs/incident.md: KEEPALIVEs wait in the same queue as UPDATEs",
-            "keepalive_tx": "docs/incident.md: one FIFO for everything",
-            "update_groups": "docs/incident.md: each copy formatted per peer",
+            "keepalive_rx": "assumed (docs/incident.md): KEEPALIVEs wait in the UPDATEs' queue",
+            "keepalive_tx": "assumed (docs/incident.md): one FIFO for everything",
+            "update_groups": "assumed (docs/incident.md): each copy formatted per peer",
             "send_hold_factor": "legacy stack predates RFC 9687",
             "idle_hold_initial": "assumed: 5 s, doubling to 60 s (no published value)",
             "idle_hold_max": "assumed: 5 s, doubling to 60 s (no published value)",
