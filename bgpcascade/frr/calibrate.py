@@ -2,7 +2,7 @@
 
 docs/calibration.md has the method and the numbers measured here.
 
-``bgpcascade calibrate --frr`` runs bursts on the FRR lab (bgpcascade/lab.py): one RR
+``bgpcascade calibrate --frr`` runs bursts on the FRR lab (bgpcascade/frr/lab.py): one RR
 (``rr1``), ``K`` receiving clients without routes, and an injecting client ``inj`` with
 ``N`` routes (a plain iBGP peer, so nothing is reflected back to it) that is started
 once the rest is up. The RR's CPU time (user + system, all

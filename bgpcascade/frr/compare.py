@@ -1,7 +1,7 @@
 """Model versus FRR: a lab scenario run on the model too, and the two compared (docs/validation.md).
 
 ``bgpcascade lab ZONE --scenario NAME --compare`` runs the scenario on real FRR daemons
-(bgpcascade/lab.py) and the same trigger on the model (model/dynamics.py, one node per
+(bgpcascade/frr/lab.py) and the same trigger on the model (model/dynamics.py, one node per
 speaker), then compares, row by row:
 
 - **sessions reset**: the same sessions on both sides, how often each came back, and why

@@ -5,8 +5,7 @@ One ``bgpd`` per speaker of the zone, without zebra, each on its own loopback ad
 the zone: its timers (``timers bgp K H``, ``timers connect C``), CLUSTER_IDs, RR-client and
 plain iBGP sessions, and the routes each speaker originates (/32 host routes from
 10.N.0.0/16). How to run many bgpd on one machine and the pitfalls avoided here (martian
-next hops, the route-map delay, the connect timer, SIGSTOPped vty): shared reference
-frr-lab.md, summarised in docs/validation.md.
+next hops, the route-map delay, the connect timer, SIGSTOPped vty): docs/validation.md.
 
 The harness owns every process it starts (by PID, in the foreground, never ``-d``) and
 stops them all, and removes its directory, on exit, on an error and on Ctrl-C. Nothing
@@ -32,7 +31,7 @@ import struct
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -588,36 +587,10 @@ def run_scenario(lab: Lab, scenario: str, *, rr: str | None = None,
     before = lab.stats()
     r, c = pick_pair(lab.sessions, rr, client) if scenario != "converge" else (None, None)
     result.update(rr=r, client=c)
-    hold = {s: lab.speakers[s].hold for s in lab.speakers}
     time.sleep(1.0)  # the trigger lands in a second of its own in the MRT dumps
     t0_wall = time.time()
     t0 = time.monotonic()
-    kept: bool | None = None
-    if scenario == "clear":
-        assert r is not None and c is not None
-        say(f"lab: clear bgp {c} on {r}")
-        vty(lab.dir(r), f"clear bgp ipv4 unicast {lab.speakers[c].addr}")
-    elif scenario == "kill-client":
-        assert r is not None and c is not None
-        say(f"lab: kill -9 {c}; restart it when {r} has declared it dead")
-        lab.kill(c)
-        _wait_change(lab, r, c, up=False, since=t0_wall, timeout=3 * hold[c] + 10)
-        lab.start(c)
-    elif scenario in ("pause-client", "pause-rr"):
-        assert r is not None and c is not None
-        who = c if scenario == "pause-client" else r
-        pause = max(hold[r], hold[c]) + 2
-        say(f"lab: SIGSTOP {who} for {pause} s (hold {hold[who]} s), then SIGCONT")
-        lab.pause(who)
-        time.sleep(pause)
-        lab.resume(who)
-    elif scenario == "starve-rr":
-        assert r is not None and c is not None
-        say(f"lab: {r} held to {starve_percent:g}% of a CPU; kill -9 {c} and restart it")
-        lab.starve(r, starve_percent)
-        lab.kill(c)
-        _wait_change(lab, r, c, up=False, since=t0_wall, timeout=3 * hold[c] + 30)
-        lab.start(c)
+    _trigger(lab, scenario, r, c, starve_percent=starve_percent, since=t0_wall, say=say)
     say("lab: waiting for reconvergence")
     if scenario == "starve-rr":
         try:
@@ -628,18 +601,11 @@ def run_scenario(lab: Lab, scenario: str, *, rr: str | None = None,
         back = lab.wait("converged", timeout) if scenario != "converge" else t0
     time.sleep(1.5)  # let the last UPDATEs reach the MRT dumps
     changes = [ch for ch in lab.changes() if ch.t >= t0_wall - 0.001]
+    kept: bool | None = None
     if scenario == "starve-rr":
         kept = not any(ch.at == r and ch.peer != c and not ch.up for ch in changes)
     after = lab.stats()
-    since = int(t0_wall)
-    updates: dict[str, dict[str, dict[str, int]]] = {}
-    for name, ups in lab.updates().items():
-        for u in ups:
-            if u.t >= since:
-                d = updates.setdefault(name, {}).setdefault(u.peer, {"announced": 0,
-                                                                     "withdrawn": 0})
-                d["announced"] += u.announced
-                d["withdrawn"] += u.withdrawn
+    updates = _updates_since(lab, int(t0_wall))
     downs = [ch for ch in changes if not ch.up]
     result.update(
         trigger_wall=round(t0_wall, 3),
@@ -651,6 +617,51 @@ def run_scenario(lab: Lab, scenario: str, *, rr: str | None = None,
         updates=updates, starved_rr_kept_sessions=kept,
         stats={"before": before, "after": after})
     return result
+
+
+def _trigger(lab: Lab, scenario: str, r: str | None, c: str | None, *,
+             starve_percent: float, since: float, say: Callable[[str], object]) -> None:
+    """Do what ``scenario`` does to the session ``r``~``c`` of a converged lab (nothing
+    for ``converge``); ``since``: the trigger's wall-clock time."""
+    if scenario == "converge":
+        return
+    assert r is not None and c is not None
+    hold = {s: lab.speakers[s].hold for s in lab.speakers}
+    if scenario == "clear":
+        say(f"lab: clear bgp {c} on {r}")
+        vty(lab.dir(r), f"clear bgp ipv4 unicast {lab.speakers[c].addr}")
+    elif scenario == "kill-client":
+        say(f"lab: kill -9 {c}; restart it when {r} has declared it dead")
+        lab.kill(c)
+        _wait_change(lab, r, c, up=False, since=since, timeout=3 * hold[c] + 10)
+        lab.start(c)
+    elif scenario in ("pause-client", "pause-rr"):
+        who = c if scenario == "pause-client" else r
+        pause = max(hold[r], hold[c]) + 2
+        say(f"lab: SIGSTOP {who} for {pause} s (hold {hold[who]} s), then SIGCONT")
+        lab.pause(who)
+        time.sleep(pause)
+        lab.resume(who)
+    elif scenario == "starve-rr":
+        say(f"lab: {r} held to {starve_percent:g}% of a CPU; kill -9 {c} and restart it")
+        lab.starve(r, starve_percent)
+        lab.kill(c)
+        _wait_change(lab, r, c, up=False, since=since, timeout=3 * hold[c] + 30)
+        lab.start(c)
+
+
+def _updates_since(lab: Lab, since: int) -> dict[str, dict[str, dict[str, int]]]:
+    """Per receiving speaker, per peer: the prefixes announced and withdrawn in the
+    UPDATEs of the MRT dumps from second ``since`` on."""
+    updates: dict[str, dict[str, dict[str, int]]] = {}
+    for name, ups in lab.updates().items():
+        for u in ups:
+            if u.t >= since:
+                d = updates.setdefault(name, {}).setdefault(u.peer, {"announced": 0,
+                                                                     "withdrawn": 0})
+                d["announced"] += u.announced
+                d["withdrawn"] += u.withdrawn
+    return updates
 
 
 def _wait_change(lab: Lab, at: str, peer: str, *, up: bool, since: float,
