@@ -15,7 +15,6 @@ from typing import Any
 
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import Zone
-from bgpcascade.model.zonefile import load_zone
 
 BUILTIN_ZONES = ("fr-par-like",)
 
@@ -65,6 +64,10 @@ def read_zone_text(path: str | os.PathLike[str]) -> str:
 
 def load_zone_file(path: str | os.PathLike[str]) -> Zone:
     """Read and validate the zone file at ``path`` (``builtin:NAME`` for a shipped zone)."""
+    # Imported here: the zone loader brings pydantic and YAML, which the writers below
+    # (used by the diagrams) do not need.
+    from bgpcascade.model.zonefile import load_zone
+
     return load_zone(read_zone_text(path), source=str(path))
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from bgpcascade.io import safe_write
 
-from .trace import Frame, Trace, _svg, charts, frame_to_dot, frames
+from .svg import dot_to_svg
+from .trace import Frame, Trace, charts, frame_to_dot, frames
 
 #: RFC 4271 §4.5 (and RFC 7313) NOTIFICATION error codes.
 NOTIFICATION_CODES = {1: "Message Header Error", 2: "OPEN Message Error",
@@ -466,34 +467,28 @@ _JS = """
 """
 
 
-def explorer_html(trace: Trace, *, frame_svgs: Sequence[bytes | None] | None = None) -> str:
-    """The explorer page for ``trace``: one self-contained HTML document (no network, no
-    other file), byte-identical for the same trace.
-
-    ``frame_svgs`` are the frames' Graphviz SVGs when the caller already has them (one per
-    :func:`~.trace.frames`, ``None`` where Graphviz is missing); without them, ``dot`` is
-    run here. A frame without SVG is shown as its DOT text.
-    """
-    esc = html.escape
-    fs = frames(trace)
-    if frame_svgs is None:
-        frame_svgs = [_svg(frame_to_dot(trace, f)) for f in fs]
-    if len(frame_svgs) != len(fs):
-        raise ValueError(f"{len(frame_svgs)} frame SVGs for {len(fs)} frames")
-    zone = str(trace["zone"])
-    verdict = str(trace["summary"].get("verdict", ""))
-    figures = []
+def _figures(trace: Trace, fs: Sequence[Frame],
+             frame_svgs: Sequence[bytes | None]) -> list[str]:
+    """One ``<figure>`` per frame: its SVG inlined, or its DOT text when there is no SVG;
+    all but the first hidden."""
+    out = []
     for f, svg in zip(fs, frame_svgs, strict=True):
         body = (_inline_svg(svg, f"f{f.index}-") if svg is not None else
-                f'<pre class="dot">{esc(frame_to_dot(trace, f))}</pre>')
+                f'<pre class="dot">{html.escape(frame_to_dot(trace, f))}</pre>')
         hidden = "" if f.index == 0 else " hidden"
-        figures.append(f'<figure class="frame" id="frame-{f.index}" data-index="{f.index}" '
-                       f'data-t="{f.t!r}" data-caption="{esc(f.caption)}"{hidden}>\n'
-                       f"{body}\n</figure>")
-    events = list(trace["events"])
-    where = _event_frames(fs, events)
+        out.append(f'<figure class="frame" id="frame-{f.index}" data-index="{f.index}" '
+                   f'data-t="{f.t!r}" data-caption="{html.escape(f.caption)}"{hidden}>\n'
+                   f"{body}\n</figure>")
+    return out
+
+
+def _event_rows(trace: Trace, fs: Sequence[Frame], events: Sequence[dict[str, Any]]
+                ) -> list[str]:
+    """The event table's rows: time, session, count, what and why, and the frame that
+    shows the event (a click jumps to it)."""
+    esc = html.escape
     rows = []
-    for e, n in zip(events, where, strict=True):
+    for e, n in zip(events, _event_frames(fs, events), strict=True):
         cls = "up" if e["kind"] == "established" else "down"
         rows.append(f'<tr data-frame="{n}" tabindex="0"><td class="num">{esc(_t(e["t"]))}'
                     f'</td><td class="session">{_session_html(str(e["session"]))}</td>'
@@ -502,12 +497,16 @@ def explorer_html(trace: Trace, *, frame_svgs: Sequence[bytes | None] | None = N
                     "</td></tr>")
     if not rows:
         rows.append('<tr data-frame="-1"><td colspan="5">no session changed state</td></tr>')
-    chart_divs = [f'<div class="chart" data-name="{esc(name)}">\n{text.strip()}\n</div>'
-                  for name, text in charts(trace).items()]
+    return rows
+
+
+def _head(trace: Trace) -> list[str]:
+    """The page from ``<!doctype>`` to the end of its header: title, verdict, summary."""
+    esc = html.escape
+    zone = str(trace["zone"])
+    verdict = str(trace["summary"].get("verdict", ""))
     summary = "".join(f"<span>{esc(item)}</span>" for item in _summary(trace))
-    js = _JS.replace("PLAY_MS", str(PLAY_INTERVAL_MS))
-    last = len(fs) - 1
-    return "\n".join([
+    return [
         "<!doctype html>",
         '<html lang="en">',
         "<head>",
@@ -523,6 +522,13 @@ def explorer_html(trace: Trace, *, frame_svgs: Sequence[bytes | None] | None = N
         "</h1>",
         f'<p class="summary">{summary}</p>',
         "</header>",
+    ]
+
+
+def _stage(fs: Sequence[Frame], figures: list[str]) -> list[str]:
+    """The player (play button, slider, caption) above the frames."""
+    last = len(fs) - 1
+    return [
         '<div id="stage">',
         '<section id="player" aria-label="frames">',
         '<div class="controls">',
@@ -531,15 +537,23 @@ def explorer_html(trace: Trace, *, frame_svgs: Sequence[bytes | None] | None = N
         'aria-label="frame">',
         f'<span id="frameno">frame 0 / {last}</span>',
         "</div>",
-        f'<p id="caption" aria-live="polite">{esc(fs[0].caption)}</p>',
+        f'<p id="caption" aria-live="polite">{html.escape(fs[0].caption)}</p>',
         "</section>",
         '<section id="frames">',
         *figures,
         "</section>",
         "</div>",
+    ]
+
+
+def _below(trace: Trace, n_events: int, rows: list[str]) -> list[str]:
+    """Below the stage: the event table beside the timeline charts."""
+    chart_divs = [f'<div class="chart" data-name="{html.escape(name)}">\n{text.strip()}\n'
+                  "</div>" for name, text in charts(trace).items()]
+    return [
         '<div class="below">',
         '<section aria-label="events">',
-        f"<h2>Events ({len(events):,})</h2>",
+        f"<h2>Events ({n_events:,})</h2>",
         '<div class="events-box">',
         '<table id="events">',
         "<thead><tr><th>t (s)</th><th>session</th><th>count</th><th>what</th>"
@@ -555,6 +569,28 @@ def explorer_html(trace: Trace, *, frame_svgs: Sequence[bytes | None] | None = N
         *chart_divs,
         "</section>",
         "</div>",
+    ]
+
+
+def explorer_html(trace: Trace, *, frame_svgs: Sequence[bytes | None] | None = None) -> str:
+    """The explorer page for ``trace``: one self-contained HTML document (no network, no
+    other file), byte-identical for the same trace.
+
+    ``frame_svgs`` are the frames' Graphviz SVGs when the caller already has them (one per
+    :func:`~.trace.frames`, ``None`` where Graphviz is missing); without them, ``dot`` is
+    run here. A frame without SVG is shown as its DOT text.
+    """
+    fs = frames(trace)
+    if frame_svgs is None:
+        frame_svgs = [dot_to_svg(frame_to_dot(trace, f)) for f in fs]
+    if len(frame_svgs) != len(fs):
+        raise ValueError(f"{len(frame_svgs)} frame SVGs for {len(fs)} frames")
+    events = list(trace["events"])
+    js = _JS.replace("PLAY_MS", str(PLAY_INTERVAL_MS))
+    return "\n".join([
+        *_head(trace),
+        *_stage(fs, _figures(trace, fs, frame_svgs)),
+        *_below(trace, len(events), _event_rows(trace, fs, events)),
         "<footer>Keys: <kbd>\u2190</kbd> <kbd>\u2192</kbd> previous / next frame, "
         "<kbd>Home</kbd> <kbd>End</kbd> first / last; click an event to see its frame. "
         "Made by <code>bgpcascade render</code> from the trace alone.</footer>",
