@@ -82,7 +82,7 @@ def test_the_patterns_catch_what_they_should() -> None:
         "see " + "DES" + "IGN" + _MD + ", CLI contract",
         "(" + _ISSUE + " 10)",
         _ISSUE.capitalize() + " 8 §2: the lab",
-        "facts in .." + "/shared/reference/" + "bgp-" + "facts" + _MD,
+        "facts in .." + "/shared" + "/reference/" + "bgp-" + "facts" + _MD,
         "left for the reality " + _ISSUE,
     ]
     good = [
