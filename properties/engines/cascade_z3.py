@@ -28,157 +28,33 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import z3
 
-from bgpcascade.model.dynamics import SessionEvent, Sim, Trigger
-from bgpcascade.model.errors import InputError
+from bgpcascade.model.dynamics import SessionEvent, Trigger
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Param, Space
 from bgpcascade.model.reflection import View
 from bgpcascade.model.topology import session_name
-from bgpcascade.model.trace import Recorder, build_trace
 
+from ..executor import Executor, LocalExecutor
 from ..library import Selected
-from .symbolic import PathCondition, Sym, evaluate, recip, recording
+from ..runner import RunJob, run, run_at, violations
+from .linear import NotSymbolic, binder, linearise
+from .symbolic import PathCondition, evaluate, recording
+
+__all__ = ["NotSymbolic", "linearise"]  # re-exported: they lived here
 
 
 class BudgetExceeded(Exception):
     """The time budget ran out."""
 
 
-class NotSymbolic(Exception):
-    """A parameter cannot be made symbolic at this point (the zone's shape changes next
-    to it, or a field does not move linearly): the point is run concretely instead."""
-
-
 class ReplayMismatch(Exception):
     """A counterexample did not replay identically in the plain simulator (a bug)."""
-
-
-# -- making a run symbolic -------------------------------------------------------------------
-Fields = dict[tuple[Any, ...], Fraction]
-
-
-def _numeric_fields(sim: Sim) -> Fields:
-    """The numbers of a freshly built Sim that a zone parameter can change."""
-    out: Fields = {}
-    for n in sim.nodes.values():  # keyed by order: node keys can name the member range
-        out[("node", n.order, "count")] = Fraction(n.count)
-        out[("node", n.order, "routes")] = Fraction(n.routes)
-        out[("node", n.order, "capacity")] = n.capacity
-    for i, t in enumerate(sim.triggers):
-        out[("trig", i, "work")] = t.work
-    for e in sim.edges:
-        for end, cfg in e.cfg.items():
-            for f in fields(cfg):
-                v = getattr(cfg, f.name)
-                if isinstance(v, Fraction):
-                    out[("cfg", e.index, sim.nodes[end].order, f.name)] = v
-    return out
-
-
-class _Captured(Exception):
-    def __init__(self, found: Fields) -> None:
-        self.found = found
-
-
-def _capture(zone: Any, triggers: Sequence[Trigger]) -> Fields:
-    def grab(sim: Sim) -> None:
-        raise _Captured(_numeric_fields(sim))
-
-    try:
-        Sim(zone, triggers, bind=grab)
-    except _Captured as c:
-        return c.found
-    raise AssertionError("bind was not called")
-
-
-@dataclass
-class Linear:
-    """How the Sim's fields depend on the parameters: ``field = base + sum(coef * dx)``."""
-
-    point: dict[str, int]
-    base: Fields
-    coef: dict[tuple[Any, ...], dict[str, Fraction]]
-
-
-def linearise(space: Space, point: Mapping[str, int], symbolic: Sequence[Param],
-              triggers: Sequence[Trigger]) -> Linear:  # triggers as given, not at a point
-    """Probe the zone at ``point`` and at two neighbours per symbolic parameter.
-
-    A field that moves with a parameter must move linearly (a count, a capacity, a
-    timer): the third probe checks it, and the Sim's shape (nodes, sessions) must not
-    change, else the parameter cannot be made symbolic at this point.
-    """
-    def at(values: Mapping[str, int]) -> Fields:
-        return _capture(space.zone_at(values), [space.trigger_at(t, values) for t in triggers])
-
-    base = at(point)
-    coef: dict[tuple[Any, ...], dict[str, Fraction]] = {}
-    for p in symbolic:
-        x = point[p.name]
-        probes: list[Fields] = []
-        steps = (1, 2)
-        for steps in ((1, 2), (-1, -2)):
-            try:
-                probes = [at({**point, p.name: x + s}) for s in steps]
-                break
-            except InputError:  # the zone is invalid there: probe the other way
-                continue
-        if not probes:
-            raise ValueError(f"{p.name} cannot be probed around {x}")
-        for probe in probes:
-            if set(probe) != set(base):
-                raise ValueError(f"varying {p.name} near {x} changes the zone's shape")
-        for k, v0 in base.items():
-            v1, v2 = probes[0][k], probes[1][k]
-            slope = (v1 - v0) / steps[0]
-            if v2 - v0 != slope * steps[1]:
-                raise ValueError(f"{k} does not vary linearly with {p.name}")
-            if slope:
-                coef.setdefault(k, {})[p.name] = slope
-    return Linear(dict(point), base, coef)
-
-
-def _binder(lin: Linear) -> Callable[[Sim], None]:
-    def sym(k: tuple[Any, ...]) -> Sym:
-        v = lin.base[k]
-        coefs = lin.coef[k]
-        const = v - sum((c * lin.point[n] for n, c in coefs.items()), Fraction(0))
-        poly: dict[tuple[str, ...], Fraction] = {(n,): c for n, c in coefs.items()}
-        if const:
-            poly[()] = const
-        s = Sym(v, poly)
-        if k[0] == "node" and k[2] == "capacity" and const == 0 and len(coefs) == 1:
-            (name, c), = coefs.items()
-            if c == 1:  # the capacity IS the parameter: keep work / capacity polynomial
-                s.inv = Sym(1 / v, {(recip(name),): Fraction(1)})
-        return s
-
-    def bind(sim: Sim) -> None:
-        by_order = {n.order: n for n in sim.nodes.values()}
-        for k in lin.coef:
-            if k[0] == "node":
-                setattr(by_order[k[1]], k[2], sym(k))
-        trig = list(sim.triggers)
-        for k in lin.coef:
-            if k[0] == "trig":
-                trig[k[1]] = replace(trig[k[1]], **{k[2]: sym(k)})
-        sim.triggers = tuple(trig)
-        cfgs: dict[tuple[int, tuple[int, int]], dict[str, Any]] = {}
-        for k in lin.coef:
-            if k[0] == "cfg":
-                cfgs.setdefault((k[1], k[2]), {})[k[3]] = sym(k)
-        for (i, order), changes in cfgs.items():
-            e = sim.edges[i]
-            end = by_order[order].key
-            e.cfg[end] = replace(e.cfg[end], **changes)
-
-    return bind
 
 
 # -- one path -------------------------------------------------------------------------------
@@ -219,29 +95,23 @@ class Engine:
     solver_calls: int = 0
     xs: dict[str, z3.ArithRef] = field(default_factory=dict)
     jobs: int = 1
-    _pool: Any = None
+    #: Where plain runs fan out (:mod:`bgpcascade.properties.executor`); by default a
+    #: :class:`LocalExecutor` of ``jobs`` processes, started on first use.
+    executor: Executor | None = None
 
     def __post_init__(self) -> None:
         self.xs = {p.name: z3.Int(p.name) for p in self.space.params}
 
-    def pool(self) -> Any:
-        """A process pool for plain runs (started on first use; see :meth:`close`). The
-        workers are forked with this engine's space, properties and horizon as they are
-        (exact values, nothing re-parsed)."""
-        if self._pool is None:
-            import multiprocessing
-
-            ctx = multiprocessing.get_context("fork")
-            _WORKER.update(space=self.space, props=list(self.props), horizon=self.horizon)
-            self._pool = ctx.Pool(self.jobs)
-        return self._pool
+    def fan_out(self) -> Executor:
+        """The executor of plain runs (see :meth:`close`)."""
+        if self.executor is None:
+            self.executor = LocalExecutor(self.jobs)
+        return self.executor
 
     def close(self) -> None:
-        """Stop the worker processes, if any."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        """Stop the executor's worker processes, if any."""
+        if self.executor is not None:
+            self.executor.close()
 
     # -- budget ---------------------------------------------------------------------------
     def remaining(self) -> float:
@@ -277,25 +147,21 @@ class Engine:
             raise NotSymbolic(str(exc)) from None
         zone = self.space.zone_at(point)
         with recording(self.xs) as pc:
-            sim = Sim(zone, [self.space.trigger_at(trigger, point)], bind=_binder(lin))
-            rec = Recorder(sim, self.horizon, self.horizon)
-            rec.run()
-            outcome = Outcome.of(rec)
-            holds = {s.label: s.holds(outcome) for s in self.props}
+            r = run(zone, [self.space.trigger_at(trigger, point)], self.horizon,
+                    props=self.props, bind=binder(lin))
         self.paths += 1
-        self.max_steps = max(self.max_steps, sim.processed)
-        return Path(trigger, point, pc, list(sim.events), outcome, holds, sim.processed,
-                    tuple(sim.nodes))
+        self.max_steps = max(self.max_steps, r.steps)
+        return Path(trigger, point, pc, list(r.sim.events), r.outcome, r.holds, r.steps,
+                    tuple(r.sim.nodes))
 
     def replay(self, path: Path, point: Mapping[str, int]) -> dict[str, Any]:
         """Run the plain simulator at ``point`` (inside ``path``'s region) and check it
         agrees with ``path`` event for event and violates the same properties; return its
         trace (sampled every second, as ``simulate`` does)."""
         point = self.space.point(point)
-        zone = self.space.zone_at(point)
-        sim = Sim(zone, [self.space.trigger_at(path.trigger, point)])
-        rec = Recorder(sim, self.horizon, Fraction(1))
-        rec.run()
+        r = run_at(self.space, [path.trigger], point, self.horizon, props=self.props,
+                   dt=Fraction(1))
+        sim = r.sim
         rename = dict(zip(path.keys, sim.nodes, strict=False)) \
             if len(path.keys) == len(sim.nodes) else {}
 
@@ -312,13 +178,12 @@ class Engine:
                           if a != b), min(len(expected), len(got)))
             raise ReplayMismatch(f"event {first}: Z3 path {expected[first:first + 1]} vs "
                                  f"simulator {got[first:first + 1]}")
-        outcome = Outcome.of(rec)
-        for s in self.props:
-            if s.holds(outcome) != path.holds[s.label]:
-                raise ReplayMismatch(f"{s.label}: Z3 path says {path.holds[s.label]}, "
+        for label, ok in r.holds.items():
+            if ok != path.holds[label]:
+                raise ReplayMismatch(f"{label}: Z3 path says {path.holds[label]}, "
                                      "the simulator disagrees")
-        text = self.space.text_at(point)
-        return build_trace(text, f"{self.space.source} ({_point_label(point)})", sim, rec)
+        return r.trace(self.space.text_at(point),
+                       f"{self.space.source} ({_point_label(point)})")
 
     def minimise(self, path: Path) -> dict[str, int]:
         """The least stressed point of ``path``'s region (fewest clients and routes, most
@@ -431,19 +296,15 @@ def rank_triggers(eng: Engine) -> list[Ranked]:
     for n, trig in enumerate(eng.triggers):
         eng.progress(f"sim: trigger {n + 1}/{len(eng.triggers)} {trig.label()}")
         eng._check_budget()
-        zone = eng.space.zone_at(point)
+        ran = run_at(eng.space, [trig], point, eng.horizon, props=eng.props, dt=Fraction(1))
         trig = eng.space.trigger_at(trig, point)
-        sim = Sim(zone, [trig])
-        rec = Recorder(sim, eng.horizon, Fraction(1))
-        rec.run()
         eng.paths += 1
-        eng.max_steps = max(eng.max_steps, sim.processed)
-        o = Outcome.of(rec)
-        violated = [s.label for s in eng.props if not s.holds(o)]
+        eng.max_steps = max(eng.max_steps, ran.steps)
+        o, violated = ran.outcome, ran.violated
         finding = None
         if violated:
-            trace = build_trace(eng.space.text_at(point),
-                                f"{eng.space.source} ({_point_label(point)})", sim, rec)
+            trace = ran.trace(eng.space.text_at(point),
+                            f"{eng.space.source} ({_point_label(point)})")
             finding = Finding("VIOLATED", trigger=trig, point=point, violated=violated,
                               trace=trace)
             verdict = str(trace["summary"]["verdict"])
@@ -610,41 +471,22 @@ def _before(x: int, start: int, step: int) -> int | None:
     return None if x == start else x - step
 
 
-# -- plain runs, in worker processes when there are several ------------------------------------
-_WORKER: dict[str, Any] = {}
-
-
+# -- plain runs, fanned out by the engine's executor ------------------------------------------
 def _outcome_violations(space: Space, trig: Trigger, point: Mapping[str, int],
                         props: Sequence[Selected], horizon: Fraction) -> list[str]:
     """Labels of the properties one plain run violates (peaks do not depend on ``dt``)."""
-    sim = Sim(space.zone_at(point), [space.trigger_at(trig, point)])
-    rec = Recorder(sim, horizon, horizon)
-    rec.run()
-    outcome = Outcome.of(rec)
-    return [s.label for s in props if not s.holds(outcome)]
-
-
-def _worker_run(job: tuple[Trigger, dict[str, int]]) -> list[str]:
-    trig, point = job
-    return _outcome_violations(_WORKER["space"], trig, point, _WORKER["props"],
-                               _WORKER["horizon"])
+    return violations(RunJob(space, dict(point), (trig,), horizon, tuple(props)))
 
 
 def _plain_batch(eng: Engine, indices: list[int],
                  values: Mapping[str, int]) -> list[tuple[int, list[str]]]:
     """Run the triggers ``indices`` at one point in the plain simulator; their violations,
-    in trigger order (the same whatever ``eng.jobs``)."""
+    in trigger order (the same whatever the executor's workers)."""
     eng._check_budget()
     point = eng.space.point(values)
-    if eng.jobs <= 1 or len(indices) < 2:
-        return [(i, _outcome_violations(eng.space, eng.triggers[i], point, eng.props,
-                                        eng.horizon)) for i in indices]
-    pool = eng.pool()
-    if _WORKER.get("props") != list(eng.props):  # the properties changed: new workers
-        eng.close()
-        pool = eng.pool()
-    jobs = [(eng.triggers[i], point) for i in indices]
-    return list(zip(indices, pool.map(_worker_run, jobs), strict=True))
+    jobs = [RunJob(eng.space, point, (eng.triggers[i],), eng.horizon, tuple(eng.props))
+            for i in indices]
+    return list(zip(indices, eng.fan_out().map(violations, jobs), strict=True))
 
 
 def _plain_violation(eng: Engine, trig: Trigger, values: Mapping[str, int]) -> Finding:
@@ -652,17 +494,11 @@ def _plain_violation(eng: Engine, trig: Trigger, values: Mapping[str, int]) -> F
     with its trace sampled every second as ``simulate`` writes it."""
     eng._check_budget()
     point = eng.space.point(values)
-    zone = eng.space.zone_at(point)
-    trig = eng.space.trigger_at(trig, point)
-    sim = Sim(zone, [trig])
-    rec = Recorder(sim, eng.horizon, Fraction(1))
-    rec.run()
-    outcome = Outcome.of(rec)
-    violated = [s.label for s in eng.props if not s.holds(outcome)]
-    assert violated, "the plain run violated nothing on the second run"
-    trace = build_trace(eng.space.text_at(point),
-                        f"{eng.space.source} ({_point_label(point)})", sim, rec)
-    return Finding("VIOLATED", trigger=trig, point=point, violated=violated, trace=trace)
+    r = run_at(eng.space, [trig], point, eng.horizon, props=eng.props, dt=Fraction(1))
+    assert r.violated, "the plain run violated nothing on the second run"
+    trace = r.trace(eng.space.text_at(point), f"{eng.space.source} ({_point_label(point)})")
+    return Finding("VIOLATED", trigger=eng.space.trigger_at(trig, point), point=point,
+                   violated=r.violated, trace=trace)
 
 
 class SolverGaveUp(Exception):

@@ -20,14 +20,13 @@ import yaml
 from hypothesis import HealthCheck, find, settings
 from hypothesis.errors import NoSuchExample
 
-from bgpcascade.model.dynamics import Sim, Trigger
+from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
-from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
-from bgpcascade.model.trace import Recorder, build_trace
 from bgpcascade.model.zonefile import load_zone
 
 from ..library import Selected
+from ..runner import Run, run
 from .cascade_z3 import representative_flaps
 from .strategies import PROFILES, scenarios
 
@@ -46,18 +45,14 @@ class Explored:
 
 
 def _run(text: str, flap: int, at: int, props: list[Selected], horizon: Fraction,
-         dt: Fraction | None = None) -> tuple[Trigger, list[str], Sim, Recorder]:
+         dt: Fraction | None = None) -> tuple[Trigger, Run]:
     """Simulate flap number ``flap`` (modulo the zone's representative flaps) at ``at`` s,
     sampling every ``dt`` (default: only the horizon; the verdict does not depend on it),
-    and the labels of the properties the run violates."""
+    judging ``props``."""
     zone = load_zone(text, source="<generated>")
     flaps = representative_flaps(Space(text, "<generated>", zone), Fraction(at))
     trig = flaps[flap % len(flaps)]
-    sim = Sim(zone, [trig])
-    rec = Recorder(sim, horizon, horizon if dt is None else dt)
-    rec.run()
-    out = Outcome.of(rec)
-    return trig, [s.label for s in props if not s.holds(out)], sim, rec
+    return trig, run(zone, [trig], horizon, props=props, dt=dt)
 
 
 def explore(props: list[Selected], horizon: Fraction, *, examples: int = 100,
@@ -79,8 +74,8 @@ def explore(props: list[Selected], horizon: Fraction, *, examples: int = 100,
         count[0] += 1
         if count[0] % 20 == 0:
             progress(f"explore: {count[0]} zones")
-        _, violated, _, _ = _run(yaml.safe_dump(spec, sort_keys=False), flap, at, props,
-                                 horizon)
+        violated = _run(yaml.safe_dump(spec, sort_keys=False), flap, at, props,
+                        horizon)[1].violated
         if violated:
             found[0] = True
         return bool(violated)
@@ -100,12 +95,12 @@ def explore(props: list[Selected], horizon: Fraction, *, examples: int = 100,
     # The shrunk zone, run afresh with one-second samples: the verdict shown is judged on
     # the run whose trace is shown.
     text = yaml.safe_dump(spec, sort_keys=False)
-    trig, violated, sim, rec = _run(text, flap, at, props, horizon, Fraction(1))
-    if not violated:
+    trig, ran = _run(text, flap, at, props, horizon, Fraction(1))
+    if not ran.violated:
         return Explored("UNKNOWN", examples=count[0], reason="internal error: the shrunk "
                         f"zone does not violate when replayed ({trig.label()})")
-    trace = build_trace(text, "explored.yaml", sim, rec)
-    return Explored("VIOLATED", text, trig, violated, trace, count[0])
+    trace = ran.trace(text, "explored.yaml")
+    return Explored("VIOLATED", text, trig, ran.violated, trace, count[0])
 
 
 def check_profiles(text: str) -> tuple[str, ...]:

@@ -41,12 +41,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from bgpcascade.model.dynamics import Sim, Trigger
+from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
-from bgpcascade.model.trace import Recorder, build_trace
 
 from ..library import Selected
+from ..runner import run_at
 
 #: The waits a scenario may insert between triggers (seconds): around a keepalive
 #: interval, a hold time, a connect-retry time.
@@ -86,6 +86,171 @@ class _Violation(AssertionError):
     pass
 
 
+@dataclass
+class _Search:
+    """What one :func:`hypothesis_search` shares with its state machine: the question, the
+    clock, the counters, the failure found (if any) and a cache of runs."""
+
+    space: Space
+    triggers: list[Trigger]
+    props: list[Selected]
+    horizon: Fraction
+    budget: float
+    max_triggers: int
+    spike_work: tuple[int, int]
+    started: float = field(default_factory=time.monotonic)
+    stats: dict[str, int] = field(
+        default_factory=lambda: {"examples": 0, "runs": 0, "skipped": 0})
+    found: Scenario | None = None
+    cache: dict[tuple[Any, ...], tuple[list[str], Outcome]] = field(default_factory=dict)
+
+    @property
+    def flaps(self) -> list[Trigger]:
+        """The sessions that may flap."""
+        return [t for t in self.triggers if t.kind == "flap"]
+
+    @property
+    def given(self) -> list[Trigger]:
+        """The user's other triggers (spikes), fired at any time."""
+        return [t for t in self.triggers if t.kind != "flap"]
+
+    @property
+    def speakers(self) -> list[str]:
+        """The speakers the triggers name: where generated spikes and restarts land."""
+        return sorted({n for t in self.triggers for n in (t.a, t.b) if n is not None})
+
+    def over_budget(self) -> bool:
+        """The budget ran out before any failure was found (shrinking is never cut)."""
+        return self.found is None and time.monotonic() - self.started > self.budget
+
+    def simulate(self, point: dict[str, int],
+                 triggers: list[Trigger]) -> tuple[list[str], Outcome]:
+        """The properties a scenario violates, and its outcome (runs are cached)."""
+        key = (tuple(sorted(point.items())), tuple(t.label() for t in triggers))
+        if key not in self.cache:
+            if len(self.cache) > 256:
+                self.cache.clear()
+            r = run_at(self.space, triggers, point, self.horizon, props=self.props)
+            self.stats["runs"] += 1
+            self.cache[key] = (r.violated, r.outcome)
+        return self.cache[key]
+
+
+class _ScenarioRules(RuleBasedStateMachine):
+    """Scenarios on the user's zone (see the module docstring). The rules' strategies
+    depend on the zone, so :func:`_machine` decorates these methods for one search."""
+
+    search: _Search
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.point: dict[str, int] = self.search.space.point()
+        self.clock = Fraction(0)
+        self.triggers: list[Trigger] = []
+        self.checked = 0
+        self.over_budget = False
+        self.best = (0.0, 0.0)  # queue delay / hold, cascade resets: for target()
+
+    def load(self, data: st.DataObject) -> None:
+        search = self.search
+        self.over_budget = search.over_budget()
+        search.stats["skipped" if self.over_budget else "examples"] += 1
+        for p in search.space.params:
+            if p.lo < p.hi:
+                # Shrinks toward the least stressed value (the safe end of the range).
+                k = data.draw(st.integers(0, p.hi - p.lo), label=p.name)
+                self.point[p.name] = p.lo + k if p.worse == "up" else p.hi - k
+        self.clock = Fraction(data.draw(st.sampled_from((10, 30)), label="first_at"))
+
+    def _add(self, trig: Trigger) -> None:
+        if self.over_budget or len(self.triggers) >= self.search.max_triggers or \
+                self.clock >= self.search.horizon:
+            return
+        self.triggers.append(trig)
+
+    def flap(self, i: int) -> None:
+        flaps = self.search.flaps
+        if flaps:
+            self._add(Trigger("flap", self.clock, flaps[i].a, flaps[i].b))
+
+    def given_trigger(self, i: int) -> None:
+        given = self.search.given
+        if given:
+            self._add(replace(given[i], t=self.clock))
+
+    def spike(self, s: str, work: int) -> None:
+        if s:
+            self._add(Trigger("spike", self.clock, s, work=Fraction(work)))
+
+    def restart(self, s: str) -> None:
+        if s:
+            self._add(Trigger("restart", self.clock, s))
+
+    def advance(self, wait: int) -> None:
+        self.clock = min(self.search.horizon - 1, self.clock + wait)
+
+    def properties_hold(self) -> None:
+        if self.over_budget or len(self.triggers) == self.checked:
+            return
+        self.checked = len(self.triggers)
+        violated, out = self.search.simulate(self.point, self.triggers)
+        ratio = max((float(out.peak_delay[k] / h) for k, h in out.hold_of.items()
+                     if h > 0), default=0.0)
+        self.best = (max(self.best[0], ratio), max(self.best[1], float(out.cascade_size())))
+        if violated:
+            found = Scenario(dict(self.point), list(self.triggers))
+            self.search.found = found
+            raise _Violation(f"{', '.join(violated)} violated by {found.label()}")
+
+    def teardown(self) -> None:
+        # Steer toward scenarios that load the queues and reset sessions (target() may be
+        # called once per label per example, so here, with the maxima).
+        target(self.best[0], label="queue delay / hold time")
+        target(self.best[1], label="sessions reset by the cascade")
+
+
+def _machine(search: _Search) -> type[RuleBasedStateMachine]:
+    """The state machine of one search: :class:`_ScenarioRules` with its rules' strategies
+    drawn from this zone's triggers and speakers."""
+    speakers = search.speakers or [""]
+    work_lo, work_hi = search.spike_work
+    r = _ScenarioRules
+
+    class Scenarios(r):  # type: ignore[valid-type,misc]  # a class built per search
+        """Scenarios on the user's zone (see the module docstring)."""
+
+        load = initialize(data=st.data())(r.load)
+        flap = rule(i=st.integers(0, max(0, len(search.flaps) - 1)))(r.flap)
+        given_trigger = rule(i=st.integers(0, max(0, len(search.given) - 1)))(r.given_trigger)
+        spike = rule(s=st.sampled_from(speakers), work=st.integers(work_lo, work_hi))(r.spike)
+        restart = rule(s=st.sampled_from(speakers))(r.restart)
+        advance = rule(wait=st.sampled_from(WAITS))(r.advance)
+        properties_hold = invariant()(r.properties_hold)
+
+    Scenarios.search = search
+    return Scenarios
+
+
+def _default_spike_work(space: Space) -> tuple[int, int]:
+    """Spikes from 1,000 units up to what the largest capacity clears in a hold time."""
+    zone = space.zone
+    hold = max((g.timers.hold for g in zone.groups), default=Fraction(90))
+    cap = max(zone.profile_of(g).capacity for g in zone.groups)
+    return 1000, max(1000, int(Fraction(str(cap)) * hold))
+
+
+def _database(search: _Search, database: Path | None) -> DirectoryBasedExampleDatabase | None:
+    """The example database of this zone, ranges, flaps, properties and horizon."""
+    if database is None:
+        return None
+    space = search.space
+    key = hashlib.sha256("\n".join(
+        [space.text, *(f"{p.name}={p.lo}..{p.hi}" for p in space.params),
+         *(t.label() for t in search.flaps), *(s.label for s in search.props),
+         str(search.horizon), str(search.max_triggers)]).encode()).hexdigest()[:16]
+    return DirectoryBasedExampleDatabase(str(database / key))
+
+
 def hypothesis_search(space: Space, triggers: list[Trigger], props: list[Selected],
                       horizon: Fraction, *, budget: float = 60.0, seed: int = 0,
                       max_examples: int = 200, max_triggers: int = 1,
@@ -102,164 +267,56 @@ def hypothesis_search(space: Space, triggers: list[Trigger], props: list[Selecte
     when ``budget`` seconds have passed (then shrinking, if a failure was found, still
     runs to the end).
     """
-    started = time.monotonic()
-    flaps = [t for t in triggers if t.kind == "flap"]
-    given = [t for t in triggers if t.kind != "flap"]
-    speakers = sorted({n for t in triggers for n in (t.a, t.b) if n is not None})
-    zone = space.zone
-    if spike_work is None:
-        hold = max((g.timers.hold for g in zone.groups), default=Fraction(90))
-        cap = max(zone.profile_of(g).capacity for g in zone.groups)
-        spike_work = (1000, max(1000, int(Fraction(str(cap)) * hold)))
-    work_lo, work_hi = spike_work
-    last: dict[str, Any] = {}
-    stats = {"examples": 0, "runs": 0, "skipped": 0}
-    params = [p for p in space.params if p.lo < p.hi]
-    cache: dict[tuple[Any, ...], tuple[list[str], Outcome, Sim, Recorder]] = {}
-
-    def simulate(point: dict[str, int], triggers: list[Trigger]) -> tuple[list[str], Outcome]:
-        key = (tuple(sorted(point.items())), tuple(t.label() for t in triggers))
-        if key not in cache:
-            if len(cache) > 256:
-                cache.clear()
-            sim = Sim(space.zone_at(point), [space.trigger_at(t, point) for t in triggers])
-            rec = Recorder(sim, horizon, horizon)
-            rec.run()
-            stats["runs"] += 1
-            out = Outcome.of(rec)
-            cache[key] = ([s.label for s in props if not s.holds(out)], out, sim, rec)
-        violated, out, _, _ = cache[key]
-        return violated, out
-
-    class Scenarios(RuleBasedStateMachine):
-        """Scenarios on the user's zone (see the module docstring)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.point: dict[str, int] = space.point()
-            self.clock = Fraction(0)
-            self.triggers: list[Trigger] = []
-            self.checked = 0
-            self.over_budget = False
-            self.best = (0.0, 0.0)  # queue delay / hold, cascade resets: for target()
-
-        @initialize(data=st.data())
-        def load(self, data: st.DataObject) -> None:
-            self.over_budget = "found" not in last and \
-                time.monotonic() - started > budget
-            stats["skipped" if self.over_budget else "examples"] += 1
-            for p in params:
-                # Shrinks toward the least stressed value (the safe end of the range).
-                k = data.draw(st.integers(0, p.hi - p.lo), label=p.name)
-                self.point[p.name] = p.lo + k if p.worse == "up" else p.hi - k
-            self.clock = Fraction(data.draw(st.sampled_from((10, 30)), label="first_at"))
-
-        def _add(self, trig: Trigger) -> None:
-            if self.over_budget or len(self.triggers) >= max_triggers or \
-                    self.clock >= horizon:
-                return
-            self.triggers.append(trig)
-
-        @rule(i=st.integers(0, max(0, len(flaps) - 1)))
-        def flap(self, i: int) -> None:
-            if flaps:
-                f = flaps[i]
-                self._add(Trigger("flap", self.clock, f.a, f.b))
-
-        @rule(i=st.integers(0, max(0, len(given) - 1)))
-        def given_trigger(self, i: int) -> None:
-            if given:
-                self._add(replace(given[i], t=self.clock))
-
-        @rule(s=st.sampled_from(speakers or [""]),
-              work=st.integers(work_lo, work_hi))
-        def spike(self, s: str, work: int) -> None:
-            if s:
-                self._add(Trigger("spike", self.clock, s, work=Fraction(work)))
-
-        @rule(s=st.sampled_from(speakers or [""]))
-        def restart(self, s: str) -> None:
-            if s:
-                self._add(Trigger("restart", self.clock, s))
-
-        @rule(wait=st.sampled_from(WAITS))
-        def advance(self, wait: int) -> None:
-            self.clock = min(horizon - 1, self.clock + wait)
-
-        @invariant()
-        def properties_hold(self) -> None:
-            if self.over_budget or len(self.triggers) == self.checked:
-                return
-            self.checked = len(self.triggers)
-            violated, out = simulate(self.point, self.triggers)
-            ratio = max((float(out.peak_delay[k] / h) for k, h in out.hold_of.items()
-                         if h > 0), default=0.0)
-            self.best = (max(self.best[0], ratio),
-                         max(self.best[1], float(out.cascade_size())))
-            if violated:
-                last["found"] = True
-                last["scenario"] = Scenario(dict(self.point), list(self.triggers))
-                last["violated"] = violated
-                raise _Violation(f"{', '.join(violated)} violated by "
-                                 f"{last['scenario'].label()}")
-
-        def teardown(self) -> None:
-            # Steer toward scenarios that load the queues and reset sessions (target()
-            # may be called once per label per example, so here, with the maxima).
-            target(self.best[0], label="queue delay / hold time")
-            target(self.best[1], label="sessions reset by the cascade")
-
-    db = None
-    if database is not None:
-        key = hashlib.sha256("\n".join(
-            [space.text, *(f"{p.name}={p.lo}..{p.hi}" for p in space.params),
-             *(t.label() for t in flaps), *(s.label for s in props), str(horizon),
-             str(max_triggers)]).encode()).hexdigest()[:16]
-        db = DirectoryBasedExampleDatabase(str(database / key))
-    conf = settings(max_examples=max_examples, deadline=None, database=db,
+    search = _Search(space, triggers, props, horizon, budget, max_triggers,
+                     spike_work or _default_spike_work(space))
+    conf = settings(max_examples=max_examples, deadline=None,
+                    database=_database(search, database),
                     stateful_step_count=2 * max_triggers + 2, derandomize=False,
                     suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                     phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target,
                             Phase.shrink), print_blob=False)
     progress(f"hypothesis: up to {max_examples} examples, budget {budget:g} s, "
              f"seed {seed}")
-    machine = hyp_seed(seed)(Scenarios)
     try:
-        run_state_machine_as_test(machine, settings=conf)
+        run_state_machine_as_test(hyp_seed(seed)(_machine(search)), settings=conf)
     except _Violation:
         pass
     except Exception as exc:  # a bug here must not pass as HOLDS, nor be a traceback
-        return HypothesisResult("UNKNOWN", examples=stats["examples"], runs=stats["runs"],
-                                seconds=time.monotonic() - started,
+        return HypothesisResult("UNKNOWN", examples=search.stats["examples"],
+                                runs=search.stats["runs"],
+                                seconds=time.monotonic() - search.started,
                                 reason=f"internal error: {type(exc).__name__}: "
                                 f"{str(exc).splitlines()[0] if str(exc) else ''}")
+    res = _result(search, max_examples)
+    res.seconds = time.monotonic() - search.started
+    return res
+
+
+def _result(search: _Search, max_examples: int) -> HypothesisResult:
+    """The search's answer. A failure found is the shrunk scenario replayed afresh (not
+    from the cache), sampled every second: its trace is this run, and its verdict is
+    judged on this run."""
+    stats = search.stats
     res = HypothesisResult("HOLDS", examples=stats["examples"], runs=stats["runs"])
-    if "scenario" in last:
-        # The shrunk scenario, replayed afresh (not from the cache) before it is shown:
-        # its trace is this run, and its verdict is judged on this run.
-        sc: Scenario = last["scenario"]
-        sim = Sim(space.zone_at(sc.point), [space.trigger_at(t, sc.point)
-                                             for t in sc.triggers])
-        rec = Recorder(sim, horizon, Fraction(1))
-        rec.run()
-        out = Outcome.of(rec)
-        violated = [s.label for s in props if not s.holds(out)]
-        if violated:
-            res.status, res.scenario, res.violated = "VIOLATED", sc, violated
-            res.trace = build_trace(space.text_at(sc.point),
-                                    f"{space.source} (hypothesis)", sim, rec)
+    space = search.space
+    if search.found is not None:
+        sc = search.found
+        r = run_at(space, sc.triggers, sc.point, search.horizon, props=search.props,
+                   dt=Fraction(1))
+        if r.violated:
+            res.status, res.scenario, res.violated = "VIOLATED", sc, r.violated
+            res.trace = r.trace(space.text_at(sc.point), f"{space.source} (hypothesis)")
         else:
             res.status = "UNKNOWN"
             res.reason = (f"internal error: the shrunk scenario {sc.label()} does not "
                           "violate when replayed")
     elif stats["skipped"]:
         res.status = "UNKNOWN"
-        res.reason = (f"budget of {budget:g} s ran out after {stats['examples']} of "
+        res.reason = (f"budget of {search.budget:g} s ran out after {stats['examples']} of "
                       f"{max_examples} scenarios")
     elif stats["runs"] == 0:
         res.status = "UNKNOWN"
         res.reason = "no scenario was simulated (" + (
-            "no trigger to choose from" if not triggers else
+            "no trigger to choose from" if not search.triggers else
             f"none of the {stats['examples']} scenarios fired a trigger") + ")"
-    res.seconds = time.monotonic() - started
     return res
