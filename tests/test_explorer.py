@@ -8,10 +8,13 @@ Its screenshot goes to $BGPCASCADE_ARTEFACTS (default: the test's tmp_path).
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import os
 import re
+import subprocess
+import sys
 from fractions import Fraction
 from html.parser import HTMLParser
 from pathlib import Path
@@ -279,3 +282,35 @@ def test_explorer_in_chromium(demo: dict[str, Any], tmp_path: Path) -> None:
             browser.close()
     assert not errors, errors
     assert not remote, f"the page fetched something: {remote}"
+
+
+# -- how the drawing modules import ----------------------------------------------------
+#: Who may import whom among the trace's drawing modules: one direction only.
+LOWER = {"svg": set(), "trace": {"svg"}, "explorer": {"svg", "trace"},
+         "render": {"svg", "trace", "explorer"}}
+
+
+def test_the_trace_modules_import_one_way() -> None:
+    """render uses explorer, which uses trace, all three use svg; never the other way
+    round, not even inside a function."""
+    for name, allowed in LOWER.items():
+        tree = ast.parse((ROOT / "diagrams" / f"{name}.py").read_text())
+        used = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
+        assert used <= allowed, f"diagrams/{name}.py imports {sorted(used - allowed)}"
+
+
+@pytest.mark.parametrize("module", ["fsm", "trace", "explorer", "render", "topology"])
+def test_a_drawing_module_imports_light(module: str) -> None:
+    """One drawing module loads neither the others nor the zone loader's pydantic and
+    YAML, networkx, a solver or the CLI (the package's names load lazily)."""
+    heavy = ["pydantic", "yaml", "networkx", "z3", "hypothesis", "bgpcascade.cli",
+             "bgpcascade.properties"]
+    if module in ("fsm", "topology"):
+        heavy.append("bgpcascade.diagrams.trace")
+    code = (f"import sys, bgpcascade.diagrams.{module}\n"
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "", f"diagrams.{module} loads {proc.stdout.strip()}"
