@@ -3,8 +3,10 @@
 The zone loader, the ``--vary`` ranges, the simulator, the FSM's timer arithmetic, the
 static RFC 4456 analysis and the Z3 proofs all call these functions; none restates a
 rule. Where a rule is needed both on concrete numbers and in Z3, it is written once over
-the FSM's arithmetic protocol (:class:`bgpcascade.model.fsm.Arith`), which
-``PyArith`` evaluates with ``Fraction`` and the FSM proofs with Z3 terms.
+the FSM's arithmetic protocol (:class:`bgpcascade.model.arith.Arith`), which
+``PyArith`` evaluates with ``Fraction`` and the FSM proofs with Z3 terms. This module
+imports nothing of the FSM but its vocabulary, its arithmetic and its attribute records,
+so that the FSM (:mod:`bgpcascade.model.fsm`) can call it.
 
 docs/architecture.md has the table of rules, sections, modules and functions.
 """
@@ -12,16 +14,13 @@ docs/architecture.md has the table of rules, sections, modules and functions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal
 
+from .arith import PY, Arith, B, N
+from .fsm_vars import PyVars, state_of
 from .fsm_vocab import Event, State, Timer
-
-if TYPE_CHECKING:
-    from .fsm import Arith, PyVars
-
-N = TypeVar("N")
-B = TypeVar("B")
 
 #: The smallest non-zero HoldTime a speaker may propose or accept (RFC 4271 §4.2).
 MIN_HOLD = 3
@@ -35,17 +34,62 @@ Relation = Literal["client", "rr", "peer"]
 
 
 # -- RFC 4271 §4.2, §6.2, §10: hold time and keepalive interval -------------------------
+def _no_hold(ar: Arith[N, B], hold: N) -> B:
+    return ar.eq_int(hold, 0)
+
+
+def _at_least_min_hold(ar: Arith[N, B], hold: N) -> B:
+    return ar.ge_int(hold, MIN_HOLD)
+
+
+def hold_acceptable_in(ar: Arith[N, B], hold: N) -> B:
+    """:func:`hold_acceptable` in any arithmetic: ``hold`` is 0 or at least
+    :data:`MIN_HOLD` (RFC 4271 §4.2)."""
+    return ar.or_(_no_hold(ar, hold), _at_least_min_hold(ar, hold))
+
+
 def hold_acceptable(hold: Fraction | int) -> bool:
     """A HoldTime is 0 (no KEEPALIVEs, no hold timer) or at least 3 seconds (RFC 4271
     §4.2). A received OPEN with any other value is an OPEN Message Error, subcode 6
     Unacceptable Hold Time (§6.2); a zone file or a ``--vary`` range proposing one is
     refused."""
-    return hold == 0 or hold >= MIN_HOLD
+    return hold_acceptable_in(PY, Fraction(hold))
+
+
+def hold_fits_open_in(ar: Arith[N, B], hold: N) -> B:
+    """:func:`hold_fits_open` in any arithmetic: ``hold`` <= :data:`MAX_HOLD`."""
+    return ar.le_int(hold, MAX_HOLD)
+
+
+def hold_fits_open(hold: Fraction | int) -> bool:
+    """A HoldTime fits the OPEN message's Hold Time field: two octets, so at most
+    :data:`MAX_HOLD` seconds (RFC 4271 §4.2). A zone file proposing more is refused."""
+    return hold_fits_open_in(PY, Fraction(hold))
+
+
+def hold_on_wire_in(ar: Arith[N, B], hold: N) -> B:
+    """A HoldTime an OPEN can carry (:func:`hold_fits_open_in`) that its receiver accepts
+    (:func:`hold_acceptable_in`): 0, or :data:`MIN_HOLD`..:data:`MAX_HOLD` (RFC 4271
+    §4.2). The Z3 proofs range a symbolic HoldTime over it; written as 0 or (at least the
+    minimum and within the field), the term the proofs have always solved."""
+    return ar.or_(_no_hold(ar, hold),
+                  ar.and_(_at_least_min_hold(ar, hold), hold_fits_open_in(ar, hold)))
+
+
+def negotiated_hold_in(ar: Arith[N, B], local: N, remote: N) -> N:
+    """:func:`negotiated_hold` in any arithmetic (the Z3 encoding of a received OPEN)."""
+    return ar.min(local, remote)
 
 
 def negotiated_hold(local: Fraction, remote: Fraction) -> Fraction:
     """The hold time of a session: the smaller of the two proposals (RFC 4271 §4.2)."""
-    return min(local, remote)
+    return negotiated_hold_in(PY, local, remote)
+
+
+def default_keepalive(ar: Arith[N, B], hold: N) -> N:
+    """The KeepaliveTime RFC 4271 §10 suggests: one third of the HoldTime. A zone file
+    level that sets a hold but no keepalive gets it."""
+    return ar.div(hold, 3)
 
 
 def keepalive_interval(ar: Arith[N, B], configured: N, hold: N) -> N:
@@ -53,7 +97,14 @@ def keepalive_interval(ar: Arith[N, B], configured: N, hold: N) -> N:
     hold (RFC 4271 §10 suggests hold/3; FRR's ``bgp_open_receive`` in bgpd/bgp_packet.c
     lowers ``v_keepalive`` to ``v_holdtime / 3`` the same way). The caller handles hold 0
     (no KEEPALIVEs at all, §4.4)."""
-    return ar.min(configured, ar.div(hold, 3))
+    return ar.min(configured, default_keepalive(ar, hold))
+
+
+def keepalive_in_use(ar: Arith[N, B], configured: N, hold: N) -> N:
+    """The keepalive interval a session runs with: :func:`keepalive_interval`, or 0 (no
+    KEEPALIVEs, no KeepaliveTimer) when the negotiated hold is 0 (RFC 4271 §4.4, §10)."""
+    zero = ar.const(0)
+    return ar.ite(ar.eq(hold, zero), zero, keepalive_interval(ar, configured, hold))
 
 
 def session_keepalive(local_hold: Fraction, local_keepalive: Fraction,
@@ -61,12 +112,8 @@ def session_keepalive(local_hold: Fraction, local_keepalive: Fraction,
     """(negotiated hold, keepalive interval the local end uses) for one session:
     :func:`negotiated_hold`, then :func:`keepalive_interval`; 0 when the hold is 0
     (RFC 4271 §4.4: no KEEPALIVEs)."""
-    from .fsm import PY  # the concrete arithmetic; imported here to keep this module light
-
     hold = negotiated_hold(local_hold, remote_hold)
-    if hold == 0:
-        return hold, Fraction(0)
-    return hold, keepalive_interval(PY, local_keepalive, hold)
+    return hold, keepalive_in_use(PY, local_keepalive, hold)
 
 
 def open_received(local_hold: Fraction, remote_hold: Fraction,
@@ -140,10 +187,6 @@ def restart_after_drop(allow_automatic_start: bool, before: State, event: Event,
     (bgpd/bgp_fsm.c, ``bgp_start_timer``); the IdleHoldTime itself grows with damping
     (:mod:`bgpcascade.model.fsm`). Returns ``v`` unchanged when no restart applies.
     """
-    from dataclasses import replace
-
-    from .fsm import state_of
-
     if not allow_automatic_start or event is Event.ManualStop or before is State.Idle \
             or state_of(v) is not State.Idle or v.running[Timer.IdleHoldTimer]:
         return v
