@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import yaml
 
+from . import rules
+from .arith import PY
 from .dynamics import Trigger
 from .errors import InputError
 from .topology import Zone
@@ -130,9 +132,10 @@ class Space:
             self.params.append(param)
             return param
         where, worse, current = self._locate(name, text)
-        if where[-1] == "hold" and lo < 3 and not lo == hi == 0:
+        if where[-1] == "hold" and _unacceptable_holds(lo, hi):
             raise InputError(f"{text!r}: the range holds hold times 1 and 2", field=flag,
-                             allowed="0, or a range of hold times >= 3 (RFC 4271 §4.2)")
+                             allowed=f"0, or a range of hold times >= {rules.MIN_HOLD} "
+                             "(RFC 4271 §4.2)")
         param = Param(name, lo, hi, current, worse, where, step)
         self.params.append(param)
         for end in sorted({lo, hi}):
@@ -221,7 +224,7 @@ class Space:
                 return Fraction(str(ka))
             hold = self._get((*base[:depth], "timers", "hold"))
             if hold is not None:
-                return Fraction(str(hold)) / 3
+                return rules.default_keepalive(PY, Fraction(str(hold)))
         return Fraction(30)
 
     # -- the zone at a point ---------------------------------------------------------------
@@ -254,9 +257,10 @@ class Space:
                 ka = node.get("keepalive")
                 hold0 = self._effective_hold(level)
                 ka0 = self._effective_keepalive(level)
-                if ka is not None and Fraction(str(ka)) == hold0 / 3:
+                follows = rules.default_keepalive(PY, hold0)
+                if ka is not None and Fraction(str(ka)) == follows:
                     node.pop("keepalive")
-                elif ka is None and ka0 != hold0 / 3:
+                elif ka is None and ka0 != follows:
                     node["keepalive"] = int(ka0) if ka0.denominator == 1 else float(ka0)
             node[p.where[-1]] = v
         return data
@@ -286,6 +290,13 @@ class Space:
                 self._zones.clear()
             self._zones[key] = load_zone(self.text_at(point), source=self.source)
         return self._zones[key]
+
+
+def _unacceptable_holds(lo: int, hi: int) -> list[int]:
+    """The whole-second hold times in ``lo..hi`` that
+    :func:`~bgpcascade.model.rules.hold_acceptable` refuses (RFC 4271 §4.2: 1 and 2, where
+    the range covers them): a ``--vary`` hold range must hold none."""
+    return [h for h in range(lo, min(hi, rules.MIN_HOLD) + 1) if not rules.hold_acceptable(h)]
 
 
 def _whole(value: float, name: str) -> int:

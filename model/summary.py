@@ -8,7 +8,8 @@ from typing import Any
 
 from bgpcascade.model.load import keepalive_rate, tx_work
 from bgpcascade.model.reflection import View, rib_figures
-from bgpcascade.model.topology import Zone, seconds_json, session_keepalive
+from bgpcascade.model.rules import session_keepalive
+from bgpcascade.model.topology import Zone, seconds_json
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def rr_loads(zone: Zone) -> list[RRLoad]:
         peers_by_rel: dict[str, int] = {}
         for nbr, rel in zone.adjacency[g.key]:
             ng = zone.group(nbr)
-            _, ka_local = session_keepalive(g.timers, ng.timers)
-            _, ka_remote = session_keepalive(ng.timers, g.timers)
+            _, ka_local = session_keepalive(g.timers.hold, g.timers.keepalive, ng.timers.hold)
+            _, ka_remote = session_keepalive(ng.timers.hold, ng.timers.keepalive, g.timers.hold)
             kal += keepalive_rate(ng.count, float(ka_local)) + \
                 keepalive_rate(ng.count, float(ka_remote))
             peers_by_rel[rel] = peers_by_rel.get(rel, 0) + ng.count

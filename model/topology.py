@@ -37,7 +37,9 @@ class Timers:
 
     ``hold`` is what the speaker proposes in its OPEN; the session uses the smaller of
     the two ends' values (§4.2). ``keepalive`` is sent every ``keepalive`` seconds
-    (hold/3 when not set, §10). ``connect_retry`` is ConnectRetryTime (§10: 120 s).
+    (hold/3 when not set, §10), at most a third of the session's hold
+    (:func:`bgpcascade.model.rules.session_keepalive`). ``connect_retry`` is
+    ConnectRetryTime (§10: 120 s).
     """
 
     hold: Fraction = Fraction(90)
@@ -56,11 +58,6 @@ class Timers:
 def seconds_json(value: Fraction) -> float | int:
     """A time for JSON output: an int when whole, else a float."""
     return int(value) if value.denominator == 1 else float(value)
-
-
-def negotiated_hold(local: Fraction, remote: Fraction) -> Fraction:
-    """Hold time of a session: the smaller of the two proposals (RFC 4271 §4.2)."""
-    return min(local, remote)
 
 
 @dataclass(frozen=True)
@@ -305,15 +302,3 @@ def check_name(name: str, *, field: str, source: str | None, line: int | None) -
             allowed=NAME_ALLOWED,
         )
 
-
-def session_keepalive(local: Timers, remote: Timers) -> tuple[Fraction, Fraction]:
-    """(negotiated hold, keepalive interval ``local`` uses) for one session.
-
-    Hold = min of both proposals (RFC 4271 §4.2). Keepalive = the configured interval,
-    but at most a third of the negotiated hold (RFC 4271 §10 suggests hold/3; FRR's
-    bgp_open_receive lowers v_keepalive to v_holdtime/3 the same way); 0 when hold is 0.
-    """
-    hold = negotiated_hold(local.hold, remote.hold)
-    if hold == 0:
-        return hold, Fraction(0)
-    return hold, min(local.keepalive, hold / 3)

@@ -7,9 +7,11 @@ Two forms load into the same Zone (docs/zone-format.md):
 - explicit: ``speakers`` + ``sessions``, for any graph (labs, imported configs).
 
 Validation turns every problem into ONE :class:`~bgpcascade.model.errors.InputError`,
-``file:line: field: problem (allowed: ...)``. The schema is pydantic (strict types, unknown
-keys rejected); the rules pydantic cannot say (RFC 4271 §4.2 hold time, keepalive vs hold,
-sessions to unknown speakers, RR hierarchy cycles, ...) are checked here after it.
+``file:line: field: problem (allowed: ...)``. The schema is pydantic
+(:mod:`bgpcascade.model.zone_schema`, re-exported here: strict types, unknown keys
+rejected); the rules pydantic cannot say (RFC 4271 §4.2 hold time through
+:mod:`bgpcascade.model.rules`, keepalive vs hold, sessions to unknown speakers, RR
+hierarchy cycles, ...) are checked here after it.
 """
 
 from __future__ import annotations
@@ -17,20 +19,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 import networkx as nx
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
+from . import rules
+from .arith import PY
 from .errors import InputError
-from .profiles import (
-    BUILTIN_PROFILES,
-    GracefulRestart,
-    KeepaliveRx,
-    KeepaliveTx,
-    Profile,
-)
+from .profiles import BUILTIN_PROFILES, Profile
 from .topology import (
     NameRange,
     Role,
@@ -41,165 +39,34 @@ from .topology import (
     Zone,
     check_name,
 )
+from .zone_schema import (
+    MAX_CLIENTS,
+    MAX_RRS,
+    SPINE_CLUSTER_ID,
+    ClusterMode,
+    CompactZoneSpec,
+    ExplicitZoneSpec,
+    NonNegFloat,
+    NonNegInt,
+    PositiveFloat,
+    ProfileSpec,
+    Seconds,
+    SessionSpec,
+    ShardSpec,
+    SpeakerSpec,
+    SpinesSpec,
+    TimersSpec,
+    zone_json_schema,
+)
+
+__all__ = [
+    "MAX_CLIENTS", "MAX_RRS", "SPINE_CLUSTER_ID", "ClusterMode", "CompactZoneSpec",
+    "ExplicitZoneSpec", "NonNegFloat", "NonNegInt", "Path", "PositiveFloat", "ProfileSpec",
+    "Seconds", "SessionSpec", "ShardSpec", "SpeakerSpec", "SpinesSpec", "TimersSpec",
+    "load_zone", "parse_yaml", "zone_from_data", "zone_json_schema",
+]
 
 Path = tuple[str | int, ...]
-
-# ----------------------------------------------------------------------------------------
-# Schema (pydantic): what keys exist, their types and ranges.
-
-Seconds = Annotated[float, Field(ge=0, description="seconds")]
-PositiveFloat = Annotated[float, Field(gt=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
-NonNegInt = Annotated[int, Field(ge=0)]
-ClusterMode = Literal["shared", "per-rr"]
-#: Upper bounds of the compact form's counts (far above any real RR cluster; they keep a
-#: typo like ``clients: 8000000000000`` from overflowing or hanging the loader).
-MAX_CLIENTS = 1_000_000
-MAX_RRS = 100
-#: CLUSTER_ID of spines with ``cluster_id: shared``: not a valid shard name, so it can never
-#: equal a shard's shared CLUSTER_ID (which is the shard name).
-SPINE_CLUSTER_ID = "(spines)"
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-
-class TimersSpec(_Spec):
-    """Timers in seconds (RFC 4271 §10). ``keepalive`` defaults to hold/3."""
-
-    hold: Seconds | None = Field(None, description="hold time proposed in OPEN: 0 or >= 3")
-    keepalive: Seconds | None = Field(None, description="keepalive interval; default hold/3")
-    connect_retry: Seconds | None = Field(None, description="ConnectRetryTime")
-
-
-class ProfileSpec(_Spec):
-    """A profile: a built-in ``base`` (or another profile of the file) with overrides."""
-
-    base: str | None = Field(None, description="profile to inherit: frr, bird, gobgp, ...")
-    capacity: PositiveFloat | None = Field(None, description="work units per second")
-    cost_rx_route: NonNegFloat | None = None
-    cost_tx_route: NonNegFloat | None = None
-    cost_tx_peer_route: NonNegFloat | None = None
-    cost_msg: NonNegFloat | None = None
-    update_groups: bool | None = None
-    routes_per_update: Annotated[int, Field(ge=1)] | None = None
-    keepalive_rx: KeepaliveRx | None = None
-    keepalive_tx: KeepaliveTx | None = None
-    hold_jitter: bool | None = None
-    open_hold: Seconds | None = None
-    send_hold_factor: NonNegFloat | None = None
-    send_hold_min: Seconds | None = None
-    idle_hold_initial: Seconds | None = None
-    idle_hold_max: Seconds | None = None
-    graceful_restart: GracefulRestart | None = None
-    stale_time: Seconds | None = None
-    advertise_to_sender: bool | None = None
-    dynamic_neighbor_limit: Annotated[int, Field(ge=1)] | None = None
-    coalesce_time: Seconds | None = Field(None, description="wait before a new peer's "
-                                          "table (s), plus coalesce_per_peer x peers")
-    coalesce_per_peer: Seconds | None = None
-    coalesce_max: Seconds | None = None
-    description: str | None = None
-
-    @field_validator("graceful_restart", mode="before")
-    @classmethod
-    def _bare_off(cls, value: Any) -> Any:
-        """YAML 1.1 (PyYAML) reads a bare ``off`` as false: take it as ``"off"``."""
-        return "off" if value is False else value
-
-
-class SpinesSpec(_Spec):
-    """The top RR tier: every leaf RR is a client of every spine."""
-
-    count: Annotated[int, Field(ge=1, le=MAX_RRS)]
-    profile: str = "frr"
-    cluster_id: ClusterMode = "per-rr"
-    timers: TimersSpec | None = None
-    capacity: PositiveFloat | None = None
-    routes: NonNegInt = 0
-
-
-class ShardSpec(_Spec):
-    """One RR cluster and its clients."""
-
-    name: str
-    clients: Annotated[int, Field(ge=1, le=MAX_CLIENTS)]
-    routes_per_client: NonNegInt
-    rrs: Annotated[int, Field(ge=1, le=MAX_RRS)] = 2
-    rr_profile: str = "frr"
-    client_profile: str = "frr"
-    cluster_id: ClusterMode = "per-rr"
-    timers: TimersSpec | None = None
-    rr_capacity: PositiveFloat | None = None
-    rr_routes: NonNegInt = 0
-    client_to_client: bool = True
-    dynamic_neighbors: bool = False
-
-
-class CompactZoneSpec(_Spec):
-    """Compact form: counts, for big zones."""
-
-    zone: str
-    description: str | None = None
-    timers: TimersSpec | None = None
-    profiles: dict[str, ProfileSpec] = Field(default_factory=dict)
-    spines: SpinesSpec | None = None
-    shards: Annotated[list[ShardSpec], Field(min_length=1)]
-
-
-class SpeakerSpec(_Spec):
-    """One speaker of the explicit form."""
-
-    name: str
-    profile: str = "frr"
-    cluster_id: Any = Field(None, description="CLUSTER_ID (string or integer); RRs only")
-    routes: NonNegInt = 0
-    timers: TimersSpec | None = None
-    capacity: PositiveFloat | None = None
-    shard: str | None = None
-    client_to_client: bool = True
-    dynamic_neighbors: bool = False
-
-
-class SessionSpec(_Spec):
-    """A session: ``{rr: X, client: Y}`` or ``{peers: [X, Y]}``."""
-
-    rr: str | None = None
-    client: str | None = None
-    peers: list[str] | None = None
-
-
-class ExplicitZoneSpec(_Spec):
-    """Explicit form: any graph."""
-
-    zone: str
-    description: str | None = None
-    timers: TimersSpec | None = None
-    profiles: dict[str, ProfileSpec] = Field(default_factory=dict)
-    speakers: Annotated[list[SpeakerSpec], Field(min_length=1)]
-    sessions: list[SessionSpec] = Field(default_factory=list)
-
-
-def zone_json_schema() -> dict[str, Any]:
-    """JSON Schema of a zone file: either form (``bgpcascade schema``)."""
-    compact = CompactZoneSpec.model_json_schema(ref_template="#/$defs/{model}")
-    explicit = ExplicitZoneSpec.model_json_schema(ref_template="#/$defs/{model}")
-    defs: dict[str, Any] = {}
-    for schema in (compact, explicit):
-        defs.update(schema.pop("$defs", {}))
-    defs["CompactZoneSpec"] = compact
-    defs["ExplicitZoneSpec"] = explicit
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "bgpcascade zone file",
-        "oneOf": [
-            {"$ref": "#/$defs/CompactZoneSpec"},
-            {"$ref": "#/$defs/ExplicitZoneSpec"},
-        ],
-        "$defs": dict(sorted(defs.items())),
-    }
-
 
 # ----------------------------------------------------------------------------------------
 # YAML with line numbers.
@@ -468,13 +335,13 @@ def _timers(parent: Timers, spec: TimersSpec | None, path: Path, ctx: _Ctx) -> T
     if spec.keepalive is not None:
         keepalive = _frac(spec.keepalive)
     elif spec.hold is not None:
-        keepalive = hold / 3
+        keepalive = rules.default_keepalive(PY, hold)
     else:
         keepalive = parent.keepalive
     retry = _frac(spec.connect_retry) if spec.connect_retry is not None else parent.connect_retry
-    if hold != 0 and hold < 3:
+    if not rules.hold_acceptable(hold):
         raise ctx.error((*path, "hold"), f"{_num(float(hold))} s is not allowed",
-                        "0, or >= 3 seconds (RFC 4271 §4.2)")
+                        f"0, or >= {rules.MIN_HOLD} seconds (RFC 4271 §4.2)")
     if hold == 0 and keepalive != 0:
         # Only a keepalive set at this level gets here: a hold set here without one gives
         # hold/3 = 0, and an inherited pair was checked at its own level.
@@ -490,9 +357,9 @@ def _timers(parent: Timers, spec: TimersSpec | None, path: Path, ctx: _Ctx) -> T
     if spec.connect_retry is not None and not 1 <= retry <= 65535:
         raise ctx.error((*path, "connect_retry"), f"{_num(float(retry))} s is not allowed",
                         "1..65535 seconds (FRR `timers connect` range; RFC 4271 §10: 120)")
-    if hold > 65535:
+    if not rules.hold_fits_open(hold):
         raise ctx.error((*path, "hold"), f"{_num(float(hold))} s is not allowed",
-                        "<= 65535 (a 2-octet field, RFC 4271 §4.2)")
+                        f"<= {rules.MAX_HOLD} (a 2-octet field, RFC 4271 §4.2)")
     return Timers(hold=hold, keepalive=keepalive, connect_retry=retry)
 
 

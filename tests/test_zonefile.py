@@ -24,7 +24,8 @@ from pydantic import BaseModel
 from bgpcascade.io import load_zone_file
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.profiles import BUILTIN_PROFILES
-from bgpcascade.model.topology import NameRange, SpeakerGroup, Timers, Zone, session_keepalive
+from bgpcascade.model.rules import session_keepalive
+from bgpcascade.model.topology import NameRange, SpeakerGroup, Timers, Zone
 from bgpcascade.model.zonefile import (
     CompactZoneSpec,
     ExplicitZoneSpec,
@@ -1347,13 +1348,13 @@ def test_topology_counts_names_and_session_keepalives() -> None:
     for bad in (-1, 3):
         with pytest.raises(IndexError):
             names[bad]
+    def keepalive(local: Timers, remote: Timers) -> tuple[Fraction, Fraction]:
+        return session_keepalive(local.hold, local.keepalive, remote.hold)
+
     t = Timers
-    assert session_keepalive(t(Fraction(90), Fraction(30)), t(Fraction(9), Fraction(3))) \
-        == (9, 3)
-    assert session_keepalive(t(Fraction(90), Fraction(60)), t(Fraction(90), Fraction(30))) \
-        == (90, 30)
-    assert session_keepalive(t(Fraction(0), Fraction(0)), t(Fraction(90), Fraction(30))) \
-        == (0, 0)
+    assert keepalive(t(Fraction(90), Fraction(30)), t(Fraction(9), Fraction(3))) == (9, 3)
+    assert keepalive(t(Fraction(90), Fraction(60)), t(Fraction(90), Fraction(30))) == (90, 30)
+    assert keepalive(t(Fraction(0), Fraction(0)), t(Fraction(90), Fraction(30))) == (0, 0)
 
 
 def test_costs_and_factors_may_be_fractions_or_zero() -> None:
