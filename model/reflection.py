@@ -20,6 +20,9 @@ For each origin it propagates one route through the zone until nothing changes:
   it came from; the client drops it (ORIGINATOR_ID) but it was sent and is counted
   (``Profile.advertise_to_sender``; docs/validation.md, discrepancy 1).
 
+The RFC 4456 rules (what a speaker accepts, whom an RR reflects to, which path is best)
+are functions of :mod:`bgpcascade.model.rules`; this module calls them.
+
 Symmetry: the analysis runs on a :class:`View` whose nodes are the zone's speaker groups.
 Members of a group are interchangeable, so one representative origin per group stands for
 all of them (results are multiplied by the group's count), and a failure of one member's
@@ -32,9 +35,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from .rules import Relation, accepts_reflected, invert, preference_key, reflects_to
 from .topology import NameRange, SpeakerGroup, Zone
 
-Relation = str  # "client" (neighbour is my client), "rr" (neighbour is my RR), "peer"
+__all__ = [
+    "Node", "Path", "Propagation", "Reach", "Relation", "RibFigures", "View", "origin_view",
+    "origins", "propagate", "reachability", "rib_figures", "sent_copies",
+]
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,8 @@ class View:
                 parts[g.key] = [g.key]
         adj: dict[str, list[tuple[str, Relation]]] = {k: [] for k in nodes}
         for s in zone.sessions:
-            rel_ab, rel_ba = ("client", "rr") if s.kind == "rr-client" else ("peer", "peer")
+            rel_ab: Relation = "client" if s.kind == "rr-client" else "peer"
+            rel_ba = invert(rel_ab)
             for a in parts[s.a]:
                 for b in parts[s.b]:
                     adj[a].append((b, rel_ab))
@@ -172,7 +180,7 @@ class View:
         self.adj[speaker] = list(old)
         self.adj[rest_key] = list(old)
         for nbr, rel in old:
-            back = _reverse(rel)
+            back = invert(rel)
             lst = self.adj[nbr]
             lst.remove((key, back))
             lst.extend(((speaker, back), (rest_key, back)))
@@ -217,10 +225,6 @@ def _part_key(group: SpeakerGroup, members: range | tuple[int, ...]) -> str:
     return f"[{first}..{last}|{len(members)}]"
 
 
-def _reverse(rel: Relation) -> Relation:
-    return {"client": "rr", "rr": "client", "peer": "peer"}[rel]
-
-
 @dataclass(frozen=True)
 class Propagation:
     """The converged state for one route of one origin speaker.
@@ -241,29 +245,35 @@ class Propagation:
 
 
 def _valid(view: View, receiver: str, path: Path) -> bool:
-    """RFC 4456 §8: ORIGINATOR_ID and CLUSTER_LIST loop checks at ``receiver``."""
-    if path.originator == receiver:
-        return False
+    """Whether ``receiver`` keeps ``path``: the ORIGINATOR_ID and CLUSTER_LIST loop checks
+    of RFC 4456 §8 (:func:`~bgpcascade.model.rules.accepts_reflected`)."""
     node = view.nodes[receiver]
-    return not (node.is_rr and node.cluster_id in path.cluster_list)
+    return accepts_reflected(own_route=path.originator == receiver, is_rr=node.is_rr,
+                             cluster_id=node.cluster_id, cluster_list=path.cluster_list)
 
 
 def _reflect_to(view: View, rr: str, best: Path) -> list[str]:
-    """RFC 4456 §6: the neighbours an RR sends its best path ``best`` to."""
+    """The neighbours an RR sends its best path ``best`` to: RFC 4456 §6
+    (:func:`~bgpcascade.model.rules.reflects_to`), per neighbour in zone order."""
     node = view.nodes[rr]
-    rels = dict(view.adj[rr])
-    from_client = rels.get(best.sender) == "client"
-    out = []
-    for nbr, rel in view.adj[rr]:
-        if rel == "client":
-            if from_client and not node.client_to_client:
-                continue
-            if nbr == best.sender and not node.advertise_to_sender:
-                continue
-            out.append(nbr)
-        elif from_client:
-            out.append(nbr)  # non-client peers get routes learned from clients
-    return out
+    learned_from = dict(view.adj[rr]).get(best.sender, "peer")
+    return [nbr for nbr, rel in view.adj[rr]
+            if reflects_to(learned_from=learned_from, to=rel,
+                           client_to_client=node.client_to_client,
+                           to_is_sender=nbr == best.sender,
+                           advertise_to_sender=node.advertise_to_sender)]
+
+
+def _best(view: View, rr: str, adv: Mapping[tuple[str, str], Path]) -> Path | None:
+    """The best of the valid paths ``rr``'s neighbours advertise to it: the shorter
+    CLUSTER_LIST, then the sender earlier in zone order
+    (:func:`~bgpcascade.model.rules.preference_key`; RFC 4456 §9, RFC 4271 §9.1.2.2).
+    ``view.adj[rr]`` is sorted by zone order, so a neighbour's rank in it is that order."""
+    ranked = [(rank, p) for rank, (nbr, _) in enumerate(view.adj[rr])
+              if (p := adv.get((nbr, rr))) is not None and _valid(view, rr, p)]
+    best = min(ranked, key=lambda rp: preference_key(len(rp[1].cluster_list), rp[0]),
+               default=None)
+    return None if best is None else best[1]
 
 
 def propagate(view: View, origin: str, max_rounds: int | None = None) -> Propagation:
@@ -286,12 +296,7 @@ def propagate(view: View, origin: str, max_rounds: int | None = None) -> Propaga
     for _ in range(limit):
         changed = False
         for rr in rrs:
-            cands = [
-                p for nbr, _ in view.adj[rr]
-                if (p := adv.get((nbr, rr))) is not None and _valid(view, rr, p)
-            ]
-            new = min(cands, key=lambda p: (len(p.cluster_list), view.nodes[p.sender].order),
-                      default=None)
+            new = _best(view, rr, adv)
             out: dict[str, Path] = {}
             if new is not None:
                 sent = Path((view.nodes[rr].cluster_id, *new.cluster_list), new.originator, rr)
