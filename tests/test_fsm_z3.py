@@ -1,4 +1,4 @@
-"""The Z3 encoding of the session FSM (properties/fsm_z3.py) and its verdicts.
+"""The Z3 encoding of the session FSM (properties/fsm/, imported as ``proofs``) and its verdicts.
 
 - every property HOLDS on the model's table, ``sometimes`` ones with a witness;
 - each property CAN fail: a mutated table (one row changed) turns it VIOLATED, with a
