@@ -1,7 +1,8 @@
 """The design review as a report: Markdown and HTML with the same content, and its charts.
 
-Input is a :class:`~bgpcascade.review.workflow.Review` (the numbers and the commands
-that reproduce them), nothing else. The report is built once as a list of blocks
+Input is a :class:`~bgpcascade.review.data.Review` (the numbers, the ranked
+recommendations and the commands that reproduce them), nothing else: this module draws
+and words, it decides nothing. The report is built once as a list of blocks
 (headings, paragraphs, tables, lists, charts) and written twice, so the Markdown and the
 HTML cannot say different things. No clock, no random ids: the same review gives
 byte-identical files.
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from bgpcascade.review.workflow import (
+from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
     Boundary,
+    Recommendation,
     Review,
     Run,
+    ShardReview,
     WhatIfResult,
 )
 
@@ -119,81 +122,60 @@ def headroom_text(b: Boundary | None) -> str:
 
 
 @dataclass(frozen=True)
-class Recommendation:
-    """A change that buys something, and the row that shows it."""
+class Worded:
+    """A recommendation as the report gives it: the row that shows it, and the text."""
 
     row: str
     text: str
-    key: tuple[Any, ...]
 
 
-def recommendations(review: Review) -> list[Recommendation]:
-    """The what-if rows that improve on the zone as written, best first: those that make
-    every single flap safe, then by how much they raise the safe size of a cluster. A row
-    is compared with the same shard as written (a split part with the shard it splits),
-    by the boundary in clients, so that parts of different sizes compare fairly; a
-    boundary that is only a lower bound (the whole range was safe) claims no gain."""
-    verdict = review.verdict
-    written = {s.shard: s.clients or s.capacity for s in review.shards}
-    out: list[Recommendation] = []
-    for n, w in enumerate(review.what_ifs, 1):
-        if w.status not in ("HOLDS", "VIOLATED") or w.as_written:
-            continue
-        if w.status == "VIOLATED" and verdict == "HOLDS":
-            continue  # it breaks the zone, whatever it adds to one shard
-        fixes = verdict == "VIOLATED" and w.status == "HOLDS"
-        b = w.boundary
-        shard = w.row.origin or w.row.target or ""
-        b0 = written.get(shard)
-        gain = None
-        if b is not None and b0 is not None and b.status == b0.status == "HOLDS" and \
-                b.value is not None and b0.value is not None and not b0.open_ended:
-            gain = (b.value - b0.value) / max(b0.value, 1)
-            if b.worse == "down":  # a capacity: needing less is the gain
-                gain = -gain
-        if not fixes and (gain is None or gain <= 0):
-            continue
-        parts = []
-        if fixes:
-            parts.append("every single flap contained")
-        elif w.status == "VIOLATED":
-            parts.append(f"still fails ({w.worst})")
-        if b is not None and b0 is not None and b.value is not None and \
-                b0.value is not None:
-            if b.fld == "clients":
-                more = " or more" if b.open_ended else ""
-                parts.append(f"a cluster like shard {shard} safe up to {_n(b.value)}{more} "
-                             f"clients instead of {_n(b0.value)}"
-                             f"{' or more' if b0.open_ended else ''} (shard {w.row.target} "
-                             f"headroom {headroom_text(b)})")
-            else:
-                parts.append(f"{_where(shard)} safe down to {_capacity(b)} instead of "
-                             f"{_capacity(b0)} (headroom {headroom_text(b)})")
-        out.append(Recommendation(w.row.id, f"{w.row.label} (what-if #{n}, `{w.row.id}`): "
-                                  + "; ".join(parts), (not fixes, -(gain or 0.0), n)))
-    for s in review.shards:
-        b = s.clients
-        if b is not None and b.value is not None and b.past is not None and \
-                b.headroom_percent is not None and b.headroom_percent < 0:
-            cap = s.capacity
-            extra = ""
-            if cap is not None and cap.value is not None and cap.headroom_percent is not None \
-                    and cap.headroom_percent < 0:
-                extra = f", or RRs of at least {_n(cap.value)} units/s"
-            out.append(Recommendation(
-                f"shard-{s.shard}", f"Shard {s.shard} is over its boundary: "
-                f"{_n(b.current)} clients where {_n(b.value)} are safe ({_pct(b.headroom_percent)})"
-                f": at most {_n(b.value)} clients per cluster of this shape{extra} "
-                f"(shards table)", (True, 0.0, 1000 + len(out))))
-    ranked = sorted(out, key=lambda r: r.key)
-    # Every fix, then at most the three best partial gains, then the shards over limit.
-    partial = [r for r in ranked if r.key[0] and not r.row.startswith("shard-")][:3]
-    return [r for r in ranked if not r.key[0] or r.row.startswith("shard-")
-            or r in partial]
+def _word_row(r: Recommendation, w: WhatIfResult) -> str:
+    """A what-if row's recommendation: what it buys, against its shard as written."""
+    parts = []
+    if r.fixes:
+        parts.append("every single flap contained")
+    elif w.status == "VIOLATED":
+        parts.append(f"still fails ({w.worst})")
+    b, b0, shard = w.boundary, r.written, r.shard
+    if b is not None and b0 is not None and b.value is not None and b0.value is not None:
+        if b.fld == "clients":
+            more = " or more" if b.open_ended else ""
+            parts.append(f"a cluster like shard {shard} safe up to {_n(b.value)}{more} "
+                         f"clients instead of {_n(b0.value)}"
+                         f"{' or more' if b0.open_ended else ''} (shard {w.row.target} "
+                         f"headroom {headroom_text(b)})")
+        else:
+            parts.append(f"{_where(shard)} safe down to {_capacity(b)} instead of "
+                         f"{_capacity(b0)} (headroom {headroom_text(b)})")
+    return f"{w.row.label} (what-if #{r.n}, `{w.row.id}`): " + "; ".join(parts)
 
 
-def blocks(review: Review) -> list[Block]:
-    """The report's content, in order."""
+def _word_shard(s: ShardReview) -> str:
+    """A shard past its clients boundary: the most clients per cluster of its shape."""
+    b, cap = s.clients, s.capacity
+    assert b is not None
+    extra = ""
+    if cap is not None and cap.value is not None and cap.headroom_percent is not None \
+            and cap.headroom_percent < 0:
+        extra = f", or RRs of at least {_n(cap.value)} units/s"
+    return (f"Shard {s.shard} is over its boundary: {_n(b.current)} clients where "
+            f"{_n(b.value)} are safe ({_pct(b.headroom_percent)}): at most {_n(b.value)} "
+            f"clients per cluster of this shape{extra} (shards table)")
+
+
+def recommendations(review: Review) -> list[Worded]:
+    """The review's recommendations (ranked by the review, best first), worded."""
+    out: list[Worded] = []
+    for r in review.recommendations:
+        if r.what_if is not None:
+            out.append(Worded(r.row, _word_row(r, r.what_if)))
+        elif r.over is not None:
+            out.append(Worded(r.row, _word_shard(r.over)))
+    return out
+
+
+def _intro(review: Review, recs: Sequence[Worded]) -> list[Block]:
+    """The title, what was run, the scope of a quick review, and the verdict in a list."""
     out: list[Block] = [Block("heading", f"Design review: {review.zone}", 1)]
     worst = review.ranking[0] if review.ranking else None
     h = _n(review.horizon)
@@ -211,25 +193,27 @@ def blocks(review: Review) -> list[Block]:
                          "against its critical flaps (at most 4), without that final run "
                          "of every flap. Every what-if verdict is over every flap. The full "
                          f"review: `bgpcascade review {review.source} --out DIR`."))
-    verdict = review.verdict
     over = "every single flap" if review.complete else \
         f"{len(review.ranking)} of the {len(review.flaps)} single flaps (the budget ran out)"
-    lines = [f"**Verdict: {verdict}** over {over}"
+    lines = [f"**Verdict: {review.verdict}** over {over}"
              + (f"; the worst: {_what(worst)}" if worst and worst.cascade else "")]
     if review.tightest:
         tight = next(s for s in review.shards if s.shard == review.tightest)
         lines.append(f"Tightest shard: **{tight.shard}**: clients headroom "
                      f"{headroom_text(tight.clients)} ({describe_boundary(tight.clients)}); RR "
                      f"capacity headroom {headroom_text(tight.capacity)}")
-    recs = recommendations(review)
     if recs:
         lines.append("Best change: " + recs[0].text)
     if review.unknown:
         lines.append("Not answered (UNKNOWN, never counted as safe): " +
                      ", ".join(review.unknown))
     out.append(Block("list", items=tuple(lines)))
+    return out
 
-    out.append(Block("heading", "Shards"))
+
+def _shards(review: Review) -> list[Block]:
+    """The shards table, how its boundaries were found, and the headroom chart."""
+    out = [Block("heading", "Shards")]
     rows = []
     for s in review.shards:
         f = s.figures
@@ -266,8 +250,12 @@ def blocks(review: Review) -> list[Block]:
                                           "method"),
                          rows=tuple((_n(c), describe_boundary(b), b.method)
                                     for c, b in review.curve)))
+    return out
 
-    out.append(Block("heading", "What-ifs"))
+
+def _what_ifs(review: Review, recs: Sequence[Worded]) -> list[Block]:
+    """The what-if table, then the recommendations."""
+    out = [Block("heading", "What-ifs")]
     out.append(Block("para", "Each row changes the zone one way and is simulated against "
                      "every representative flap of the changed zone (the first failing flap "
                      "ends the row). Headroom: the clients headroom of the row's shard "
@@ -289,11 +277,17 @@ def blocks(review: Review) -> list[Block]:
     else:
         out.append(Block("para", "None of the what-ifs improves on the zone as written."
                          if review.complete else "No what-if was run (the budget ran out)."))
-    out.append(Block("heading", "Appendix: the runs behind every number"))
-    out.append(Block("para", f"{review.runs:,} simulator runs. The zone files named here "
-                     "are written next to this report (zones/). Commands:"))
-    out.append(Block("code", "\n".join(f"# {what}\n{cmd}" for what, cmd in review.commands)))
     return out
+
+
+def blocks(review: Review) -> list[Block]:
+    """The report's content, in order."""
+    recs = recommendations(review)
+    return [*_intro(review, recs), *_shards(review), *_what_ifs(review, recs),
+            Block("heading", "Appendix: the runs behind every number"),
+            Block("para", f"{review.runs:,} simulator runs. The zone files named here "
+                  "are written next to this report (zones/). Commands:"),
+            Block("code", "\n".join(f"# {what}\n{cmd}" for what, cmd in review.commands))]
 
 
 def _status(w: WhatIfResult) -> str:

@@ -1,5 +1,5 @@
-"""``bgpcascade review`` (issue 7 §3): the design review on the golden zones, its what-ifs,
-the commands behind its numbers, and its contract (files, JSON keys, exit codes)."""
+"""``bgpcascade review``: the design review on the golden zones, its what-ifs, the commands
+behind its numbers, and its contract (files, JSON keys, exit codes; docs/cli.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import yaml
 from bgpcascade.cli.review import exit_code
 from bgpcascade.io import read_zone_text
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.review.workflow import (
+from bgpcascade.review import (
     Boundary,
     Runner,
     find_boundary,
@@ -122,7 +122,7 @@ def test_the_bracket_finds_the_same_boundary_as_a_plain_scan() -> None:
         b = find_boundary(runner, data, text, str(APPLIANCE), "a", "clients", 1, 60, 1,
                           crit, crit, Fraction(300), 0.0, lambda _m: None)
         assert b.status == "HOLDS" and b.value is not None and b.past == b.value + 1
-        from bgpcascade.review.workflow import BoundarySearch
+        from bgpcascade.review.boundaries import BoundarySearch
 
         bs = BoundarySearch(runner, data, str(APPLIANCE), "a", "clients", 300, 1, 60, 1,
                             crit, Fraction(300))
@@ -149,7 +149,7 @@ def test_z3_and_the_bracket_agree_and_the_report_says_which() -> None:
     assert by_z3.value is not None and by_z3.past == by_z3.value + 1
 
 
-# -- the review on the golden zones (§5) -------------------------------------------------------
+# -- the review on the golden zones ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def unsafe_review(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("review-unsafe")
@@ -356,12 +356,13 @@ def test_a_budget_spent_during_the_first_ranking_is_unknown_unless_a_run_violate
 
 
 def test_grids_and_renamed_flaps() -> None:
-    from bgpcascade.review.workflow import _range, rename_flap
+    from bgpcascade.review.boundaries import search_range
+    from bgpcascade.review.whatifs import rename_flap
 
-    lo, hi, step = _range("rr_capacity", 12345)
+    lo, hi, step = search_range("rr_capacity", 12345)
     assert step == 123 and (12345 - lo) % step == 0 and (hi - 12345) % step == 0
     assert lo <= 123 + step and hi >= 199 * 12345
-    assert _range("clients", 400_000) == (1, 1_000_000, 1)
+    assert search_range("clients", 400_000) == (1, 1_000_000, 1)
     assert rename_flap("flap a-rr1~spine1@30", "a", "a1") == "flap a1-rr1~spine1@30"
     assert rename_flap("flap a-c1~a-rr2@30", "a", "a-s2") == "flap a-s2-c1~a-s2-rr2@30"
     assert rename_flap("flap b-rr1~spine1@30", "a", "a1") == "flap b-rr1~spine1@30"

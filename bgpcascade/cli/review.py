@@ -29,9 +29,8 @@ from bgpcascade.io import check_out_dir, dumps_json, read_zone_text, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
-from bgpcascade.review.workflow import Review, review
-
-EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
+from bgpcascade.properties.verdict import Exit
+from bgpcascade.review import Review, review
 
 
 def add_review_args(p: argparse.ArgumentParser) -> None:
@@ -122,10 +121,10 @@ def exit_code(rv: Review) -> int:
     nothing_safe = any(b is not None and b.status == "HOLDS" and b.value is None
                        for s in rv.shards for b in (s.clients, s.capacity))
     if rv.verdict == "VIOLATED" or over or nothing_safe:
-        return EXIT_VIOLATED
+        return Exit.VIOLATED
     if rv.unknown:
-        return EXIT_UNKNOWN
-    return EXIT_OK
+        return Exit.UNKNOWN
+    return Exit.OK
 
 
 def print_summary(rv: Review, written: dict[str, Path]) -> None:

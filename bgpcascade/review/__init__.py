@@ -1,0 +1,92 @@
+"""The design review of an RR sharding (``bgpcascade review``; docs/cli.md).
+
+- :mod:`.workflow`: :func:`review`, the review's steps in order.
+- :mod:`.runs`: one flap on one zone, summarised per shard; the rankings; the runner
+  that sends runs to the worker processes (bgpcascade.properties.executor).
+- :mod:`.boundaries`: a shard's safe boundary (Z3, then the simulator's bracket).
+- :mod:`.whatifs`: the what-if zone edits; :mod:`.whatif_rows`: each row judged.
+- :mod:`.commands`: the command behind every number; :mod:`.zonedata`: zone files as
+  data.
+- :mod:`.recommend`: the recommendations, ranked.
+- :mod:`.data`: what the review found, as data: the report's input (the renderer,
+  diagrams/review_report.py, imports that module only, and it imports no engine).
+
+The names below load on first use (PEP 562), so that importing :mod:`.data` does not
+load the simulator or the engines.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bgpcascade.review.boundaries import find_boundary
+    from bgpcascade.review.data import (
+        Boundary,
+        Recommendation,
+        Review,
+        Run,
+        ShardReview,
+        WhatIf,
+        WhatIfResult,
+    )
+    from bgpcascade.review.recommend import recommend
+    from bgpcascade.review.runs import Runner, flaps_of
+    from bgpcascade.review.whatifs import split_shard, what_ifs, with_hold
+    from bgpcascade.review.workflow import review
+    from bgpcascade.review.zonedata import zone_data
+
+_EXPORTS = {
+    "Boundary": "bgpcascade.review.data",
+    "Recommendation": "bgpcascade.review.data",
+    "Review": "bgpcascade.review.data",
+    "Run": "bgpcascade.review.data",
+    "ShardReview": "bgpcascade.review.data",
+    "WhatIf": "bgpcascade.review.data",
+    "WhatIfResult": "bgpcascade.review.data",
+    "Runner": "bgpcascade.review.runs",
+    "find_boundary": "bgpcascade.review.boundaries",
+    "flaps_of": "bgpcascade.review.runs",
+    "recommend": "bgpcascade.review.recommend",
+    "review": "bgpcascade.review.workflow",
+    "split_shard": "bgpcascade.review.whatifs",
+    "what_ifs": "bgpcascade.review.whatifs",
+    "with_hold": "bgpcascade.review.whatifs",
+    "zone_data": "bgpcascade.review.zonedata",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Load a public name's module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bgpcascade.review' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = [
+    "Boundary",
+    "Recommendation",
+    "Review",
+    "Run",
+    "Runner",
+    "ShardReview",
+    "WhatIf",
+    "WhatIfResult",
+    "find_boundary",
+    "flaps_of",
+    "recommend",
+    "review",
+    "split_shard",
+    "what_ifs",
+    "with_hold",
+    "zone_data",
+]

@@ -1,0 +1,230 @@
+"""What the design review found, as data: the report's input and nothing else.
+
+These types hold the numbers of a review (runs summarised, boundaries, what-if rows and
+their answers, the ranked recommendations) and the JSON forms that review.json is built
+from. The renderer (diagrams/review_report.py) reads them; it imports nothing else of
+this package. So this module imports no engine, no simulator and no YAML: only the
+standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+#: The key of the spine tier where results are kept per shard (not a valid shard name).
+SPINES = "(spines)"
+#: The key of a zone judged as a whole (an explicit zone without shard labels): its
+#: property is no_cascade, its number the capacity of all its RRs.
+ZONE = "(zone)"
+#: The number an explicit zone's boundary varies: its RRs' capacity, in percent.
+CAPACITY_PERCENT = "rr_capacity_percent"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One trigger simulated on one zone, reduced to what the review reads.
+
+    ``shard_cascade``: per shard, sessions reset by the cascade (not by the trigger
+    directly). ``shard_ratio``: per shard, the highest peak queue delay over negotiated
+    hold time of any of its speakers (>= 1 means a KEEPALIVE waited a whole hold time).
+    ``violated``: the zone-wide properties (``check``'s defaults) that failed.
+    """
+
+    trigger: str
+    cascade: int
+    isolated_peak: int
+    clients: int
+    outage: bool
+    violated: tuple[str, ...]
+    shard_cascade: dict[str, int]
+    shard_ratio: dict[str, float]
+    reasons: dict[str, int]
+
+    @property
+    def verdict(self) -> str:
+        """``zone-outage``, ``cascade`` or ``contained`` (as ``simulate`` says it)."""
+        return "zone-outage" if self.outage else "cascade" if self.cascade else "contained"
+
+    def shard_safe(self, shard: str) -> bool:
+        """``no_cascade_in=<shard>`` holds for this run."""
+        return self.shard_cascade.get(shard, 0) == 0
+
+
+@dataclass
+class Boundary:
+    """How far one number of one shard may go.
+
+    ``value``: the last safe value (the most clients; the least capacity), None when
+    none in the range is safe. ``past``: the first failing value beyond it (None when the
+    whole range is safe: then the boundary is "at least ``value``"). ``status``: HOLDS
+    (found), UNKNOWN (budget, ``reason`` says). ``method``: which engine found it.
+    ``checked_all``: the boundary value was checked against every representative flap.
+    """
+
+    shard: str
+    fld: str  # clients | rr_capacity | rr_capacity_percent
+    current: int
+    lo: int
+    hi: int
+    step: int
+    value: int | None
+    past: int | None
+    past_trigger: str | None
+    status: str
+    method: str
+    reason: str = ""
+    triggers: list[str] = field(default_factory=list)
+    checked_all: bool = False
+    runs: int = 0
+    z3_paths: int = 0
+
+    @property
+    def worse(self) -> str:
+        """``up`` (clients) or ``down`` (capacity): the direction that adds stress."""
+        return "up" if self.fld == "clients" else "down"
+
+    @property
+    def headroom_percent(self) -> float | None:
+        """(boundary - current) / current x 100 for clients, (current - boundary) /
+        current x 100 for capacity: negative is an overrun. None when nothing is safe or
+        the answer is UNKNOWN."""
+        if self.status != "HOLDS" or self.value is None or not self.current:
+            return None
+        diff = self.value - self.current if self.worse == "up" else self.current - self.value
+        return round(100 * diff / self.current, 1)
+
+    @property
+    def open_ended(self) -> bool:
+        """The whole range is safe: the boundary lies beyond it."""
+        return self.status == "HOLDS" and self.value is not None and self.past is None
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form (review.json's ``boundaries`` entries)."""
+        return {"shard": self.shard, "vary": f"{self.shard}.{self.fld}",
+                "current": self.current, "lo": self.lo, "hi": self.hi, "step": self.step,
+                "boundary": self.value, "first_failing": self.past,
+                "failing_trigger": self.past_trigger, "open_ended": self.open_ended,
+                "headroom_percent": self.headroom_percent, "status": self.status,
+                "method": self.method, "reason": self.reason or None,
+                "triggers": list(self.triggers or []), "checked_all_flaps": self.checked_all,
+                "runs": self.runs, "z3_paths": self.z3_paths}
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """One change to the zone: an id (a file stem: a contract of review.json), a label,
+    what was changed, and the changed zone data (None when it does not apply, with
+    ``why``)."""
+
+    id: str
+    label: str
+    change: str
+    data: dict[str, Any] | None
+    why: str = ""
+    target: str | None = None  # the shard whose headroom the row reports
+    origin: str | None = None  # a split row: the shard it splits (target is its 1st part)
+    hint_scale: float = 1.0  # where its boundary search starts, relative to as written
+
+
+@dataclass
+class WhatIfResult:
+    """A what-if row's answer: the zone verdict over every representative flap (``runs``
+    made; the first failing flap stops them) and the target shard's clients boundary."""
+
+    row: WhatIf
+    status: str  # HOLDS / VIOLATED / UNKNOWN / n/a
+    worst: str | None
+    verdict: str | None
+    flaps: int
+    runs: int
+    boundary: Boundary | None = None
+    zone_file: str | None = None
+    reason: str = ""
+    as_written: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form (review.json's ``what_ifs`` entries)."""
+        b = self.boundary
+        return {"id": self.row.id, "label": self.row.label, "change": self.row.change,
+                "status": self.status, "same_as_written": self.as_written,
+                "failing_trigger": self.worst,
+                "verdict": self.verdict, "flaps": self.flaps, "runs": self.runs,
+                "target_shard": self.row.target,
+                "headroom_percent": b.headroom_percent if b else None,
+                "boundary": b.as_json() if b else None, "zone": self.zone_file,
+                "reason": self.reason or self.row.why or None}
+
+
+@dataclass
+class ShardReview:
+    """One shard of the zone as written: its figures, worst trigger and boundaries."""
+
+    shard: str
+    figures: dict[str, Any]
+    worst: Run | None
+    clients: Boundary | None = None
+    capacity: Boundary | None = None
+    critical: list[str] = field(default_factory=list)
+
+    @property
+    def headroom(self) -> float | None:
+        """The tighter of the two headrooms (clients, capacity)."""
+        hs = [b.headroom_percent for b in (self.clients, self.capacity)
+              if b is not None and b.headroom_percent is not None]
+        return min(hs) if hs else None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A change that buys something, and the row that shows it (ranked by
+    :func:`bgpcascade.review.recommend.recommend`, worded by the report).
+
+    Either a what-if row (``what_if``, its number ``n`` in the what-if table) that
+    ``fixes`` the zone (every single flap contained where the zone as written has one
+    that violates) or raises the safe size of ``shard`` (a split part's: the shard it
+    splits) from ``written``, its boundary as written, by ``gain`` (a fraction); or a
+    shard past its clients boundary (``over``).
+    """
+
+    row: str  # the what-if id, or shard-<name>
+    shard: str
+    n: int = 0
+    fixes: bool = False
+    gain: float | None = None
+    what_if: WhatIfResult | None = None
+    written: Boundary | None = None
+    over: ShardReview | None = None
+
+
+@dataclass
+class Review:
+    """Everything the report shows, with the commands that reproduce each number."""
+
+    zone: str
+    source: str
+    horizon: Fraction
+    at: Fraction
+    flaps: list[str]
+    ranking: list[Run]
+    shards: list[ShardReview]
+    what_ifs: list[WhatIfResult]
+    curve: list[tuple[int, Boundary]]  # (capacity, clients boundary) of the tightest shard
+    curve_shard: str | None
+    tightest: str | None
+    zone_files: dict[str, str]  # file name under zones/ -> text
+    commands: list[tuple[str, str]]  # (what it shows, command)
+    runs: int
+    unknown: list[str]
+    quick: bool = False
+    complete: bool = True  # every representative flap was run (else the budget ran out)
+    recommendations: list[Recommendation] = field(default_factory=list)  # best first
+
+    @property
+    def verdict(self) -> str:
+        """VIOLATED when a representative flap violates the zone-wide properties; HOLDS
+        when none does; UNKNOWN when the budget ended the runs before every flap."""
+        if any(r.violated for r in self.ranking):
+            return "VIOLATED"
+        return "HOLDS" if self.complete else "UNKNOWN"
