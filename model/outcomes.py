@@ -5,7 +5,7 @@ the session resets, the isolation and reachability peaks and the reconvergence t
 ``simulate``'s verdict (:func:`bgpcascade.model.trace.summary`) and the named properties
 of :mod:`bgpcascade.properties.library` both read it, so the simulator and the Z3 engine
 judge a run by the same arithmetic. Every number is exact (``Fraction`` or ``int``); in
-the Z3 engine the same code runs on symbolic numbers (properties/symbolic.py), which is
+the Z3 engine the same code runs on symbolic numbers (properties/engines/symbolic.py), which is
 why comparisons are written as plain operators and thresholds are exact rationals.
 """
 
@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .rules import negotiated_hold
 from .topology import session_name
 
 if TYPE_CHECKING:
-    from .dynamics import SessionEvent
+    from .sim import SessionEvent
     from .trace import Recorder
 
 ZERO = Fraction(0)
@@ -65,7 +66,7 @@ class Outcome:
         converged = all(e.established() for e in sim.edges) and not missing
         hold_of: dict[str, Fraction] = {}
         for e in sim.edges:
-            hold = min(e.cfg[e.a].hold_time, e.cfg[e.b].hold_time)
+            hold = negotiated_hold(e.cfg[e.a].hold_time, e.cfg[e.b].hold_time)
             if not hold > 0:
                 continue
             for end in (e.a, e.b):

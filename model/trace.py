@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, get_args
 
-from .dynamics import ZERO, Sim, Trigger, TriggerKind, _num
 from .outcomes import Outcome
+from .sim import ZERO, Sim, Trigger, TriggerKind
+from .sim import num as _num
 from .topology import Zone
 
 TRACE_VERSION = 1
@@ -53,7 +54,7 @@ class Recorder:
         self._sample(t)
         while t < self.horizon:
             t = min(self.horizon, t + self.dt)
-            while sim.heap and sim.heap[0][1] <= t:
+            while (due := sim.next_event_time()) is not None and due <= t:
                 sim.step()
                 if sim.reach_version != seen:
                     seen = sim.reach_version

@@ -32,6 +32,8 @@ from hypothesis import strategies as st
 from bgpcascade.io import load_zone_file
 from bgpcascade.model.dynamics import DEFAULT_LINK_DELAY, SessionEvent, Sim, Trigger
 from bgpcascade.model.fsm import State, Timer, state_of
+from bgpcascade.model.sim.events import BatchDone
+from bgpcascade.model.topology import session_name
 from bgpcascade.model.zonefile import load_zone
 
 D = DEFAULT_LINK_DELAY  # 1 ms one-way
@@ -76,7 +78,7 @@ def per_session(sim: Sim) -> Counter[tuple[object, ...]]:
     A lumped event of ``count`` sessions between nodes X and Y becomes one entry per
     (member of X, member of Y); ``at`` becomes the member on the side that acted.
     """
-    by_label = {sim._session_label(e): e for e in sim.edges}
+    by_label = {session_name(e.a, e.b): e for e in sim.edges}
     out: Counter[tuple[object, ...]] = Counter()
     for ev in sim.events:
         edge = by_label[ev.session]
@@ -191,14 +193,18 @@ def triggers(draw: st.DrawFn, names: list[tuple[list[str], list[str]]], spines: 
 
 def _pending(sim: Sim) -> dict[str, list[tuple[F, int, F]]]:
     out: dict[str, list[tuple[F, int, F]]] = {k: [] for k in sim.nodes}
-    for _key, t, _prio, seq, kind, payload in sim.heap:
-        if kind == "complete":
-            key, epoch, _items, work = payload
-            if epoch == sim.nodes[key].epoch:
-                out[key].append((t, seq, work))
+    for _key, t, _prio, seq, event in sim.heap:
+        if isinstance(event, BatchDone) and event.epoch == sim.nodes[event.key].epoch:
+            out[event.key].append((t, seq, event.work))
     for v in out.values():
         v.sort()
     return out
+
+
+def _due(sim: Sim, t: F | int) -> bool:
+    """An event is due at or before ``t``."""
+    due = sim.next_event_time()
+    return due is not None and due <= t
 
 
 def check_conservation(sim: Sim, horizon: int) -> int:
@@ -207,7 +213,7 @@ def check_conservation(sim: Sim, horizon: int) -> int:
     before = {k: (n.work_served, n.work_arrived + n.work_dropped, n.work_dropped, n.epoch)
               for k, n in sim.nodes.items()}
     steps = 0
-    while sim.heap and sim.heap[0][1] <= horizon:
+    while _due(sim, horizon):
         sim.step()
         steps += 1
         now_pending = _pending(sim)
@@ -525,7 +531,7 @@ class Livelock(Exception):
 def run_guarded(sim: Sim, horizon: int | F, same_instant: int = 20_000) -> None:
     """``sim.run(horizon)``, but raise Livelock after ``same_instant`` events at one time."""
     same, last = 0, None
-    while sim.heap and sim.heap[0][1] <= horizon:
+    while _due(sim, horizon):
         sim.step()
         if sim.now == last:
             same += 1
@@ -921,7 +927,7 @@ def test_flap_without_hold_down_comes_back_after_idle_hold() -> None:
 def test_restart_drops_and_recovers_every_session_of_the_speaker() -> None:
     sim = Sim(load_zone(small_frr()), [Trigger("restart", F(10), "a-rr1")])
     isolated = 0
-    while sim.heap and sim.heap[0][1] <= 60:
+    while _due(sim, 60):
         sim.step()
         isolated = max(isolated, sim.clients_isolated())
     dropped = down(sim)
@@ -937,7 +943,7 @@ def test_restart_drops_and_recovers_every_session_of_the_speaker() -> None:
 def test_restart_of_the_only_rr_isolates_its_clients_until_back() -> None:
     sim = Sim(load_zone(small_frr(rrs=1)), [Trigger("restart", F(10), "a-rr1")])
     seen = []
-    while sim.heap and sim.heap[0][1] <= 60:
+    while _due(sim, 60):
         sim.step()
         seen.append((sim.now, sim.clients_isolated(), sim.unreachable_pairs()[0]))
     assert max(i for _, i, _ in seen) == 4
@@ -1011,7 +1017,7 @@ def test_rearm_on_backlog_in_open_sent_makes_progress() -> None:
     sim = Sim(load_zone(text), [Trigger("spike", F(1), "a-rr1", work=F(80_000 * 30)),
                                 Trigger("restart", F(2), "a-c1")])
     steps = 0
-    while sim.heap and sim.heap[0][1] <= 120:
+    while _due(sim, 120):
         sim.step()
         steps += 1
         assert steps < 100_000, "stuck at one instant"
@@ -1482,6 +1488,6 @@ def test_a_zone_with_no_timers_and_no_trigger_has_nothing_to_do() -> None:
     text = compact([{"name": "a", "rrs": 1, "rr_profile": "frr", "clients": 2,
                      "routes_per_client": 10}], hold=0)
     sim = Sim(load_zone(text), [], expand=True)
-    assert not sim.heap and sim.step() is False
+    assert sim.next_event_time() is None and sim.step() is False
     sim.run(F(3600))
     assert sim.now == 3600 and sim.events == []

@@ -133,7 +133,7 @@ def binder(lin: Linear) -> Callable[[Sim], None]:
         by_order = {n.order: n for n in sim.nodes.values()}
         for k in lin.coef:
             if k[0] == "node":
-                setattr(by_order[k[1]], k[2], sym(k))
+                by_order[k[1]].bind(k[2], sym(k))
         trig = list(sim.triggers)
         for k in lin.coef:
             if k[0] == "trig":

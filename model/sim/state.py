@@ -1,0 +1,245 @@
+"""The simulator's state: nodes, session groups, work items, and the event queue.
+
+:class:`SimState` builds the state of a zone's view (one :class:`Node` per speaker or
+lockstep group, one :class:`Edge` per session group) and owns the priority queue of
+events. The behaviour is layered on it: :mod:`.queues` (FIFOs and batches), :mod:`.ribs`
+(RFC 4456 decisions), :mod:`.sessions` (the FSM at both ends, TCP, triggers),
+:mod:`.measurements`, and :mod:`.core` (the step function).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from ..fsm import PyConfig, PyVars, state_of
+from ..fsm_vocab import State
+from ..load import cost
+from ..profiles import Profile
+from ..reflection import Path, View
+from ..rules import Relation, invert
+from ..session import session_config
+from ..topology import Zone
+from .events import BatchDone, Priority, SessionEvent, SimEvent, Trigger
+
+F = Fraction
+ZERO = Fraction(0)
+#: A batch that waits at least this long counts as backlog (for reconvergence).
+BACKLOG_S = Fraction(1, 10)
+DEFAULT_LINK_DELAY = Fraction(1, 1000)
+
+#: One outgoing route change: (edge, class, path or None for a withdrawal, routes each
+#: member of the receiving node gets from each member of the sender).
+Change = tuple[int, str, Path | None, int]
+
+#: What a work item is: a session message received (``open``, ``keepalive``,
+#: ``notification``), an UPDATE (``update``; ``update-rib`` when an ``io-thread`` reader
+#: already gave it to the FSM), an End-of-RIB (``eor``), clearing a session's routes
+#: (``clear``), a main-loop message to send (``send``), UPDATEs to build and send
+#: (``tx-send``), or a trigger's extra work (``spike``).
+ItemKind = Literal["open", "keepalive", "notification", "update", "update-rib", "eor",
+                   "clear", "send", "tx-send", "spike"]
+
+
+@dataclass
+class WorkItem:
+    """One thing a batch carries: a message from an edge, an UPDATE, or local work."""
+
+    kind: ItemKind
+    edge: int = -1
+    sender: str = ""
+    cls: str = ""
+    path: Path | None = None
+    routes: int = 0
+    code: int = 0
+    hold: Fraction = ZERO
+    message: ItemKind | Literal[""] = ""  # ``send``: the message the main loop produces
+    changes: tuple[Change, ...] = ()
+    eor: tuple[int, ...] = ()  # tx-send: edges whose End-of-RIB follows these UPDATEs
+    work: Fraction | None = None  # spike: its work units
+    conn: int = -1  # a message: the connection it was made for (Edge.conn); -1 local work
+    edge_conns: tuple[tuple[int, int], ...] = ()  # tx-send: (edge, connection) when built
+
+
+@dataclass
+class Edge:
+    """A session group between nodes ``a`` and ``b`` (``a.count x b.count`` sessions)."""
+
+    index: int
+    a: str
+    b: str
+    rel_ab: Relation  # the relation of b seen from a (RFC 4456 §2)
+    cfg: dict[str, PyConfig]
+    fsm: dict[str, PyVars]
+    tcp: Literal["pending", "up"] | None = "up"
+    blocked_until: Fraction = ZERO  # flap: connections fail until then
+    ups: int = 0  # times it became Established in the run (stale coalesce timers)
+    conn: int = 0  # connections opened so far: the number of the current (or last) one
+    rel_ba: Relation = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rel_ba = invert(self.rel_ab)
+
+    def other(self, node: str) -> str:
+        """The other end."""
+        return self.b if node == self.a else self.a
+
+    def relation(self, node: str) -> Relation:
+        """How ``node`` sees the other end: ``client``, ``rr`` or ``peer``."""
+        return self.rel_ab if node == self.a else self.rel_ba
+
+    def established(self) -> bool:
+        """Both ends are Established."""
+        return all(state_of(v) is State.Established for v in self.fsm.values())
+
+
+#: The numbers of a node that a zone parameter moves (:meth:`Node.bind`).
+NodeParam = Literal["count", "routes", "capacity"]
+
+
+@dataclass
+class Node:
+    """One node's process: its FIFO, its RIB (per route class), its counters."""
+
+    key: str
+    count: int
+    is_rr: bool
+    cluster_id: str
+    order: tuple[int, int]
+    profile: Profile
+    routes: int
+    client_to_client: bool
+    busy_until: Fraction = ZERO
+    work_arrived: Fraction = ZERO
+    work_served: Fraction = ZERO
+    work_dropped: Fraction = ZERO
+    # Queued items per (edge, connection): input from a peer (local work: connection -1).
+    pending_from: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
+    adj_in: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
+    adv_out: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
+    epoch: int = 0  # bumped on restart: completions of an older epoch are void
+    stale: dict[int, set[str]] = field(default_factory=dict)  # GR: edge -> stale classes
+    best_edge: dict[str, int] = field(default_factory=dict)  # RR: class -> edge of its best
+    adj_routes: dict[tuple[str, int], int] = field(default_factory=dict)  # routes received
+    local_items: list[WorkItem] = field(default_factory=list)  # local work of this instant
+    local_changes: list[Change] = field(default_factory=list)
+    local_eor: list[int] = field(default_factory=list)
+
+    capacity: Fraction = ZERO  # work units per second, exact (set from the profile)
+    paused_until: Fraction = ZERO  # a ``pause`` trigger: frozen until then
+    #: What its process would have done while paused: (priority, event), in order.
+    deferred: list[tuple[Priority, SimEvent]] = field(default_factory=list)
+    coalescing: set[int] = field(default_factory=set)  # edges whose table waits
+
+    def bind(self, param: NodeParam, value: Any) -> None:
+        """Replace one number a zone parameter moves (members, routes per member,
+        capacity) by ``value``: the Z3 engine binds a term that shadows the number
+        (properties/engines/symbolic.py) before the zone settles at rest."""
+        match param:
+            case "count":
+                self.count = value
+            case "routes":
+                self.routes = value
+            case "capacity":
+                self.capacity = value
+
+
+class SimState:
+    """The state of a run: the zone's view as nodes and edges, the event queue, and the
+    counters the measurements read."""
+
+    def __init__(self, zone: Zone, triggers: Iterable[Trigger], *, expand: bool,
+                 link_delay: Fraction, symbolic: bool) -> None:
+        self.zone = zone
+        self.triggers = tuple(sorted(triggers, key=lambda t: (t.t, t.label())))
+        self.link_delay = link_delay
+        #: One node per speaker (``True``) or lumped groups; a trace records it for replay.
+        self.expand = expand
+        view = View.from_zone(zone, expand=expand)
+        for trig in self.triggers:
+            for name in (trig.a, trig.b):
+                if name is not None:
+                    view.split(name)
+        self.view = view
+        self.nodes: dict[str, Node] = {}
+        for key, vn in view.nodes.items():
+            profile = zone.profile_of(zone.group(vn.group))
+            self.nodes[key] = Node(
+                key=key, count=vn.count, is_rr=vn.is_rr, cluster_id=vn.cluster_id,
+                order=vn.order, profile=profile, routes=vn.routes,
+                client_to_client=vn.client_to_client, capacity=cost(profile, "capacity"))
+        #: Each node's place in the zone's order: the tie-break among equal paths.
+        self.rank = {k: i for i, k in enumerate(sorted(self.nodes,
+                                                       key=lambda k: self.nodes[k].order))}
+        self.edges: list[Edge] = []
+        self.edges_of: dict[str, list[int]] = defaultdict(list)
+        for a, b, rel in view.pairs():
+            ga, gb = zone.group(view.nodes[a].group), zone.group(view.nodes[b].group)
+            cfg = {a: session_config(self.nodes[a].profile, ga.timers),
+                   b: session_config(self.nodes[b].profile, gb.timers)}
+            edge = Edge(len(self.edges), a, b, rel, cfg, {})
+            self.edges.append(edge)
+            self.edges_of[a].append(edge.index)
+            self.edges_of[b].append(edge.index)
+        self.classes = sorted((k for k, n in self.nodes.items() if n.routes > 0),
+                              key=lambda k: self.nodes[k].order)
+        self.now = F(0)
+        self.seq = 0
+        # Entries: (key, t, priority, seq, event). In a plain run the key is float(t),
+        # which orders like t (float() is monotone) and compares far faster than a
+        # Fraction; equal floats fall through to the exact t. A symbolic run keys on t
+        # itself, so that every ordering decision is recorded.
+        self.heap: list[tuple[Any, Fraction, Priority, int, SimEvent]] = []
+        self._float_keys = not symbolic
+        # Pending arrivals and flushes per node, keyed by time through explicit
+        # comparisons (never a hash of the time), so that a symbolic run records every
+        # "same instant?" decision (properties/engines/symbolic.py).
+        self.arrivals: dict[str, list[tuple[Fraction, list[WorkItem]]]] = defaultdict(list)
+        self._flushes: dict[str, list[Fraction]] = defaultdict(list)
+        self.events: list[SessionEvent] = []
+        self.peak_delay: dict[str, Fraction] = dict.fromkeys(self.nodes, F(0))
+        self.last_change = F(0)
+        self.last_backlog = F(0)  # completion of the last batch that waited >= BACKLOG_S
+        self.processed = 0
+        #: Bumped whenever what a speaker has learned or a session's state changes, so that
+        #: isolation and reachability peaks are measured after every such step.
+        self.reach_version = 0
+        #: Speakers a trigger restarted: their own outage is the trigger's direct effect,
+        #: so isolation and reachability leave them out (a rebooting hypervisor is not an
+        #: outage of the zone).
+        self.restarted: set[str] = set()
+        self._paused = any(t.kind == "pause" for t in self.triggers)
+        self._direct: set[int] = set()
+        #: Routes announced and withdrawn in UPDATEs, per (receiver, sender) node, counted
+        #: as they reach the receiver's socket (what an MRT dump of the receiver records);
+        #: per member of the receiver, summed over the sender's members. The zone starts at
+        #: rest, so these count only what the triggers cause.
+        self.announced: dict[tuple[str, str], int] = defaultdict(int)
+        self.withdrawn: dict[tuple[str, str], int] = defaultdict(int)
+
+    # -- the event queue -----------------------------------------------------------------
+    def _push(self, t: Fraction, prio: Priority, event: SimEvent) -> None:
+        self.seq += 1
+        key = float(t) if self._float_keys else t
+        heapq.heappush(self.heap, (key, t, prio, self.seq, event))
+
+    def next_event_time(self) -> Fraction | None:
+        """When the next event is due; ``None`` when nothing is queued."""
+        return self.heap[0][1] if self.heap else None
+
+    def _delay_batches(self, key: str, shift: Fraction) -> None:
+        """Every batch completion of ``key`` still queued happens ``shift`` later (its
+        process is paused)."""
+        moved = False
+        for j, (_k, t, prio, seq, event) in enumerate(self.heap):
+            if type(event) is BatchDone and event.key == key:
+                t2 = t + shift
+                self.heap[j] = (float(t2) if self._float_keys else t2, t2, prio, seq, event)
+                moved = True
+        if moved:
+            heapq.heapify(self.heap)
+
