@@ -74,11 +74,9 @@ def keepalive_interval(ar: Arith[N, B], cfg: Config[N, B], hold: N) -> N:
 
 
 def send_hold_time(ar: Arith[N, B], cfg: Config[N, B], hold: N) -> N:
-    """RFC 9687 SendHoldTime for a negotiated ``hold``; 0 means no send-hold timer."""
-    scaled = ar.mul(cfg.send_hold_factor, hold)
-    longer = ar.ite(ar.lt(scaled, cfg.send_hold_min), cfg.send_hold_min, scaled)
-    none = ar.const(0)
-    return ar.ite(ar.eq(cfg.send_hold_factor, none), none, longer)
+    """RFC 9687 SendHoldTime for a negotiated ``hold`` with ``cfg``'s factor and minimum:
+    :func:`bgpcascade.model.rules.send_hold_time`; 0 means no send-hold timer."""
+    return rules.send_hold_time(ar, cfg.send_hold_factor, cfg.send_hold_min, hold)
 
 
 def _timer_value(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B], timer: Timer,
@@ -99,7 +97,7 @@ def _timer_value(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B], timer: Timer
     if timer is Timer.KeepaliveTimer:
         return rules.keepalive_in_use(ar, cfg.keepalive_time, hold)
     if timer is Timer.SendHoldTimer:
-        return ar.ite(ar.eq(hold, ar.const(0)), ar.const(0), send_hold_time(ar, cfg, hold))
+        return rules.send_hold_in_use(ar, cfg.send_hold_factor, cfg.send_hold_min, hold)
     return hold
 
 

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Literal, get_args
+
+from . import rules
+from .arith import PY
 
 KeepaliveRx = Literal["fifo", "io-thread", "rearm-on-backlog"]
 KeepaliveTx = Literal["fifo", "priority", "main-loop"]
@@ -114,7 +118,8 @@ class Profile:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def send_hold_time(self, hold: float) -> float | None:
-        """RFC 9687 §3 SendHoldTime for a negotiated ``hold``; ``None`` when disabled.
+        """RFC 9687 §3 SendHoldTime for a negotiated ``hold``
+        (:func:`~bgpcascade.model.rules.send_hold_in_use`); ``None`` when disabled.
 
         >>> BUILTIN_PROFILES["frr"].send_hold_time(9)
         18.0
@@ -123,9 +128,9 @@ class Profile:
         >>> BUILTIN_PROFILES["gobgp"].send_hold_time(90) is None
         True
         """
-        if self.send_hold_factor == 0 or hold == 0:
-            return None
-        return float(max(self.send_hold_min, self.send_hold_factor * hold))
+        value = rules.send_hold_in_use(PY, Fraction(self.send_hold_factor),
+                                       Fraction(self.send_hold_min), Fraction(hold))
+        return None if value == 0 else float(value)
 
     def overridden(self, name: str, overrides: Mapping[str, object]) -> Profile:
         """A copy named ``name`` with ``overrides`` applied; sources say "zone file"."""

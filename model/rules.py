@@ -116,6 +116,25 @@ def session_keepalive(local_hold: Fraction, local_keepalive: Fraction,
     return hold, keepalive_in_use(PY, local_keepalive, hold)
 
 
+# -- RFC 9687 §3, §4: the SendHoldTimer --------------------------------------------------
+def send_hold_time(ar: Arith[N, B], factor: N, minimum: N, hold: N) -> N:
+    """The SendHoldTime for a negotiated ``hold`` (RFC 9687 §4): ``factor`` x hold, at
+    least ``minimum``; 0 (no SendHoldTimer) when ``factor`` is 0. The factor and minimum
+    are the implementation's (:class:`bgpcascade.model.profiles.Profile`)."""
+    scaled = ar.mul(factor, hold)
+    longer = ar.ite(ar.lt(scaled, minimum), minimum, scaled)
+    none = ar.const(0)
+    return ar.ite(ar.eq(factor, none), none, longer)
+
+
+def send_hold_in_use(ar: Arith[N, B], factor: N, minimum: N, hold: N) -> N:
+    """The SendHoldTime a session runs with: :func:`send_hold_time`, or 0 (no
+    SendHoldTimer) when the negotiated hold is 0 (RFC 4271 §4.4: no KEEPALIVEs, so no
+    progress to wait for)."""
+    zero = ar.const(0)
+    return ar.ite(ar.eq(hold, zero), zero, send_hold_time(ar, factor, minimum, hold))
+
+
 def open_received(local_hold: Fraction, remote_hold: Fraction,
                   delay_open_running: bool) -> tuple[Event, Fraction | None]:
     """The FSM event a received OPEN is, and the hold it negotiates (RFC 4271 §6.2, §8.1.2).

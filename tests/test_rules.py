@@ -3,8 +3,8 @@
 Each rule is checked against the RFC's own words (boundaries, every combination of
 relations), on concrete numbers and, where the Z3 proofs use it, in Z3. Then each former
 copy of a rule, now a call, is checked to decide exactly as the rule does: the zone
-loader, the ``--vary`` range check, the FSM's keepalive timer, the proofs' HoldTime domain
-and replay, and the RFC 4456 propagation.
+loader, the ``--vary`` range check, the FSM's keepalive timer, the profiles' SendHoldTime,
+the proofs' HoldTime domain and replay, and the RFC 4456 propagation.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bgpcascade.model.arith import PY
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.fsm_vocab import Event, State, Timer
 from bgpcascade.model.params import Space
+from bgpcascade.model.profiles import BUILTIN_PROFILES
 from bgpcascade.model.reflection import View, propagate
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.fsm import encoding, replay
@@ -132,6 +133,27 @@ def test_hold_zero_means_no_keepalives() -> None:
 def test_session_keepalive_negotiates_then_clamps(local: tuple[F, F], remote: F,
                                                   want: tuple[F, F]) -> None:
     assert rules.session_keepalive(local[0], local[1], remote) == want
+
+
+# -- RFC 9687: the SendHoldTimer -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("factor", "minimum", "hold", "want"), [
+    (F(2), F(0), F(9), F(18)),       # FRR, BIRD: twice the negotiated hold
+    (F(1), F(90), F(9), F(90)),      # OpenBGPD: the hold, at least 90 s
+    (F(1), F(90), F(120), F(120)),
+    (F(2), F(480), F(90), F(480)),   # at least the minimum
+    (F(0), F(480), F(90), F(0)),     # GoBGP: none
+    (F(1, 2), F(0), F(9), F(9, 2)),
+])
+def test_send_hold_time_is_factor_times_hold_at_least_the_minimum(
+        factor: F, minimum: F, hold: F, want: F) -> None:
+    assert rules.send_hold_time(PY, factor, minimum, hold) == want
+    assert rules.send_hold_in_use(PY, factor, minimum, hold) == want
+    assert rules.send_hold_in_use(PY, factor, minimum, F(0)) == 0  # hold 0: no timer
+    z = encoding.Z3
+    assert _closed(rules.send_hold_time(z, z.const(factor), z.const(minimum),
+                                        z.const(hold))) == want
 
 
 # -- RFC 4271 §6.2, §8.1.2: a received OPEN ----------------------------------------------
@@ -310,6 +332,22 @@ def test_the_fsm_keepalive_timer_runs_on_the_rule() -> None:
         assert v.running[Timer.KeepaliveTimer] is (want != 0)
         if want:
             assert v.deadline[Timer.KeepaliveTimer] == 1 + want
+
+
+def test_the_profiles_send_hold_time_is_the_rule() -> None:
+    """Profile.send_hold_time is rules.send_hold_in_use with the profile's factor and
+    minimum, None where the rule says 0 (no SendHoldTimer), as a float otherwise."""
+    for profile in BUILTIN_PROFILES.values():
+        for hold in (0, 3, 9, 90, 180, 0.5, 4.5):
+            got = profile.send_hold_time(hold)
+            want = rules.send_hold_in_use(PY, F(profile.send_hold_factor),
+                                          F(profile.send_hold_min), F(hold))
+            assert got == (None if want == 0 else float(want)), (profile.name, hold)
+            factor, minimum = profile.send_hold_factor, profile.send_hold_min
+            if factor == 0 or hold == 0:
+                assert got is None
+            else:
+                assert got == float(max(minimum, factor * hold))
 
 
 def test_the_proofs_range_the_remote_hold_over_exactly_the_acceptable_ones() -> None:
