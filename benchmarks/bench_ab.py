@@ -35,7 +35,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_simulate import zone_text  # noqa: E402  (the same 5,000-client zone)
+from bench_simulate import zone_text  # the same 5,000-client zone
 
 ROOT = Path(__file__).resolve().parent.parent
 
