@@ -60,10 +60,11 @@ from .fsm_vocab import (
 )
 
 __all__ = [
-    "CODE_STATE", "PY", "STATE_CODE", "TABLE", "TIMER_EVENT", "Arith", "Config", "PyArith",
-    "PyConfig", "PyVars", "Transition", "Vars", "apply_actions", "check_defined",
-    "due_timers", "expire", "guard_holds", "initial_vars", "keepalive_interval", "rows_for",
-    "select", "send_hold_time", "state_of", "step", "table_json",
+    "CODE_STATE", "PY", "STATE_CODE", "TABLE", "TIMER_EVENT", "Action", "Arith", "Config",
+    "Event", "Guard", "PyArith", "PyConfig", "PyVars", "State", "Timer", "TimerValue",
+    "Transition", "Vars", "apply_actions", "check_defined", "due_timers", "expire",
+    "guard_holds", "initial_vars", "keepalive_interval", "rows_for", "select",
+    "send_hold_time", "state_of", "step", "table_json",
 ]
 
 
