@@ -1,6 +1,11 @@
-"""Three-valued verdicts, shared by every engine (simulator, Z3, Hypothesis).
+"""Three-valued statuses, the exit codes they map to, and the FSM proofs' verdicts.
 
-A property is checked by some method and comes back as one :class:`Verdict`:
+Every engine's answer (:class:`~bgpcascade.properties.result.Result`) has one of three
+statuses, :data:`STATUSES`, and every command exits with an :class:`Exit` code:
+0 holds, 1 violated, 2 bad input or usage, 3 unknown (docs/cli.md, "Exit codes").
+
+The FSM proofs (properties/fsm/) check one named property by one method at a time, and
+return a :class:`Verdict` (the FSM engine's result wraps them as its ``detail``):
 
 ``HOLDS``
     proved within the bounds that ``method`` names ("induction (1-step, all states)",
@@ -22,6 +27,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any, Literal
 
 Status = Literal["HOLDS", "VIOLATED", "UNKNOWN"]
@@ -30,10 +36,45 @@ Kind = Literal["always", "sometimes"]
 STATUSES: tuple[Status, ...] = ("HOLDS", "VIOLATED", "UNKNOWN")
 KINDS: tuple[Kind, ...] = ("always", "sometimes")
 
-#: Exit codes (docs/cli.md, "Exit codes").
-EXIT_HOLDS = 0
-EXIT_VIOLATED = 1
-EXIT_UNKNOWN = 3
+
+
+class Exit(IntEnum):
+    """The exit codes of every ``bgpcascade`` command (docs/cli.md, "Exit codes"; a
+    contract for CI). ``OK`` is ``HOLDS`` for commands that judge nothing."""
+
+    HOLDS = 0
+    OK = 0
+    VIOLATED = 1
+    BAD_INPUT = 2
+    UNKNOWN = 3
+    #: Interrupted by the user (Ctrl-C), as a shell reports SIGINT: 128 + 2.
+    INTERRUPTED = 130
+
+    @classmethod
+    def of(cls, status: str) -> Exit:
+        """The exit code of a status: HOLDS 0, VIOLATED 1, anything else (UNKNOWN) 3.
+
+        >>> int(Exit.of("VIOLATED")), int(Exit.of("UNKNOWN"))
+        (1, 3)
+        """
+        return {"HOLDS": cls.HOLDS, "VIOLATED": cls.VIOLATED}.get(status, cls.UNKNOWN)
+
+
+def as_status(text: str) -> Status:
+    """An engine's own status string as a :data:`Status`: HOLDS and VIOLATED as they are,
+    anything else UNKNOWN (never HOLDS)."""
+    return "HOLDS" if text == "HOLDS" else "VIOLATED" if text == "VIOLATED" else "UNKNOWN"
+
+
+def overall(statuses: Iterable[str]) -> Status:
+    """The status of many answers: VIOLATED if any is, else UNKNOWN if any is, else HOLDS
+    (also for none at all).
+
+    >>> overall(["HOLDS", "UNKNOWN"]), overall(["UNKNOWN", "VIOLATED"]), overall([])
+    ('UNKNOWN', 'VIOLATED', 'HOLDS')
+    """
+    seen = set(statuses)
+    return "VIOLATED" if "VIOLATED" in seen else "UNKNOWN" if "UNKNOWN" in seen else "HOLDS"
 
 
 @dataclass(frozen=True)
@@ -84,6 +125,15 @@ class Verdict:
         return out
 
 
+def status_of(verdicts: Iterable[Verdict]) -> Status:
+    """VIOLATED if any verdict is, HOLDS if every one passed (with its witness, for a
+    ``sometimes`` property), else UNKNOWN."""
+    vs = list(verdicts)
+    if any(v.status == "VIOLATED" for v in vs):
+        return "VIOLATED"
+    return "HOLDS" if all(v.passed for v in vs) else "UNKNOWN"
+
+
 def exit_code(verdicts: Iterable[Verdict]) -> int:
     """0 if every verdict HOLDS (with its witness, for ``sometimes`` properties), 1 if any
     is VIOLATED, else 3 (something UNKNOWN, or a ``sometimes`` HOLDS without a witness).
@@ -95,9 +145,4 @@ def exit_code(verdicts: Iterable[Verdict]) -> int:
     >>> exit_code([Verdict("p", "HOLDS", "bmc", kind="sometimes")])
     3
     """
-    vs = list(verdicts)
-    if any(v.status == "VIOLATED" for v in vs):
-        return EXIT_VIOLATED
-    if all(v.passed for v in vs):
-        return EXIT_HOLDS
-    return EXIT_UNKNOWN
+    return int(Exit.of(status_of(verdicts)))

@@ -25,7 +25,6 @@ before it, exact at the model's resolution (whole numbers).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,8 +41,11 @@ from bgpcascade.model.topology import session_name
 
 from ..executor import Executor, LocalExecutor
 from ..library import Selected
+from ..result import Counterexample, Question, Result, num
 from ..runner import RunJob, run, run_at, violations
+from ..verdict import as_status
 from .linear import NotSymbolic, binder, linearise
+from .regions import interval_guess as _interval_guess
 from .symbolic import PathCondition, evaluate, recording
 
 __all__ = ["NotSymbolic", "linearise"]  # re-exported: they lived here
@@ -112,6 +114,29 @@ class Engine:
         """Stop the executor's worker processes, if any."""
         if self.executor is not None:
             self.executor.close()
+
+    @classmethod
+    def for_question(cls, q: Question) -> Engine:
+        """The search of ``q``'s zone, ranges, triggers and properties within its budget
+        (``parameters["jobs"]``: processes for plain runs, default 1)."""
+        assert q.space is not None, "the Z3 engine searches a given zone"
+        return cls(q.space, list(q.triggers), list(q.props), q.horizon, timeout=q.budget,
+                   progress=q.progress, started=q.started,
+                   jobs=int(q.parameters.get("jobs", 1)))
+
+    def bounds(self) -> dict[str, Any]:
+        """The bounds a verdict holds within (``check --json``'s ``bounds``: a contract)."""
+        return {"horizon_s": num(self.horizon), "events_max": self.max_steps,
+                "paths": self.paths, "triggers": [t.label() for t in self.triggers],
+                "ranges": {p.name: [p.lo, p.hi] for p in self.space.params},
+                "properties": [s.label for s in self.props]}
+
+    def covered(self) -> str:
+        """The bounds in one line: horizon, triggers, ranges, paths."""
+        ranges = ", ".join(f"{p.name}={p.lo}..{p.hi}" for p in self.space.params
+                           if p.lo < p.hi) or "the zone as written"
+        return f"horizon {num(self.horizon)} s, {len(self.triggers)} triggers, " \
+            f"{ranges}; {self.paths} paths of up to {self.max_steps} events"
 
     # -- budget ---------------------------------------------------------------------------
     def remaining(self) -> float:
@@ -326,6 +351,78 @@ def _counterexample(eng: Engine, path: Path) -> Finding:
                    trace=trace)
 
 
+# -- the Engine protocol (properties/result.py) ------------------------------------------------
+def _result(name: str, eng: Engine, f: Finding, statistics: dict[str, Any],
+            detail: Any) -> Result:
+    """A :class:`Finding` as the one result type."""
+    cx = None
+    if f.status == "VIOLATED":
+        assert f.trace is not None and f.point is not None and f.trigger is not None
+        cx = Counterexample(eng.space.text_at(f.point), eng.space.source, (f.trigger,),
+                            dict(f.point), tuple(f.violated), f.trace)
+    status = as_status(f.status)
+    return Result(name, status, eng.bounds(), cx, statistics, eng.covered(), f.reason,
+                  detail)
+
+
+class _Searches:
+    """One search state per zone: the paths and events a verdict's bounds count add up
+    over the questions asked about the same zone (those after a counterexample ask for
+    the properties still open), and they share one budget."""
+
+    def __init__(self) -> None:
+        self._eng: Engine | None = None
+        self._asked: tuple[int, float] | None = None
+
+    def search(self, q: Question) -> Engine:
+        """The search state for ``q`` (a new one for another zone or budget)."""
+        key = (id(q.space), q.started)
+        if self._eng is None or self._asked != key:
+            self._eng, self._asked = Engine.for_question(q), key
+        self._eng.props = list(q.props)
+        return self._eng
+
+
+class SimScan(_Searches):
+    """Engine ``sim``: every trigger at the zone as written, in the plain simulator,
+    ranked worst first; the worst violating one is the counterexample. ``statistics``
+    has the ranking (``triggers_ranked``), ``detail`` the :class:`Ranked` list."""
+
+    name = "sim"
+
+    def check(self, question: Question) -> Result:
+        """Rank every trigger of ``question`` (UNKNOWN when the budget runs out first)."""
+        eng = self.search(question)
+        ranked: list[Ranked] = []
+        try:
+            ranked = rank_triggers(eng)
+            worst = next((r.finding for r in ranked if r.finding is not None), None)
+            f = worst if worst is not None else Finding("HOLDS")
+        except BudgetExceeded:
+            f = Finding("UNKNOWN", f"budget of {eng.timeout:g} s ran out")
+        table = [{"trigger": r.trigger.label(), "verdict": r.verdict,
+                  "cascade_sessions": r.cascade_sessions,
+                  "clients_isolated_peak": r.clients_isolated_peak,
+                  "violated": r.violated} for r in ranked]
+        return _result(self.name, eng, f, {"triggers_ranked": table}, ranked)
+
+
+class Z3Search(_Searches):
+    """Engine ``z3``: :func:`exists_violation` over every point of the ranges."""
+
+    name = "z3"
+
+    def check(self, question: Question) -> Result:
+        """Search ``question``'s ranges for one trigger that violates a property."""
+        eng = self.search(question)
+        try:
+            f = exists_violation(eng)
+        finally:
+            eng.close()
+        return _result(self.name, eng, f, {"paths": eng.paths, "events_max": eng.max_steps,
+                                           "solver_calls": eng.solver_calls}, f)
+
+
 @dataclass
 class Boundary:
     """The result of :func:`boundary`.
@@ -363,6 +460,98 @@ SCAN_WHEN_NARROWER = 16
 SCAN_FIRST = 8
 
 
+@dataclass
+class _Walk:
+    """The state of one :func:`boundary` walk: the grid (``start``, ``step``, ``end``)
+    and, per trigger, the last value proved safe (``covered``), the values still to run
+    in the plain simulator before trying Z3 again (``scan_left``) and how many to run
+    next time Z3's regions come out narrow (``scan_len``)."""
+
+    param: Param
+    start: int
+    step: int
+    end: int
+    covered: dict[int, int]
+    scan_left: dict[int, int]
+    scan_len: dict[int, int]
+    scanned: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, eng: Engine, param: Param) -> _Walk:
+        """From ``param``'s safe end to the last grid value of its range."""
+        step = param.step if param.worse == "up" else -param.step
+        end = param.hi if step > 0 else param.lo
+        end = param.safe_end + (end - param.safe_end) // step * step  # the last grid value
+        covered = {i: param.safe_end - step for i in range(len(eng.triggers))}
+        return cls(param, param.safe_end, step, end, covered,
+                   dict.fromkeys(covered, SCAN_FIRST), dict.fromkeys(covered,
+                                                                     SCAN_WHEN_NARROWER))
+
+    def past(self, a: int, b: int) -> bool:
+        """``a`` is beyond ``b`` in the walk's direction."""
+        return a > b if self.step > 0 else a < b
+
+    def plain(self, eng: Engine, indices: list[int], x: int) -> dict[int, Finding]:
+        """Run ``indices`` at ``x`` in the plain simulator; the counterexamples found."""
+        found: dict[int, Finding] = {}
+        batch = _plain_batch(eng, indices, {self.param.name: x})
+        self.scanned.add(x)  # counted once run (a budget may stop the batch)
+        for i, violated in batch:
+            if violated:
+                found[i] = _plain_violation(eng, eng.triggers[i], {self.param.name: x})
+            self.covered[i] = x
+        return found
+
+    def symbolic(self, eng: Engine, i: int, x: int, res: Boundary) -> Finding | None:
+        """Trigger ``i``'s Z3 path at ``x``: its counterexample, or None with
+        ``covered[i]`` moved to the end of the path's region (run concretely when the
+        parameter cannot be made symbolic there). Raises ReplayMismatch."""
+        try:
+            path = eng.run(eng.triggers[i], {self.param.name: x}, symbolic=[self.param])
+        except NotSymbolic:
+            # Run this value concretely, and scan the next ones for this trigger.
+            self.scan_left[i] = self.scan_len[i]
+            return self.plain(eng, [i], x).get(i)
+        res.z3_paths += 1
+        if path.violated:
+            return Finding("VIOLATED", trigger=eng.space.trigger_at(eng.triggers[i],
+                                                                    path.point),
+                           point=path.point, violated=path.violated,
+                           trace=eng.replay(path, path.point))
+        nxt = _first_outside(eng, eng.xs[self.param.name], path.pc, x, self.end, self.step)
+        self.covered[i] = self.end if nxt is None else nxt - self.step
+        if abs(self.covered[i] - x) // abs(self.step) + 1 < SCAN_WHEN_NARROWER:
+            self.scan_left[i] = self.scan_len[i]
+            self.scan_len[i] = min(self.scan_len[i] * 2, 1024)
+        else:
+            self.scan_len[i] = SCAN_WHEN_NARROWER
+        return None
+
+    def at(self, eng: Engine, x: int, res: Boundary) -> dict[int, Finding]:
+        """Cover ``x`` for every trigger that does not yet: the counterexamples there."""
+        due = [i for i in self.covered if self.past(x, self.covered[i])]
+        plain = [i for i in due if self.scan_left[i] > 0]
+        found = self.plain(eng, plain, x) if plain else {}
+        for i in plain:
+            self.scan_left[i] -= 1
+        for i in due:
+            if i in plain or (found and i > min(found)):
+                continue
+            f = self.symbolic(eng, i, x, res)
+            if f is not None:
+                found[i] = f
+        return found
+
+    def count(self, res: Boundary) -> None:
+        """``res.scanned`` and ``res.covered_by_z3``: the values up to the boundary that
+        no plain run decided (a value scanned past the boundary, where the violation was
+        found, is not one of them)."""
+        res.scanned = len(self.scanned)
+        done = res.boundary if res.boundary is not None else self.start - self.step
+        upto = abs(done - self.start) // abs(self.step) + 1
+        res.covered_by_z3 = upto - sum(1 for v in self.scanned if not self.past(v, done))
+
+
 def boundary(eng: Engine, param: Param) -> Boundary:
     """The last safe value of ``param`` walking from its safe end (others at their current
     values), and the counterexample just past it.
@@ -371,98 +560,42 @@ def boundary(eng: Engine, param: Param) -> Boundary:
     symbolic path at value x covers that trigger's whole region at once (the first value
     outside it comes from the region's bounds, confirmed by Z3). Where a trigger's regions
     are narrow (near a cascade every few clients change the event order), its next values
-    run one by one in the plain simulator (in ``eng.jobs`` processes), then Z3 is tried
+    run one by one in the plain simulator (through ``eng``'s executor), then Z3 is tried
     again. The walk moves on only when every trigger covers the current value, so the
     first violation found is at the first violating value; among the triggers violating
     there, the first in trigger order is the counterexample.
     """
-    step = param.step if param.worse == "up" else -param.step
-    end = param.hi if step > 0 else param.lo
-    end = param.safe_end + (end - param.safe_end) // step * step  # the last grid value
-    x_var = eng.xs[param.name]
+    walk = _Walk.of(eng, param)
     res = Boundary(param, "HOLDS", None, None)
-    start = param.safe_end
-    covered = {i: start - step for i in range(len(eng.triggers))}
-    scan_left = dict.fromkeys(covered, SCAN_FIRST)
-    scan_len = dict.fromkeys(covered, SCAN_WHEN_NARROWER)
-    x = start
-    scanned: set[int] = set()
-
-    def past(a: int, b: int) -> bool:  # a is beyond b in the walk direction
-        return a > b if step > 0 else a < b
-
+    x = walk.start
     try:
         while True:
             eng.progress(f"search: {param.name}={x} ({len(eng.triggers)} triggers)")
-            due = [i for i in covered if past(x, covered[i])]
-            plain = [i for i in due if scan_left[i] > 0]
-            found: dict[int, Finding] = {}
-            if plain:
-                batch = _plain_batch(eng, plain, {param.name: x})
-                scanned.add(x)  # counted once run (a budget may stop the batch)
-                for i, violated in batch:
-                    if violated:
-                        found[i] = _plain_violation(eng, eng.triggers[i], {param.name: x})
-                    covered[i] = x
-                    scan_left[i] -= 1
-            for i in due:
-                if i in plain or (found and i > min(found)):
-                    continue
-                try:
-                    path = eng.run(eng.triggers[i], {param.name: x}, symbolic=[param])
-                except NotSymbolic:
-                    # Run this value concretely, and scan the next ones for this trigger.
-                    if _plain_batch(eng, [i], {param.name: x})[0][1]:
-                        found[i] = _plain_violation(eng, eng.triggers[i], {param.name: x})
-                    scanned.add(x)
-                    covered[i] = x
-                    scan_left[i] = scan_len[i]
-                    continue
-                res.z3_paths += 1
-                if path.violated:
-                    try:
-                        trace = eng.replay(path, path.point)
-                    except ReplayMismatch as exc:
-                        res.status, res.boundary = "UNKNOWN", _before(x, start, step)
-                        res.reason = f"internal error: replay disagrees ({exc})"
-                        return res
-                    found[i] = Finding("VIOLATED",
-                                       trigger=eng.space.trigger_at(eng.triggers[i],
-                                                                    path.point),
-                                       point=path.point, violated=path.violated, trace=trace)
-                    continue
-                nxt = _first_outside(eng, x_var, path.pc, x, end, step)
-                covered[i] = end if nxt is None else nxt - step
-                if abs(covered[i] - x) // abs(step) + 1 < SCAN_WHEN_NARROWER:
-                    scan_left[i] = scan_len[i]
-                    scan_len[i] = min(scan_len[i] * 2, 1024)
-                else:
-                    scan_len[i] = SCAN_WHEN_NARROWER
+            found = walk.at(eng, x, res)
             if found:
-                res.boundary = _before(x, start, step)
+                res.boundary = _before(x, walk.start, walk.step)
                 res.counterexample = found[min(found)]
                 return res
             # Every trigger covers x now; the next value some trigger does not cover:
-            frontier = min(covered.values()) if step > 0 else max(covered.values())
-            if frontier == end:
-                res.boundary = end
+            covered = walk.covered.values()
+            frontier = min(covered) if walk.step > 0 else max(covered)
+            if frontier == walk.end:
+                res.boundary = walk.end
                 break
-            x = frontier + step
+            x = frontier + walk.step
+    except ReplayMismatch as exc:
+        res.status, res.boundary = "UNKNOWN", _before(x, walk.start, walk.step)
+        res.reason = f"internal error: replay disagrees ({exc})"
     except BudgetExceeded:
         res.status = "UNKNOWN"
-        res.boundary = _before(x, start, step)
+        res.boundary = _before(x, walk.start, walk.step)
         res.reason = f"budget of {eng.timeout:g} s ran out at {param.name}={x}"
     except SolverGaveUp as exc:
         res.status = "UNKNOWN"
-        res.boundary = _before(x, start, step)
+        res.boundary = _before(x, walk.start, walk.step)
         res.reason = f"the solver gave up at {param.name}={x} ({exc})"
     finally:
-        res.scanned = len(scanned)
-        # The values up to the boundary that no plain run decided (a value scanned past
-        # the boundary, where the violation was found, is not one of them).
-        done = res.boundary if res.boundary is not None else start - step
-        upto = abs(done - start) // abs(step) + 1
-        res.covered_by_z3 = upto - sum(1 for v in scanned if not past(v, done))
+        walk.count(res)
     return res
 
 
@@ -550,47 +683,3 @@ def _first_outside(eng: Engine, x: z3.ArithRef, pc: PathCondition, start: int,
         else:
             lo = mid + 1
     return first + step * lo
-
-
-def _interval_guess(pc: PathCondition, name: str, start: int, end: int,
-                    step: int) -> tuple[int | None, bool] | None:
-    """From bounds on ``name`` alone: the first whole value past ``start`` outside them."""
-    keys = set(pc.lower) | set(pc.upper) | set(pc.equal) | set(pc.unequal)
-    if pc.poly or pc.nonlinear or keys - {name}:
-        return None
-    if pc.equal.get(name):
-        return (start + step if start != end else None), True
-    g = abs(step)
-
-    def grid_after(v: int) -> int:  # the first grid value at or beyond v (walk direction)
-        k = -((start - v) // g) if step > 0 else -((v - start) // g)
-        return start + k * g if step > 0 else start - k * g
-
-    cands: list[int] = []
-    if step > 0:
-        up = pc.upper.get(name)
-        if up is not None:
-            t, strict = up
-            last_in = (math.ceil(t) - 1) if strict else math.floor(t)
-            if last_in < end:
-                cands.append(grid_after(last_in + 1))
-        cands += [int(u) for u in pc.unequal.get(name, ()) if u.denominator == 1
-                  and start < u <= end and (u - start) % g == 0]
-        nxt = min(cands) if cands else None
-        if nxt is not None and nxt > end:
-            nxt = None
-    else:
-        low = pc.lower.get(name)
-        if low is not None:
-            t, strict = low
-            first_in = (math.floor(t) + 1) if strict else math.ceil(t)
-            if first_in > end:
-                cands.append(grid_after(first_in - 1))
-        cands += [int(u) for u in pc.unequal.get(name, ()) if u.denominator == 1
-                  and end <= u < start and (start - u) % g == 0]
-        nxt = max(cands) if cands else None
-        if nxt is not None and nxt < end:
-            nxt = None
-    if nxt is not None and (nxt - start) * step <= 0:
-        nxt = start + step
-    return nxt, True

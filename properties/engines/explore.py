@@ -26,7 +26,9 @@ from bgpcascade.model.params import Space
 from bgpcascade.model.zonefile import load_zone
 
 from ..library import Selected
+from ..result import Counterexample, Question, Result, num
 from ..runner import Run, run
+from ..verdict import as_status
 from .cascade_z3 import representative_flaps
 from .strategies import PROFILES, scenarios
 
@@ -110,3 +112,33 @@ def check_profiles(text: str) -> tuple[str, ...]:
     if not names or bad:
         raise InputError(f"{text!r}", field="--profiles", allowed=", ".join(PROFILES))
     return names
+
+
+class ExploreSearch:
+    """Engine ``explore`` (the :class:`~bgpcascade.properties.result.Engine` protocol):
+    :func:`explore` over generated zones (``question.space`` is not used). ``parameters``:
+    ``examples`` (default 100), ``seed`` (0), ``max_clients`` (400), ``profiles`` (all
+    five built-ins), ``min_rrs`` (2)."""
+
+    name = "explore"
+
+    def check(self, question: Question) -> Result:
+        """Find the smallest generated zone where one flap violates ``question.props``."""
+        q, knobs = question, question.parameters
+        seed = int(knobs.get("seed", 0))
+        res = explore(list(q.props), q.horizon, examples=int(knobs.get("examples", 100)),
+                      seed=seed, budget=q.budget,
+                      max_clients=int(knobs.get("max_clients", 400)),
+                      profiles=tuple(knobs.get("profiles", PROFILES)),
+                      min_rrs=int(knobs.get("min_rrs", 2)), progress=q.progress)
+        cx = None
+        if res.status == "VIOLATED":
+            assert res.trigger is not None and res.trace is not None
+            cx = Counterexample(res.zone_text, "explored.yaml", (res.trigger,), {},
+                                tuple(res.violated or ()), res.trace)
+        status = as_status(res.status)
+        bounds = {"horizon_s": num(q.horizon), "examples": res.examples, "seed": seed,
+                  "properties": [s.label for s in q.props]}
+        return Result(self.name, status, bounds, cx, {"examples": res.examples},
+                      f"no violation in {res.examples} generated zones (seed {seed}; a "
+                      "bounded search, not a proof)", res.reason, res)

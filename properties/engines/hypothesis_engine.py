@@ -46,7 +46,9 @@ from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
 
 from ..library import Selected
+from ..result import Counterexample, Question, Result, num
 from ..runner import run_at
+from ..verdict import as_status
 
 #: The waits a scenario may insert between triggers (seconds): around a keepalive
 #: interval, a hold time, a connect-retry time.
@@ -320,3 +322,40 @@ def _result(search: _Search, max_examples: int) -> HypothesisResult:
             "no trigger to choose from" if not search.triggers else
             f"none of the {stats['examples']} scenarios fired a trigger") + ")"
     return res
+
+
+class HypothesisSearch:
+    """Engine ``hypothesis`` (the :class:`~bgpcascade.properties.result.Engine` protocol):
+    :func:`hypothesis_search` on the question's zone, ranges and triggers, within what
+    is left of its budget. ``parameters``: ``seed`` (default 0), ``examples`` (200),
+    ``max_triggers`` (1), ``database`` (a directory, default none)."""
+
+    name = "hypothesis"
+
+    def check(self, question: Question) -> Result:
+        """Search scenarios for a violation of ``question.props``."""
+        q, knobs = question, question.parameters
+        assert q.space is not None, "the Hypothesis engine searches a given zone"
+        seed, triggers = int(knobs.get("seed", 0)), int(knobs.get("max_triggers", 1))
+        database = knobs.get("database")
+        res = hypothesis_search(q.space, list(q.triggers), list(q.props), q.horizon,
+                                budget=max(0.0, q.remaining()), seed=seed,
+                                max_examples=int(knobs.get("examples", 200)),
+                                max_triggers=triggers,
+                                database=None if database is None else Path(database),
+                                progress=q.progress)
+        bounds = {"horizon_s": num(q.horizon), "examples": res.examples, "runs": res.runs,
+                  "seed": seed, "triggers": [t.label() for t in q.triggers],
+                  "ranges": {p.name: [p.lo, p.hi] for p in q.space.params}}
+        covered = f"{res.examples} scenarios of up to {triggers} trigger(s), seed {seed}, " \
+            f"horizon {num(q.horizon)} s (a bounded search, not a proof)"
+        cx = None
+        if res.status == "VIOLATED":
+            assert res.scenario is not None and res.trace is not None
+            sc = res.scenario
+            cx = Counterexample(q.space.text_at(sc.point), f"{q.space.source} (hypothesis)",
+                                tuple(sc.triggers), dict(sc.point), tuple(res.violated),
+                                res.trace)
+        status = as_status(res.status)
+        return Result(self.name, status, bounds, cx,
+                      {"examples": res.examples, "runs": res.runs}, covered, res.reason, res)
