@@ -13,7 +13,9 @@ arguments::
         bgpcascade.check("zones/par1.yaml", "--engine", "z3",
                          "--vary", "a.clients=2..400").assert_holds()
 
-Counterexamples go under ``--bgpcascade-out`` (default ``bgpcascade-out``).
+Counterexamples go under ``--bgpcascade-out`` (default ``bgpcascade-out``). The plugin
+builds on :mod:`bgpcascade.checking` (one row per property and engine, whatever the
+engine), not on the command line's parser.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bgpcascade.cli.check import ENGINES, CheckOutcome, Row, check
+from bgpcascade.checking import ENGINES, CheckOutcome, Row, check
 from bgpcascade.model.errors import InputError
 
 

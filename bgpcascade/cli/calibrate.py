@@ -29,8 +29,7 @@ from bgpcascade.io import check_out_file, dumps_json, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import NAME_PATTERN
 from bgpcascade.progress import Progress
-
-EXIT_OK, EXIT_UNKNOWN = 0, 3
+from bgpcascade.properties.verdict import Exit
 
 
 def _ints(text: str, flag: str, lo: int, hi: int) -> tuple[int, ...]:
@@ -89,7 +88,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f = calibrate(routes, peers, args.repeat, timeout=args.timeout, progress=progress)
     except TimeoutError as exc:
         print(f"calibrate: UNKNOWN: {exc}")
-        return EXIT_UNKNOWN
+        return Exit.UNKNOWN
     version, cpu = frr_version(), cpu_model()
     if args.json:
         safe_write(args.json, dumps_json({"frr": version, "cpu": cpu, **f.as_json()}))
@@ -100,7 +99,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except Unmeasured as exc:
         _print_fit(f)
         print(f"calibrate: UNKNOWN: {exc}")
-        return EXIT_UNKNOWN
+        return Exit.UNKNOWN
     print(f"  per route received   {f.rx * 1e6:8.2f} us  -> capacity {p['capacity']:,} "
           f"units/s (95%: +-{f.bound('rx') * 1e6:.2f} us)")
     for label, key, value, which in (("per route, UPDATE ", "cost_tx_route", f.tx, "tx"),
@@ -117,7 +116,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"profile written: {args.out}")
     else:
         print(text, end="")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _print_fit(f: Fit) -> None:

@@ -20,8 +20,7 @@ from bgpcascade.io import check_out_file, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import NAME_PATTERN
 from bgpcascade.model.zonefile import load_zone
-
-EXIT_OK, EXIT_PARTIAL = 0, 1
+from bgpcascade.properties.verdict import Exit
 
 
 def add_import_args(p: argparse.ArgumentParser) -> None:
@@ -135,4 +134,4 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(line, file=stream)
     if args.out:
         print(f"zone written: {args.out}", file=stream)
-    return EXIT_PARTIAL if any(p.left_out for p in result.problems) else EXIT_OK
+    return Exit.VIOLATED if any(p.left_out for p in result.problems) else Exit.OK

@@ -17,8 +17,7 @@ from bgpcascade.frr.lab import SCENARIOS, pick_pair, run_scenario, running, spea
 from bgpcascade.io import check_out_file, dumps_json, load_zone_file, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.progress import Progress
-
-EXIT_OK, EXIT_MISMATCH, EXIT_UNKNOWN = 0, 1, 3
+from bgpcascade.properties.verdict import Exit
 
 
 def add_lab_args(p: argparse.ArgumentParser) -> None:
@@ -71,10 +70,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
                                   progress=progress)
     except TimeoutError as exc:
         print(f"lab: {args.scenario}: UNKNOWN: {exc}")
-        return EXIT_UNKNOWN
+        return Exit.UNKNOWN
     result["wall_s"] = round(time.monotonic() - started, 1)
     print_result(result)
-    code = EXIT_OK
+    code = Exit.OK
     if args.compare:
         model = run_model(zone, args.scenario, result["rr"], result["client"],
                           starve_percent=args.starve_percent)
@@ -84,7 +83,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
         agree = all(r.ok for r in rows)
         result["compare"] = {"agree": agree, "tolerances": tolerances(zone),
                              "rows": [r.as_json() for r in rows], "model": model}
-        code = EXIT_OK if agree else EXIT_MISMATCH
+        code = Exit.OK if agree else Exit.VIOLATED
     if args.json:
         safe_write(args.json, dumps_json(result), inputs=(args.zone,))
     return code

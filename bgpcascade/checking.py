@@ -1,0 +1,434 @@
+"""``check`` from Python: every selected property of zone files, by every selected engine.
+
+The command ``bgpcascade check`` (bgpcascade/cli/check.py), the pytest plugin and your
+own tests all run :func:`run_check`; :func:`check` takes the command line's arguments::
+
+    check("zones/a.yaml", "--engine", "z3", "--vary", "a.clients=2..40").assert_holds()
+
+Per zone: static properties from the RFC 4456 analysis, then each engine, asked through
+the one engine protocol (:mod:`bgpcascade.properties.result`): ``sim`` (every single
+flap at the zone as written, ranked), ``z3`` (every point of the --vary ranges),
+``hypothesis`` (sequences of triggers and waits, shrunk). An engine that finds a
+counterexample reports the properties it violates, the counterexample is written under
+--out with its replay command, and the engine is asked again for the properties still
+open, until each is VIOLATED, HOLDS or UNKNOWN. Flags and JSON keys (contracts):
+docs/cli.md; CI recipes: docs/ci.md.
+
+This module also holds what ``check`` and ``search`` share: their flags
+(:func:`add_zone_flags`), the question they ask of a zone file (:func:`build_question`)
+and how a counterexample is written (:func:`write_counterexample`). It does not import
+the command line (bgpcascade/cli/), which builds on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, NoReturn
+
+from bgpcascade.io import check_out_dir, read_zone_text, safe_write
+from bgpcascade.model.dynamics import Trigger
+from bgpcascade.model.errors import InputError
+from bgpcascade.model.params import NAMES_HELP, Space
+from bgpcascade.model.triggers import parse_flap, parse_spike
+from bgpcascade.model.zonefile import load_zone
+from bgpcascade.progress import Progress
+from bgpcascade.properties.engines.cascade_z3 import SimScan, Z3Search, representative_flaps
+from bgpcascade.properties.engines.hypothesis_engine import HypothesisSearch
+from bgpcascade.properties.library import (
+    DEFAULT_PROPERTIES,
+    Selected,
+    load_properties_file,
+    parse_property,
+)
+from bgpcascade.properties.result import Counterexample, Engine, Question, num
+from bgpcascade.properties.verdict import Exit, Status, overall
+
+#: The engines ``check`` runs, in report order; each name makes a fresh engine per zone.
+ENGINE_MAKERS: Mapping[str, Callable[[], Engine]] = {
+    "sim": SimScan, "z3": Z3Search, "hypothesis": HypothesisSearch}
+ENGINES: tuple[str, ...] = tuple(ENGINE_MAKERS)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in ONE line and exits 2 (docs/cli.md)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(Exit.BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# -- the flags check and search share --------------------------------------------------------
+def add_zone_flags(p: argparse.ArgumentParser, *, check: bool) -> None:
+    """The flags ``check`` (``check=True``) and ``search`` share."""
+    if check:
+        p.add_argument("zone", nargs="+", help="zone files (YAML) or builtin:fr-par-like")
+        p.add_argument("--engine", choices=("z3", "sim", "hypothesis", "all"), default="z3",
+                       help="z3: every point of the --vary ranges (default); sim: the "
+                       "zone as written, every single flap, ranked; hypothesis: "
+                       "sequences of flaps, spikes, restarts and waits, shrunk; all: "
+                       "the three")
+        p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+        p.add_argument("--seed", type=int, default=0,
+                       help="hypothesis: the seed (default 0; same seed, same examples)")
+        p.add_argument("--examples", type=int, default=200, metavar="N",
+                       help="hypothesis: at most N scenarios per zone (default 200)")
+        p.add_argument("--max-triggers", type=int, default=1, metavar="N",
+                       help="hypothesis: triggers per scenario (default 1: ONE flap, spike "
+                       "or restart, at a time and load the search picks; more finds "
+                       "double failures)")
+        p.add_argument("--database", metavar="DIR", default=".bgpcascade/hypothesis",
+                       help="hypothesis: the example database, replayed first "
+                       "(default .bgpcascade/hypothesis; cache it in CI; 'none': no "
+                       "database, so every run is the same)")
+    else:
+        p.add_argument("zone", help="zone file (YAML) or builtin:fr-par-like")
+    p.add_argument("--property", action="append", default=[], metavar="NAME[=ARG]",
+                   help="a property (repeatable; default "
+                   f"{' and '.join(DEFAULT_PROPERTIES)}); `bgpcascade properties` "
+                   "lists them")
+    p.add_argument("--properties-from", action="append", default=[], metavar="FILE.py",
+                   help="a Python file that registers properties of your own")
+    p.add_argument("--vary", action="append", default=[], metavar="NAME=LO..HI",
+                   help=f"a parameter range ({NAMES_HELP})" +
+                   ("; repeatable" if check else "; exactly one"))
+    p.add_argument("--flap", action="append", default=[], metavar="A~B@T",
+                   help="the triggers to consider (repeatable; default: one flap per "
+                   "session group, at --at)")
+    p.add_argument("--spike", action="append", default=[], metavar="SPEAKER:WORK@T",
+                   help="a spike trigger to consider (repeatable); --vary spike=LO..HI "
+                   "varies the work of every spike")
+    p.add_argument("--at", type=float, default=30.0, metavar="T",
+                   help="when the default flaps happen (default 30 s)")
+    p.add_argument("--horizon", type=float, default=300.0, metavar="S",
+                   help="seconds after t=0 that are checked (default 300)")
+    p.add_argument("--timeout", "--budget", dest="timeout", type=float, default=300.0,
+                   metavar="S", help="budget in seconds" + (" for the whole check, shared "
+                   "by the zones and engines" if check else "") + "; when it runs out the "
+                   "answer is UNKNOWN (exit 3), never HOLDS (default 300)")
+    p.add_argument("--out", default="bgpcascade-out", metavar="DIR",
+                   help="where counterexamples go (default ./bgpcascade-out/)")
+    p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
+                   help="processes for plain simulator runs (default: the CPUs, at most "
+                   "4); the answer does not depend on it")
+    p.add_argument("--json", metavar="FILE", help="write the result as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+
+def parse_props(args: argparse.Namespace) -> list[Selected]:
+    """The selected properties (after loading --properties-from files)."""
+    for f in args.properties_from:
+        load_properties_file(f)
+    props = [parse_property(p) for p in (args.property or DEFAULT_PROPERTIES)]
+    if len({s.label for s in props}) != len(props):
+        raise InputError("a property is given twice", field="--property",
+                         allowed="each property once")
+    return props
+
+
+def build_question(args: argparse.Namespace, zone_path: str, props: Sequence[Selected],
+                   progress: Callable[[str], None], budget: float) -> Question:
+    """The question the shared flags ask of one zone file (one-line errors): its zone and
+    ranges, triggers, properties, horizon and budget; ``parameters["jobs"]``."""
+    text = read_zone_text(zone_path)
+    zone = load_zone(text, source=zone_path)
+    for sel in props:
+        sel.check_zone(zone)
+    space = Space(text, zone_path, zone)
+    spikes = [parse_spike(zone, x) for x in args.spike]
+    for v in args.vary:
+        space.add(v, spike=int(spikes[0].work) if spikes else None)
+    horizon = seconds(args.horizon, "--horizon")
+    if horizon > 86400:
+        raise InputError(f"{args.horizon:g} s", field="--horizon",
+                         allowed="at most 86400 s (one day)")
+    if not 0 < args.timeout <= 86400:
+        raise InputError(f"{args.timeout:g} s", field="--timeout", allowed="0 < S <= 86400")
+    at = seconds(args.at, "--at", zero=True)
+    triggers: list[Trigger] = [parse_flap(zone, f) for f in args.flap] + spikes
+    if not triggers:
+        triggers = representative_flaps(space, at)
+    for t in triggers:
+        if t.t >= horizon:
+            raise InputError(f"{t.label()} is not before the horizon ({args.horizon:g} s)",
+                             field="--horizon", allowed="a horizon after every trigger")
+    if not 1 <= args.jobs <= 64:
+        raise InputError(f"{args.jobs}", field="--jobs", allowed="1..64")
+    return Question(space, tuple(triggers), tuple(props), horizon, budget,
+                    {"jobs": args.jobs}, progress)
+
+
+def seconds(x: float, flag: str, zero: bool = False) -> Fraction:
+    """A flag's seconds as an exact number (> 0, or >= 0 with ``zero``; finite)."""
+    if not (x >= 0 if zero else x > 0) or x != x or x == float("inf"):
+        raise InputError(f"{x:g} is not allowed", field=flag,
+                         allowed="seconds >= 0" if zero else "seconds > 0")
+    return Fraction(str(x))
+
+
+# -- counterexamples ---------------------------------------------------------------------------
+def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fraction) -> str:
+    """The ``bgpcascade simulate`` command that reruns ``triggers`` on a zone file."""
+    flags = []
+    for t in triggers:
+        kind, what = t.label().split(" ", 1)
+        flags.append(f"--{kind} {what}")
+    return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {num(horizon)}"
+
+
+def write_counterexample(out: Path, stem: str, cx: Counterexample, horizon: Fraction,
+                         inputs: tuple[str, ...]) -> dict[str, Any]:
+    """Write ``<stem>.yaml`` (the zone at the failing point) and ``<stem>.trace.json``
+    under ``out``; return the counterexample's JSON entry (docs/cli.md)."""
+    from bgpcascade.io import dumps_json
+
+    assert cx.trace is not None, "a zone's counterexample has its trace"
+    trace_path = out / f"{stem}.trace.json"
+    zone_path = out / f"{stem}.yaml"
+    safe_write(trace_path, dumps_json(cx.trace), inputs=inputs)
+    safe_write(zone_path, cx.zone_text, inputs=inputs)
+    return {"trigger": "; ".join(t.label() for t in cx.triggers),
+            "triggers": [t.label() for t in cx.triggers],
+            "point": dict(sorted(cx.point.items())), "violated": list(cx.violated),
+            "verdict": cx.trace["summary"]["verdict"], "trace": str(trace_path),
+            "zone": str(zone_path), "replay": f"bgpcascade simulate --replay {trace_path}",
+            "simulate": replay_command(zone_path, cx.triggers, horizon)}
+
+
+# -- what a check found -----------------------------------------------------------------------
+@dataclass
+class Row:
+    """One verdict: a property of a zone, by one engine."""
+
+    zone: str
+    source: str
+    prop: str
+    engine: str
+    status: Status
+    detail: str
+    counterexample: dict[str, Any] | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Run:
+    """One engine on one zone: its bounds and what it found (the JSON ``runs`` entry)."""
+
+    zone: str
+    engine: str
+    status: Status = "HOLDS"
+    properties: list[str] = field(default_factory=list)
+    bounds: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None
+    counterexamples: list[dict[str, Any]] = field(default_factory=list)
+    triggers_ranked: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class CheckOutcome:
+    """What a ``check`` found: one row per (zone, property, engine), the runs, the overall
+    status. :meth:`assert_holds` is what the pytest fixture uses."""
+
+    rows: list[Row]
+    runs: list[Run]
+    status: Status
+
+    def exit_code(self) -> int:
+        """0 all hold, 1 something violated, 3 nothing violated but something unknown."""
+        return int(Exit.of(self.status))
+
+    def failures(self) -> list[Row]:
+        """The rows that are not HOLDS."""
+        return [r for r in self.rows if r.status != "HOLDS"]
+
+    def report(self) -> str:
+        """Plain text: each row that is not HOLDS, with the counterexample's files and the
+        commands that replay it."""
+        lines = []
+        for r in self.failures():
+            lines.append(f"{r.zone}: {r.prop} [{r.engine}] {r.status}: {r.detail}")
+            cx = r.counterexample
+            if cx:
+                lines.append(f"  zone: {cx['zone']}  trace: {cx['trace']}")
+                lines.append(f"  replay: {cx['simulate']}")
+        return "\n".join(lines) or f"all {len(self.rows)} verdicts HOLD"
+
+    def assert_holds(self) -> None:
+        """Raise AssertionError (with the counterexamples) unless every verdict HOLDS."""
+        if self.status != "HOLDS":
+            raise AssertionError(self.report())
+
+    def as_json(self) -> dict[str, Any]:
+        """``check --json`` (keys are a contract, docs/cli.md)."""
+        data: dict[str, Any] = {
+            "status": self.status,
+            "results": [{"zone": r.zone, "source": r.source, "property": r.prop,
+                         "engine": r.engine, "status": r.status, "detail": r.detail,
+                         "counterexample": r.counterexample} for r in self.rows],
+            "runs": [{"zone": r.zone, "engine": r.engine, "status": r.status,
+                      "properties": r.properties, "bounds": r.bounds, "reason": r.reason,
+                      "counterexample": r.counterexamples[0] if r.counterexamples else None,
+                      "counterexamples": r.counterexamples,
+                      "triggers_ranked": r.triggers_ranked} for r in self.runs]}
+        if len(self.runs) == 1:  # one zone, one engine: its keys at the top level too
+            one = data["runs"][0]
+            data.update({k: v for k, v in one.items() if k != "status"})
+            data["status"] = self.status
+        return data
+
+    def junit_xml(self) -> str:
+        """JUnit XML: a testsuite per zone, a testcase per (property, engine); VIOLATED is
+        a failure (with the replay command), UNKNOWN an error, so CI never shows it
+        green."""
+        suites = ET.Element("testsuites", name="bgpcascade")
+        by_zone: dict[str, list[Row]] = {}
+        for r in self.rows:
+            by_zone.setdefault(r.zone, []).append(r)
+        for zone, zrows in by_zone.items():
+            suite = ET.SubElement(suites, "testsuite", name=zone, tests=str(len(zrows)),
+                                  failures=str(sum(r.status == "VIOLATED" for r in zrows)),
+                                  errors=str(sum(r.status == "UNKNOWN" for r in zrows)))
+            for r in zrows:
+                case = ET.SubElement(suite, "testcase", classname=f"bgpcascade.{zone}",
+                                     name=f"{r.prop} [{r.engine}]", file=r.source)
+                if r.status in ("VIOLATED", "UNKNOWN"):
+                    tag, kind = ("failure", "VIOLATED") if r.status == "VIOLATED" \
+                        else ("error", "UNKNOWN")
+                    el = ET.SubElement(case, tag, type=kind, message=r.detail)
+                    el.text = r.detail
+        ET.indent(suites)
+        return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+# -- the check -------------------------------------------------------------------------------
+def _stem(zone: str, engine: str, n: int) -> str:
+    return f"{zone}-{engine}-counterexample" + (f"-{n}" if n > 1 else "")
+
+
+def check_engine(engine: Engine, question: Question, out: Path,
+                 inputs: tuple[str, ...]) -> tuple[Run, list[Row]]:
+    """Ask ``engine`` about ``question`` until every property is decided (the module
+    docstring): the run's JSON entry and one row per property."""
+    assert question.space is not None
+    zone, source = question.space.zone.name, question.space.source
+    run = Run(zone, engine.name, properties=[s.label for s in question.props])
+    rows: list[Row] = []
+    remaining: list[Selected] = list(question.props)
+    started = time.monotonic()
+    while remaining:
+        res = engine.check(replace(question, props=tuple(remaining)))
+        run.bounds = dict(res.bounds)
+        if run.triggers_ranked is None:
+            run.triggers_ranked = res.statistics.get("triggers_ranked")
+        status: Status = res.status
+        reason = res.reason
+        if res.counterexample is not None:
+            cx = write_counterexample(out, _stem(zone, engine.name, len(run.counterexamples)
+                                                 + 1), res.counterexample,
+                                      question.horizon, inputs)
+            run.counterexamples.append(cx)
+            run.status = "VIOLATED"
+            point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())
+            at = f" at {point}" if point else ""
+            rows += [Row(zone, source, s.label, engine.name, "VIOLATED",
+                         f"{cx['trigger']}{at} -> {cx['verdict']}; replay: {cx['replay']}",
+                         cx, time.monotonic() - started)
+                     for s in remaining if s.label in res.violated]
+            remaining = [s for s in remaining if s.label not in res.violated]
+            if question.remaining() > 0:
+                continue
+            status, reason = "UNKNOWN", f"budget of {question.budget:g} s ran out"
+        rows += [Row(zone, source, s.label, engine.name, status,
+                     res.covered if status == "HOLDS" else f"{reason}", None,
+                     time.monotonic() - started) for s in remaining]
+        if status == "UNKNOWN" and run.status != "VIOLATED":
+            run.status, run.reason = "UNKNOWN", reason or None
+        break
+    return run, rows
+
+
+def _static_rows(zone_name: str, source: str, zone: Any, props: list[Selected]) -> list[Row]:
+    rows = []
+    for s in props:
+        ok = s.holds_zone(zone)
+        rows.append(Row(zone_name, source, s.label, "static", "HOLDS" if ok else "VIOLATED",
+                        "RFC 4456 analysis (see `bgpcascade lint`)" + ("" if ok else
+                                                                      ": failing rows")))
+    return rows
+
+
+def _validate(args: argparse.Namespace, questions: list[Question],
+              engines: list[str]) -> None:
+    """Refuse, before any long run, two zone files of one name and ranges for ``sim``."""
+    names = [q.space.zone.name for q in questions if q.space is not None]
+    for name in names:
+        if names.count(name) > 1:
+            raise InputError(f"two zone files are named {name!r}", field="zone",
+                             allowed="zone files with different `zone:` names (reports "
+                             "and counterexamples are named after them)")
+    if "sim" in engines:
+        for q in questions:
+            if q.space is not None and any(p.lo < p.hi for p in q.space.params):
+                raise InputError("--engine sim checks the zone as written", field="--vary",
+                                 allowed="--engine z3 or hypothesis for ranges (or `search`)")
+
+
+def run_check(args: argparse.Namespace) -> CheckOutcome:
+    """Everything ``check`` does except printing and writing the reports."""
+    progress = Progress(args.quiet)
+    props = parse_props(args)
+    static = [s for s in props if s.static]
+    dynamic = [s for s in props if not s.static]
+    engines = list(ENGINES) if args.engine == "all" else [args.engine]
+    inputs = tuple(args.zone)
+    if args.examples < 1:
+        raise InputError(f"{args.examples}", field="--examples", allowed=">= 1")
+    if not 1 <= args.max_triggers <= 10:
+        raise InputError(f"{args.max_triggers}", field="--max-triggers", allowed="1..10")
+    # Validate every zone and flag first: bad input is exit 2 before any long run.
+    share = args.timeout / max(1, len(args.zone) * len(engines))
+    questions = [build_question(args, z, dynamic, progress, share) for z in args.zone]
+    _validate(args, questions, engines)
+    out = check_out_dir(args.out, inputs=inputs)
+    knobs = {"jobs": args.jobs, "seed": args.seed, "examples": args.examples,
+             "max_triggers": args.max_triggers,
+             "database": None if args.database in ("", "none") else args.database}
+    rows: list[Row] = []
+    runs: list[Run] = []
+    for q in questions:
+        assert q.space is not None
+        zone = q.space.zone
+        rows += _static_rows(zone.name, q.space.source, zone, static)
+        if not dynamic:
+            continue
+        for name in engines:
+            progress(f"{zone.name}: {name}")
+            asked = replace(q, parameters=knobs, started=time.monotonic())
+            run, got = check_engine(ENGINE_MAKERS[name](), asked, out, inputs)
+            runs.append(run)
+            rows += got
+    order = {s.label: i for i, s in enumerate(props)}
+    zones = {q.space.zone.name: i for i, q in enumerate(questions) if q.space is not None}
+    kinds = {e: i for i, e in enumerate(("static", *ENGINES))}
+    rows.sort(key=lambda r: (zones[r.zone], order[r.prop], kinds[r.engine]))
+    return CheckOutcome(rows, runs, overall(r.status for r in rows))
+
+
+def check_parser() -> argparse.ArgumentParser:
+    """The parser of ``check``'s arguments (the same flags as ``bgpcascade check``)."""
+    parser = OneLineParser(prog="bgpcascade check")
+    add_zone_flags(parser, check=True)
+    return parser
+
+
+def check(*argv: str) -> CheckOutcome:
+    """``check`` from Python, with the command line's arguments:
+    ``check("zones/a.yaml", "--engine", "z3", "--vary", "a.clients=2..40")``. Bad input
+    raises :class:`~bgpcascade.model.errors.InputError`; a bad flag prints one line and
+    raises SystemExit(2), as the command does."""
+    return run_check(check_parser().parse_args(list(argv)))
