@@ -16,20 +16,23 @@ from ..verdict import Verdict, status_of
 
 class FsmProofs:
     """Engine ``fsm``. ``question.parameters``: ``timeout`` (seconds per solver query,
-    default 60); ``only`` (names of the properties to prove, default all). The question's
-    zone, triggers and properties are not used: the subject is the FSM table."""
+    default 60); ``only`` (names of the properties to prove, default all); ``table`` (the
+    transitions to judge, default the model's own, ``bgpcascade.model.fsm.TABLE``). The
+    question's zone, triggers and properties are not used: the subject is the FSM table."""
 
     name = "fsm"
 
     def check(self, question: Question) -> Result:
         """Prove the FSM properties; VIOLATED if one is violated, HOLDS if every one holds
         (a ``sometimes`` property with its witness), else UNKNOWN."""
+        from bgpcascade.model.fsm import TABLE
+
         from ..fsm.proofs import check_all
 
         knobs = question.parameters
         only = knobs.get("only")
         verdicts: tuple[Verdict, ...] = tuple(check_all(
-            timeout_s=float(knobs.get("timeout", 60.0)),
+            timeout_s=float(knobs.get("timeout", 60.0)), table=knobs.get("table", TABLE),
             only=None if only is None else list(only)))
         status = status_of(verdicts)
         bad = next((v for v in verdicts if v.status == "VIOLATED"), None)
