@@ -143,8 +143,12 @@ def open_received(local_hold: Fraction, remote_hold: Fraction,
       negotiates nothing.
     - Otherwise Event 20 BGPOpen_with_DelayOpenTimer_running while the DelayOpenTimer
       runs (§8.1.2), else Event 19 BGPOpen; the hold is :func:`negotiated_hold`.
+
+    The hold times are compared as given (:func:`hold_acceptable_in`, not
+    :func:`hold_acceptable`'s ``Fraction()``): the simulator also runs on symbolic numbers
+    that shadow Fractions (properties/engines/symbolic.py).
     """
-    if not hold_acceptable(remote_hold):
+    if not hold_acceptable_in(PY, remote_hold):
         return Event.BGPOpenMsgErr, None
     event = Event.BGPOpen_with_DelayOpenTimer_running if delay_open_running else Event.BGPOpen
     return event, negotiated_hold(local_hold, remote_hold)

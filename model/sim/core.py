@@ -73,13 +73,13 @@ class Sim(Sessions, Measurements):
 
     def _apply(self, event: SimEvent) -> None:
         """Dispatch one event to what it does (docs/model.md, "Events")."""
-        match event:
+        match event:  # the most frequent kinds first
+            case TimerFired(edge, key, timer, deadline):
+                self._on_timer(edge, key, timer, deadline)
             case BatchDone(key, epoch, items, work):
                 self._on_complete(key, epoch, items, work)
             case Arrival(t, key):
                 self._on_arrival(t, key)
-            case TimerFired(edge, key, timer, deadline):
-                self._on_timer(edge, key, timer, deadline)
             case Flush(key):
                 self._on_flush(key)
             case TcpSignal(edge, key, fsm_event):
