@@ -119,7 +119,7 @@ def apply_actions(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B],
     - entering OpenConfirm from an OPEN (events 19, 20): the negotiated hold is
       ``opened_hold`` (min of both OPENs, §4.2), set before the timers start.
     Messages sent (OPEN, KEEPALIVE, NOTIFICATION) and TCP actions change no attribute
-    here; the session harness carries them.
+    here; the simulator (model/sim/sessions.py) carries them.
     """
     running = dict(v.running)
     deadline = dict(v.deadline)

@@ -24,16 +24,16 @@ arithmetic.
   (:func:`~bgpcascade.model.rules.negotiated_hold_in`: ``min(local HoldTime, remote)``)
   with a symbolic remote HoldTime that :func:`hold_value` allows: 0 or 3..65535 whole
   seconds (RFC 4271 §4.2; a remote value of 1 or 2 is an OPEN error, event 22). Other
-  events pass no hold, as the session harness (model/session.py) does. A valid OPEN is
-  event 20 exactly when the DelayOpenTimer runs, else 19 (§8.1.2; the harness decides the
-  same way).
+  events pass no hold, as the simulator (model/sim/sessions.py) does. A valid OPEN is
+  event 20 exactly when the DelayOpenTimer runs, else 19 (§8.1.2;
+  :func:`~bgpcascade.model.rules.open_received` decides the same way).
 - Per-step action indicators (``released``, ``deleted_routes``, ``sent_notification_4``,
   ``counter_inc``, ``damp``, ``start_HoldTimer``, ...) are the disjunction of the rows
   whose actions contain that action; a NOTIFICATION sent only "if
   SendNOTIFICATIONwithoutOPEN" also needs that attribute.
 
-What the session harness (model/session.py) does around the table is not encoded: the
-SendHoldTimer restarts on send progress, hold jitter, paused processes (overdue timers),
+What the simulator (model/sim/) does around the table is not encoded: the
+SendHoldTimer restarts on send progress, paused processes (overdue timers),
 messages in flight and graceful restart. The properties (:mod:`.proofs`) are about the
 table alone.
 """
@@ -334,8 +334,9 @@ class Encoding:
     @staticmethod
     def admissible(v: ZVars, event: Num) -> Bool:
         """Which event a valid OPEN raises (RFC 4271 §8.1.2): BGPOpen_with_DelayOpenTimer_
-        running (20) exactly when the DelayOpenTimer runs, else BGPOpen (19), as the
-        session harness (model/session.py) decides; and the event is one of 1-29."""
+        running (20) exactly when the DelayOpenTimer runs, else BGPOpen (19), as
+        :func:`~bgpcascade.model.rules.open_received` decides; and the event is one of
+        1-29."""
         delaying = v.running[Timer.DelayOpenTimer]
         return z3.And(event >= 1, event <= max(int(e) for e in Event),
                       z3.Implies(event == int(Event.BGPOpen), z3.Not(delaying)),
