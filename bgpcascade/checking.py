@@ -362,20 +362,24 @@ def _static_rows(zone_name: str, source: str, zone: Any, props: list[Selected]) 
     return rows
 
 
-def _validate(args: argparse.Namespace, questions: list[Question],
-              engines: list[str]) -> None:
-    """Refuse, before any long run, two zone files of one name and ranges for ``sim``."""
+def _validate(questions: list[Question], engines: list[str]) -> None:
+    """Refuse, before any long run, two zone files of one name, and ranges for an engine
+    that judges the zone as written only."""
     names = [q.space.zone.name for q in questions if q.space is not None]
     for name in names:
         if names.count(name) > 1:
             raise InputError(f"two zone files are named {name!r}", field="zone",
                              allowed="zone files with different `zone:` names (reports "
                              "and counterexamples are named after them)")
-    if "sim" in engines:
-        for q in questions:
-            if q.space is not None and any(p.lo < p.hi for p in q.space.params):
-                raise InputError("--engine sim checks the zone as written", field="--vary",
-                                 allowed="--engine z3 or hypothesis for ranges (or `search`)")
+    ranged = [q for q in questions
+              if q.space is not None and any(p.lo < p.hi for p in q.space.params)]
+    if not ranged:
+        return
+    covering = " or ".join(n for n, make in ENGINE_MAKERS.items() if make().covers_ranges)
+    for name in engines:
+        if not ENGINE_MAKERS[name]().covers_ranges:
+            raise InputError(f"--engine {name} checks the zone as written", field="--vary",
+                             allowed=f"--engine {covering} for ranges (or `search`)")
 
 
 def run_check(args: argparse.Namespace) -> CheckOutcome:
@@ -393,7 +397,7 @@ def run_check(args: argparse.Namespace) -> CheckOutcome:
     # Validate every zone and flag first: bad input is exit 2 before any long run.
     share = args.timeout / max(1, len(args.zone) * len(engines))
     questions = [build_question(args, z, dynamic, progress, share) for z in args.zone]
-    _validate(args, questions, engines)
+    _validate(questions, engines)
     out = check_out_dir(args.out, inputs=inputs)
     knobs = {"jobs": args.jobs, "seed": args.seed, "examples": args.examples,
              "max_triggers": args.max_triggers,

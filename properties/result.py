@@ -149,6 +149,12 @@ class Engine(Protocol):
         """The engine's name in reports."""
         ...
 
+    @property
+    def covers_ranges(self) -> bool:
+        """Whether the engine covers the parameter ranges of ``question.space`` (the
+        ``--vary`` flags); one that does not judges the zone as written only."""
+        ...
+
     def check(self, question: Question) -> Result:
         """Judge ``question.props`` within the question's bounds and budget."""
         ...

@@ -21,6 +21,12 @@ Bounded model checking of the simulator's own step function, path by path
 once (a binary search with the solver for the first value outside the union of the
 current regions), and stops at the first violating value: the boundary is the value
 before it, exact at the model's resolution (whole numbers).
+
+:class:`Engine` here is the search state over one zone (budget, counters, the executor
+its plain runs fan out through). :class:`SimScan` (``check --engine sim``) and
+:class:`Z3Search` (``--engine z3``) answer the one engine protocol of
+:mod:`bgpcascade.properties.result` with it. Every concrete run goes through
+:mod:`bgpcascade.properties.runner`; how a run is made symbolic is in :mod:`.linear`.
 """
 
 from __future__ import annotations
@@ -389,6 +395,7 @@ class SimScan(_Searches):
     has the ranking (``triggers_ranked``), ``detail`` the :class:`Ranked` list."""
 
     name = "sim"
+    covers_ranges = False
 
     def check(self, question: Question) -> Result:
         """Rank every trigger of ``question`` (UNKNOWN when the budget runs out first)."""
@@ -411,6 +418,7 @@ class Z3Search(_Searches):
     """Engine ``z3``: :func:`exists_violation` over every point of the ranges."""
 
     name = "z3"
+    covers_ranges = True
 
     def check(self, question: Question) -> Result:
         """Search ``question``'s ranges for one trigger that violates a property."""

@@ -121,6 +121,7 @@ class ExploreSearch:
     five built-ins), ``min_rrs`` (2)."""
 
     name = "explore"
+    covers_ranges = False
 
     def check(self, question: Question) -> Result:
         """Find the smallest generated zone where one flap violates ``question.props``."""

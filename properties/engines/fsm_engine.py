@@ -21,6 +21,7 @@ class FsmProofs:
     question's zone, triggers and properties are not used: the subject is the FSM table."""
 
     name = "fsm"
+    covers_ranges = False
 
     def check(self, question: Question) -> Result:
         """Prove the FSM properties; VIOLATED if one is violated, HOLDS if every one holds

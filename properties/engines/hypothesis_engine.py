@@ -331,6 +331,7 @@ class HypothesisSearch:
     ``max_triggers`` (1), ``database`` (a directory, default none)."""
 
     name = "hypothesis"
+    covers_ranges = True
 
     def check(self, question: Question) -> Result:
         """Search scenarios for a violation of ``question.props``."""
