@@ -34,6 +34,8 @@ from .state import DEFAULT_LINK_DELAY, F, WorkItem
 
 #: The messages a node's FSM reads (an UPDATE also changes its RIB).
 _FSM_INPUT = ("open", "keepalive", "notification", "update")
+#: The items that change a node's RIB when their batch completes.
+_RIB_INPUT = ("update", "update-rib", "clear", "eor")
 
 
 class Sim(Sessions, Measurements):
@@ -55,7 +57,11 @@ class Sim(Sessions, Measurements):
             self._push(trig.t, Priority.INPUT, TriggerFired(trig))
 
     def step(self) -> bool:
-        """Take the next event and apply it; False when there is none."""
+        """Take the next event and apply it; False when there is none.
+
+        The dispatch is one ``match`` on the event's class, the most frequent kinds first
+        (timers, most of them void since restarted, then batches and arrivals).
+        """
         if not self.heap:
             return False
         _key, t, prio, _seq, event = heapq.heappop(self.heap)
@@ -68,18 +74,13 @@ class Sim(Sessions, Measurements):
                 # happens when the pause ends (:meth:`_wake`).
                 self.nodes[actor].deferred.append((prio, event))
                 return True
-        self._apply(event)
-        return True
-
-    def _apply(self, event: SimEvent) -> None:
-        """Dispatch one event to what it does (docs/model.md, "Events")."""
-        match event:  # the most frequent kinds first
+        match event:
             case TimerFired(edge, key, timer, deadline):
                 self._on_timer(edge, key, timer, deadline)
             case BatchDone(key, epoch, items, work):
                 self._on_complete(key, epoch, items, work)
-            case Arrival(t, key):
-                self._on_arrival(t, key)
+            case Arrival(at, key):
+                self._on_arrival(at, key)
             case Flush(key):
                 self._on_flush(key)
             case TcpSignal(edge, key, fsm_event):
@@ -94,6 +95,7 @@ class Sim(Sessions, Measurements):
                 self._on_wake(key, until)
             case TriggerFired(trigger):
                 self._on_trigger(trigger)
+        return True
 
     def _actor(self, event: SimEvent) -> str | None:
         """The node whose process an event runs in (``None``: a trigger)."""
@@ -143,12 +145,13 @@ class Sim(Sessions, Measurements):
                 node.pending_from[(it.edge, it.conn)] -= 1
         touched: set[str] = set()
         for it in items:
-            if it.kind in _FSM_INPUT:
+            kind = it.kind
+            if kind in _FSM_INPUT:
                 self._fsm_message(key, it)
-            if it.kind == "send":
-                self._transmit(key, it)
-            else:
+            if kind in _RIB_INPUT:
                 self._take_in(key, it, touched)
+            elif kind == "send":
+                self._transmit(key, it)
         if touched:
             self.reach_version += 1
             self._update_rib(key, sorted(touched, key=lambda c: self.nodes[c].order))

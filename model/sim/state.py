@@ -94,7 +94,9 @@ class Edge:
 
     def established(self) -> bool:
         """Both ends are Established."""
-        return all(state_of(v) is State.Established for v in self.fsm.values())
+        fsm = self.fsm
+        return state_of(fsm[self.a]) is State.Established and \
+            state_of(fsm[self.b]) is State.Established
 
 
 #: The numbers of a node that a zone parameter moves (:meth:`Node.bind`).
@@ -224,7 +226,8 @@ class SimState:
     # -- the event queue -----------------------------------------------------------------
     def _push(self, t: Fraction, prio: Priority, event: SimEvent) -> None:
         self.seq += 1
-        key = float(t) if self._float_keys else t
+        # float(t), computed as numbers.Rational.__float__ does, minus its dispatch.
+        key = t.numerator / t.denominator if self._float_keys else t
         heapq.heappush(self.heap, (key, t, prio, self.seq, event))
 
     def next_event_time(self) -> Fraction | None:
