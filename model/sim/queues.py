@@ -74,6 +74,7 @@ class Queues(SimState):
         self._schedule_flush(key)
 
     def _schedule_flush(self, key: str) -> None:
+        """Make sure ``key``'s output of this instant is flushed (one Flush per instant)."""
         pending = self._flushes[key]
         if not any(t == self.now for t in pending):
             pending.append(self.now)

@@ -190,6 +190,7 @@ class Sessions(Ribs):
 
     def _record(self, e: Edge, kind: Literal["down", "established"], reason: str, at: str,
                 direct: bool, detail: str) -> None:
+        """Record a session group going down or coming up (the run's ``events``)."""
         count = self.nodes[e.a].count * self.nodes[e.b].count
         self.reach_version += 1
         self.events.append(SessionEvent(self.now, session_name(e.a, e.b), count, kind,
@@ -244,6 +245,8 @@ class Sessions(Ribs):
         return True  # RFC 8538 N bit: also NOTIFICATION and hold expiry
 
     def _on_stale_timer(self, key: str, edge: int) -> None:
+        """The stale-path time is over: the routes still stale are cleared, as queued
+        work (RFC 4724 §4.2)."""
         node = self.nodes[key]
         if node.stale.get(edge):
             routes = sum(node.adj_routes.get((c, edge), 0) for c in node.stale[edge])
@@ -279,6 +282,9 @@ class Sessions(Ribs):
                                             routes=self.nodes[key].count, conn=it.conn))
 
     def _transmit_now(self, e: Edge, key: str, it: WorkItem) -> None:
+        """A session message leaves on ``e``'s connection and arrives one link delay
+        later; a NOTIFICATION still goes out on a connection being closed (TCP sends data
+        before the FIN)."""
         if it.conn >= 0 and it.conn != e.conn:
             return  # made for a connection that has closed since: gone with its socket
         if e.tcp is None and it.kind != "notification":
@@ -351,6 +357,7 @@ class Sessions(Ribs):
         self._fsm(e, other, Event.TcpConnectionConfirmed)
 
     def _on_tcp(self, edge: int, key: str, event: Event) -> None:
+        """A TCP outcome reaches ``key``'s FSM (RFC 4271 §8.1.3 events 16, 18)."""
         e = self.edges[edge]
         if event is Event.Tcp_CR_Acked and e.tcp != "up":
             return  # the connection failed meanwhile
@@ -384,6 +391,8 @@ class Sessions(Ribs):
 
     # -- triggers -----------------------------------------------------------------------
     def _on_trigger(self, trig: Trigger) -> None:
+        """A trigger happens. A flap is TcpConnectionFails (event 18) at both ends, with
+        connection attempts refused for ``down_for``."""
         if trig.kind == "flap":
             assert trig.b is not None
             ka, kb = self.view.node_of(trig.a), self.view.node_of(trig.b)
@@ -457,6 +466,7 @@ class Sessions(Ribs):
         self.reach_version += 1
 
     def _on_wake(self, key: str, until: F) -> None:
+        """The pause ending at ``until`` is over, unless a later pause extended it."""
         if self.nodes[key].paused_until == until:
             self._wake(key)
 

@@ -225,6 +225,8 @@ class SimState:
 
     # -- the event queue -----------------------------------------------------------------
     def _push(self, t: Fraction, prio: Priority, event: SimEvent) -> None:
+        """Queue ``event`` at ``t`` with ``prio`` (after every event already queued at
+        the same time and priority)."""
         self.seq += 1
         # float(t), computed as numbers.Rational.__float__ does, minus its dispatch.
         key = t.numerator / t.denominator if self._float_keys else t
