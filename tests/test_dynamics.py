@@ -1,4 +1,4 @@
-"""The zone simulator (model/dynamics.py) against its own semantics (docs/model.md, "Dynamics").
+"""The zone simulator (model/sim/) against its own semantics (docs/model.md, "Dynamics").
 
 What is checked, and why an operator cares:
 

@@ -132,11 +132,13 @@ class Sessions(Ribs):
         before = state_of(e.fsm[key])
         was_up = e.established()
         v, row = step(e.cfg[key], e.fsm[key], event, self.now, opened_hold=opened_hold)
-        v = restart_after_drop(e.cfg[key].allow_automatic_start, before, event, v, self.now)
+        after = state_of(v)
+        if after is State.Idle:  # only a session in Idle restarts on its own
+            v = restart_after_drop(e.cfg[key].allow_automatic_start, before, event, v,
+                                   self.now)
         e.fsm[key] = v
         self._schedule_timers(e, key)
         self._actions(e, key, row)
-        after = state_of(v)
         if was_up and not e.established():
             why = REASONS.get(event, event.name.lower())
             if event is Event.TcpConnectionFails and (direct or e.index in self._direct):
