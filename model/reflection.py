@@ -39,8 +39,8 @@ from .rules import Relation, accepts_reflected, invert, preference_key, reflects
 from .topology import NameRange, SpeakerGroup, Zone
 
 __all__ = [
-    "Node", "Path", "Propagation", "Reach", "Relation", "RibFigures", "View", "origin_view",
-    "origins", "propagate", "reachability", "rib_figures", "sent_copies",
+    "AdvertisedPath", "Node", "Propagation", "Reach", "Relation", "RibFigures", "View",
+    "origin_view", "origins", "propagate", "reachability", "rib_figures", "sent_copies",
 ]
 
 
@@ -68,7 +68,7 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Path:
+class AdvertisedPath:
     """A route as one speaker advertises it to another (RFC 4456 attributes).
 
     ``cluster_list`` is the CLUSTER_LIST (most recent first); ``originator`` the node key of
@@ -235,16 +235,16 @@ class Propagation:
     """
 
     origin: str
-    adv: Mapping[tuple[str, str], Path]
+    adv: Mapping[tuple[str, str], AdvertisedPath]
     paths: Mapping[str, int]
-    best: Mapping[str, Path | None]
+    best: Mapping[str, AdvertisedPath | None]
 
     def learns(self, node: str) -> bool:
         """``node`` holds at least one valid path to the origin."""
         return self.paths.get(node, 0) > 0
 
 
-def _valid(view: View, receiver: str, path: Path) -> bool:
+def _valid(view: View, receiver: str, path: AdvertisedPath) -> bool:
     """Whether ``receiver`` keeps ``path``: the ORIGINATOR_ID and CLUSTER_LIST loop checks
     of RFC 4456 §8 (:func:`~bgpcascade.model.rules.accepts_reflected`)."""
     node = view.nodes[receiver]
@@ -252,7 +252,7 @@ def _valid(view: View, receiver: str, path: Path) -> bool:
                              cluster_id=node.cluster_id, cluster_list=path.cluster_list)
 
 
-def _reflect_to(view: View, rr: str, best: Path) -> list[str]:
+def _reflect_to(view: View, rr: str, best: AdvertisedPath) -> list[str]:
     """The neighbours an RR sends its best path ``best`` to: RFC 4456 §6
     (:func:`~bgpcascade.model.rules.reflects_to`), per neighbour in zone order."""
     node = view.nodes[rr]
@@ -264,7 +264,8 @@ def _reflect_to(view: View, rr: str, best: Path) -> list[str]:
                            advertise_to_sender=node.advertise_to_sender)]
 
 
-def _best(view: View, rr: str, adv: Mapping[tuple[str, str], Path]) -> Path | None:
+def _best(view: View, rr: str, adv: Mapping[tuple[str, str], AdvertisedPath]
+          ) -> AdvertisedPath | None:
     """The best of the valid paths ``rr``'s neighbours advertise to it: the shorter
     CLUSTER_LIST, then the sender earlier in zone order
     (:func:`~bgpcascade.model.rules.preference_key`; RFC 4456 §9, RFC 4271 §9.1.2.2).
@@ -286,20 +287,21 @@ def propagate(view: View, origin: str, max_rounds: int | None = None) -> Propaga
     """
     if view.nodes[origin].count != 1:
         raise ValueError(f"origin {origin!r} must be a single speaker (split it first)")
-    adv: dict[tuple[str, str], Path] = {}
+    adv: dict[tuple[str, str], AdvertisedPath] = {}
     for nbr, _ in view.adj[origin]:
-        adv[(origin, nbr)] = Path((), origin, origin)
+        adv[(origin, nbr)] = AdvertisedPath((), origin, origin)
     rrs = sorted((k for k, n in view.nodes.items() if n.is_rr and k != origin),
                  key=lambda k: view.nodes[k].order)
-    best: dict[str, Path | None] = {k: None for k in rrs}
+    best: dict[str, AdvertisedPath | None] = {k: None for k in rrs}
     limit = max_rounds if max_rounds is not None else 4 * len(rrs) + 8
     for _ in range(limit):
         changed = False
         for rr in rrs:
             new = _best(view, rr, adv)
-            out: dict[str, Path] = {}
+            out: dict[str, AdvertisedPath] = {}
             if new is not None:
-                sent = Path((view.nodes[rr].cluster_id, *new.cluster_list), new.originator, rr)
+                sent = AdvertisedPath((view.nodes[rr].cluster_id, *new.cluster_list),
+                                      new.originator, rr)
                 out = {nbr: sent for nbr in _reflect_to(view, rr, new)}
             for nbr, _ in view.adj[rr]:
                 old = adv.get((rr, nbr))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from ..fsm import state_of
 from ..fsm_vocab import State
-from ..reflection import Path
+from ..reflection import AdvertisedPath
 from ..rules import accepts_reflected, preference_key, reflects_to
 from .queues import Queues
 from .state import Change, WorkItem
@@ -24,7 +24,7 @@ class Ribs(Queues):
     End-of-RIBs."""
 
     # -- RFC 4456 decision at one node for one class ------------------------------------
-    def _valid(self, key: str, path: Path) -> bool:
+    def _valid(self, key: str, path: AdvertisedPath) -> bool:
         """Whether ``key`` keeps ``path`` (RFC 4456 §8, :func:`~.rules.accepts_reflected`).
 
         A member of a lumped client group keeps the other members' routes: the path's
@@ -35,12 +35,12 @@ class Ribs(Queues):
         return accepts_reflected(own_route=own, is_rr=node.is_rr, cluster_id=node.cluster_id,
                                  cluster_list=path.cluster_list)
 
-    def _decide(self, key: str, c: str) -> dict[int, Path]:
+    def _decide(self, key: str, c: str) -> dict[int, AdvertisedPath]:
         """What node ``key`` advertises for class ``c`` over each Established edge."""
         node = self.nodes[key]
         up = [i for i in self.edges_of[key] if self.edges[i].established()]
         if key == c:  # the origin: its own routes to every iBGP peer (RFC 4271 §9.1.3)
-            return {i: Path((), c, key) for i in up}
+            return {i: AdvertisedPath((), c, key) for i in up}
         if not node.is_rr:
             return {}  # RFC 4271 §9.2: no re-advertisement of iBGP-learned routes
         cands = [(p, i) for i, p in node.adj_in[c].items()
@@ -54,8 +54,8 @@ class Ribs(Queues):
                                                                    rank[pi[0].sender]))
         node.best_edge[c] = from_edge
         rel_from = self.edges[from_edge].relation(key)
-        out: dict[int, Path] = {}
-        sent = Path((node.cluster_id, *best.cluster_list), best.originator, key)
+        out: dict[int, AdvertisedPath] = {}
+        sent = AdvertisedPath((node.cluster_id, *best.cluster_list), best.originator, key)
         back = node.profile.advertise_to_sender
         for i in up:
             rel = self.edges[i].relation(key)
@@ -172,7 +172,7 @@ class Ribs(Queues):
                 out = {i: p for i, p in out.items() if i not in node.coalescing}
             for i in sorted(edges):
                 new_p, old_p = out.get(i), old.get(i)
-                send: Path | bool | None = False
+                send: AdvertisedPath | bool | None = False
                 if full and new_p is not None:
                     send = new_p
                 elif new_p is None and old_p is not None:
@@ -183,7 +183,7 @@ class Ribs(Queues):
                     send = new_p
                 if send is not False:
                     other = self.edges[i].other(key)
-                    changes.append((i, c, send if isinstance(send, Path) else None,
+                    changes.append((i, c, send if isinstance(send, AdvertisedPath) else None,
                                     self._routes_per_member(key, other, c, i)))
             if only_edge is None:
                 node.adv_out[c] = out

@@ -20,7 +20,7 @@ from ..fsm import PyConfig, PyVars, state_of
 from ..fsm_vocab import State
 from ..load import cost
 from ..profiles import Profile
-from ..reflection import Path, View
+from ..reflection import AdvertisedPath, View
 from ..rules import Relation, invert
 from ..session import session_config
 from ..topology import Zone
@@ -34,7 +34,7 @@ DEFAULT_LINK_DELAY = Fraction(1, 1000)
 
 #: One outgoing route change: (edge, class, path or None for a withdrawal, routes each
 #: member of the receiving node gets from each member of the sender).
-Change = tuple[int, str, Path | None, int]
+Change = tuple[int, str, AdvertisedPath | None, int]
 
 #: What a work item is: a session message received (``open``, ``keepalive``,
 #: ``notification``), an UPDATE (``update``; ``update-rib`` when an ``io-thread`` reader
@@ -53,7 +53,7 @@ class WorkItem:
     edge: int = -1
     sender: str = ""
     cls: str = ""
-    path: Path | None = None
+    path: AdvertisedPath | None = None
     routes: int = 0
     code: int = 0
     hold: Fraction = ZERO
@@ -121,8 +121,8 @@ class Node:
     work_dropped: Fraction = ZERO
     # Queued items per (edge, connection): input from a peer (local work: connection -1).
     pending_from: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
-    adj_in: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
-    adv_out: dict[str, dict[int, Path]] = field(default_factory=lambda: defaultdict(dict))
+    adj_in: dict[str, dict[int, AdvertisedPath]] = field(default_factory=lambda: defaultdict(dict))
+    adv_out: dict[str, dict[int, AdvertisedPath]] = field(default_factory=lambda: defaultdict(dict))
     epoch: int = 0  # bumped on restart: completions of an older epoch are void
     stale: dict[int, set[str]] = field(default_factory=dict)  # GR: edge -> stale classes
     best_edge: dict[str, int] = field(default_factory=dict)  # RR: class -> edge of its best
