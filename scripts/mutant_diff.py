@@ -1,13 +1,15 @@
-"""Differential search for a surviving mutant of model/dynamics.py.
+"""Differential search for a surviving mutant of the simulator (a module of model/sim/).
 
 What it found: docs/validation.md, "Mutation testing".
 
-    python scripts/mutant_diff.py 1005 "0->1" [--scenarios 300] [--seed 1]
+    python scripts/mutant_diff.py 105 "0->1" [--module model/sim/sessions.py]
+        [--scenarios 300] [--seed 1]
 
 A mutant that survives the tests is either equivalent (no run can tell it from the
 original) or a gap in the tests. This script looks for a run that tells them apart: it
-applies the mutant ``LINE: WHAT`` (as ``scripts/mutate.py`` names it) to dynamics.py in
-memory, draws random small zones (compact form, one shard of 1-2 RRs and 1-3 clients,
+applies the mutant ``LINE: WHAT`` (as ``scripts/mutate.py`` names it) to one module of
+model/sim/ in memory (a second copy of the simulator package with that module mutated),
+draws random small zones (compact form, one shard of 1-2 RRs and 1-3 clients,
 every built-in profile and three variants: tx fifo, graceful restart, a reader thread
 that sends from its main loop) with 1-4 triggers (flaps, spikes, pauses, restarts), runs
 each with the original engine and the mutant (explicit, 80 s), and compares the session
@@ -19,6 +21,7 @@ add). None in N scenarios is evidence, not proof, that the mutant is equivalent.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import sys
 import types
@@ -33,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from mutate import mutate  # noqa: E402
 from test_dynamics import compact  # noqa: E402
 
-import bgpcascade.model.dynamics as original  # noqa: E402
+import bgpcascade.model.sim as original  # noqa: E402
 from bgpcascade.model.zonefile import load_zone  # noqa: E402
 
 F = Fraction
@@ -47,22 +50,34 @@ VARIANTS: dict[str, dict[str, object]] = {
 Trig = tuple[str, Fraction, str, "str | None", dict[str, Fraction]]
 
 
-def load_mutant(line: int, what: str) -> types.ModuleType:
-    """dynamics.py with the mutant applied, as a module of the same package."""
-    source = Path(original.__file__).read_text()
+def load_mutant(module: Path, line: int, what: str) -> types.ModuleType:
+    """A second copy of the simulator package, ``bgpcascade.model._sim_mutant``, with the
+    mutant applied to ``module`` (a file of model/sim/) and every other module as it is."""
+    source = module.read_text()
     k = 0
     while (m := mutate(source, k)) is not None:
         text, mut = m
         if mut.line == line and mut.what == what:
-            name = "bgpcascade.model._dynamics_mutant"
-            mod = types.ModuleType(name)
-            mod.__file__ = original.__file__
-            mod.__package__ = "bgpcascade.model"
-            sys.modules[name] = mod
-            exec(compile(text, original.__file__, "exec"), mod.__dict__)
-            return mod
+            return _mutant_package(module, text)
         k += 1
-    raise SystemExit(f"mutant_diff: no mutant {line}: {what} in dynamics.py")
+    raise SystemExit(f"mutant_diff: no mutant {line}: {what} in {module}")
+
+
+def _mutant_package(module: Path, text: str) -> types.ModuleType:
+    sim_dir = Path(original.__file__).parent
+    package = "bgpcascade.model._sim_mutant"
+    spec = importlib.util.spec_from_file_location(
+        package, sim_dir / "__init__.py", submodule_search_locations=[str(sim_dir)])
+    assert spec is not None and spec.loader is not None
+    pkg = importlib.util.module_from_spec(spec)
+    sys.modules[package] = pkg
+    name = f"{package}.{module.stem}"
+    mod = types.ModuleType(name)
+    mod.__file__, mod.__package__ = str(module), package
+    sys.modules[name] = mod  # found first when the package's modules import it
+    exec(compile(text, str(module), "exec"), mod.__dict__)
+    spec.loader.exec_module(pkg)
+    return pkg
 
 
 def scenario(rnd: random.Random) -> tuple[str, list[Trig]]:
@@ -104,12 +119,14 @@ def outcome(mod: Any, text: str, trigs: list[Trig]) -> tuple[Any, ...]:
 def main() -> None:
     """Search; print the first scenario that tells the mutant apart, or none found."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("line", type=int, help="the mutant's line in model/dynamics.py")
+    ap.add_argument("line", type=int, help="the mutant's line in --module")
     ap.add_argument("what", help='the mutant as mutate.py names it, e.g. "0->1"')
+    ap.add_argument("--module", type=Path, default=ROOT / "model" / "sim" / "sessions.py",
+                    help="the simulator module to mutate (default model/sim/sessions.py)")
     ap.add_argument("--scenarios", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    mutant = load_mutant(args.line, args.what)
+    mutant = load_mutant(args.module.resolve(), args.line, args.what)
     rnd = random.Random(args.seed)
     parts = ("session events", "peak queue delays", "announced", "withdrawn")
     for i in range(args.scenarios):

@@ -3,7 +3,7 @@
 How it works and the scores it measured: docs/validation.md, "Mutation testing".
 
     python scripts/mutate.py model/reflection.py tests/test_reflection.py [--jobs 2]
-    python scripts/mutate.py model/dynamics.py tests/ --deselect-slow
+    python scripts/mutate.py model/sim/sessions.py tests/ --deselect-slow
 
 
 Each mutant changes ONE thing in the module's syntax tree: a comparison operator
