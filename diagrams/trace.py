@@ -89,7 +89,7 @@ def _delays_at(ts: list[float], delays: dict[str, list[float]], t: float) -> dic
 def _trigger_sessions(trace: Trace) -> set[str]:
     out = set()
     for trig in trace["params"]["triggers"]:
-        if trig["kind"] == "flap" and trig["b"]:
+        if trig["kind"] in ("flap", "clear") and trig["b"]:
             a, b = sorted((trig["a"], trig["b"]))
             out.add(f"{a}~{b}")
     return out

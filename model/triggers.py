@@ -1,8 +1,9 @@
 """Parsing the CLI's trigger syntax into :class:`~bgpcascade.model.dynamics.Trigger`.
 
 ``--flap A~B@T``, ``--spike SPEAKER:WORK@T``, ``--restart SPEAKER@T``,
-``--pause SPEAKER:SECONDS@T`` (times, work and seconds as decimals); every problem is one
-:class:`InputError` line naming the flag, the value and what is allowed.
+``--pause SPEAKER:SECONDS@T``, ``--clear A~B@T`` (times, work and seconds as decimals);
+every problem is one :class:`InputError` line naming the flag, the value and what is
+allowed.
 """
 
 from __future__ import annotations
@@ -35,7 +36,18 @@ def _speaker(zone: Zone, name: str, flag: str, whole: str) -> str:
 
 def parse_flap(zone: Zone, text: str, down_for: Fraction = Fraction(0)) -> Trigger:
     """``A~B@T``: the session between A and B goes down at T."""
-    flag = "--flap"
+    a, b, t = _session_time(zone, text, "--flap")
+    return Trigger("flap", t, a, b, down_for=down_for)
+
+
+def parse_clear(zone: Zone, text: str) -> Trigger:
+    """``A~B@T``: at T an operator runs ``clear bgp B`` on A (A resets the session)."""
+    a, b, t = _session_time(zone, text, "--clear")
+    return Trigger("clear", t, a, b)
+
+
+def _session_time(zone: Zone, text: str, flag: str) -> tuple[str, str, Fraction]:
+    """``A~B@T`` -> (A, B, T): two speakers of the zone that peer, and a time."""
     if "@" not in text or "~" not in text.split("@", 1)[0]:
         raise InputError(f"{text!r} is not a session and time", field=flag,
                          allowed="A~B@T, e.g. spine1~a-rr1@30")
@@ -48,7 +60,7 @@ def parse_flap(zone: Zone, text: str, down_for: Fraction = Fraction(0)) -> Trigg
     if a == b or not any({s.a, s.b} == {la[0], lb[0]} for s in zone.sessions):
         raise InputError(f"{text!r}: {a} and {b} have no session", field=flag,
                          allowed="two speakers that peer (see `bgpcascade show`)")
-    return Trigger("flap", _number(t, flag, text, "time"), a, b, down_for=down_for)
+    return a, b, _number(t, flag, text, "time")
 
 
 def _speaker_amount_time(zone: Zone, text: str, flag: str, what: str,
@@ -93,18 +105,19 @@ def parse_pause(zone: Zone, text: str) -> Trigger:
 
 def check_trigger(zone: Zone, trig: Trigger, *, source: str | None = None) -> None:
     """A trigger read from a trace, held to what the flags would accept: its speakers in
-    the zone, a flap on a session that exists, a spike's work and a pause's length > 0."""
+    the zone, a flap or a clear on a session that exists, a spike's work and a pause's
+    length > 0."""
     flag = f"--{trig.kind}"
     for name in (trig.a, trig.b):
         if name is not None and zone.locate(str(name)) is None:
             raise InputError(f"{trig.kind} at {name!r}: no such speaker in zone {zone.name}",
                              source=source, field=flag, allowed="a speaker of the zone")
-    if trig.kind == "flap":
+    if trig.kind in ("flap", "clear"):
         la, lb = zone.locate(trig.a), zone.locate(trig.b) if trig.b else None
         if la is None or lb is None or trig.a == trig.b or not any(
                 {s.a, s.b} == {la[0], lb[0]} for s in zone.sessions):
-            raise InputError(f"flap {trig.a}~{trig.b}: no such session", source=source,
-                             field=flag, allowed="two speakers that peer")
+            raise InputError(f"{trig.kind} {trig.a}~{trig.b}: no such session",
+                             source=source, field=flag, allowed="two speakers that peer")
     if trig.kind == "spike" and not trig.work > 0:
         raise InputError(f"spike work {float(trig.work):g}", source=source, field=flag,
                          allowed="work units > 0")

@@ -1491,3 +1491,71 @@ def test_a_zone_with_no_timers_and_no_trigger_has_nothing_to_do() -> None:
     assert sim.next_event_time() is None and sim.step() is False
     sim.run(F(3600))
     assert sim.now == 3600 and sim.events == []
+
+
+# -- clear: an operator's `clear bgp B` on A (ManualStop, then ManualStart) ---------------------
+
+
+def _clear_steps(client_profile: str) -> tuple[Sim, list[tuple[F, str, str, str, str, str]]]:
+    """a-rr1 (FRR) runs `clear bgp a-c2` at 10 s; every FSM step of that session, as
+    (time, end, event, state before, state after, reason), up to 30 s."""
+    text = compact([{"name": "a", "rrs": 1, "clients": 3, "routes_per_client": 100,
+                     "client_profile": client_profile}], hold=9, connect_retry=2)
+    sim = Sim(load_zone(text), [Trigger("clear", F(10), "a-rr1", "a-c2")])
+    steps: list[tuple[F, str, str, str, str, str]] = []
+    fsm = sim._fsm
+
+    def spy(e: Any, key: str, event: Any, **kw: Any) -> None:
+        before = state_of(e.fsm[key])
+        fsm(e, key, event, **kw)
+        if "a-c2" in (e.a, e.b) and sim.now >= 10:
+            steps.append((sim.now, key, event.name, before.value, state_of(e.fsm[key]).value,
+                          kw.get("reason", "")))
+
+    sim._fsm = spy  # type: ignore[method-assign]
+    sim.run(30)
+    return sim, steps
+
+
+@pytest.mark.parametrize("client_profile", ["gobgp", "frr"])
+def test_clear_stops_and_starts_one_end_and_the_other_reads_the_notification(
+        client_profile: str) -> None:
+    """`clear bgp a-c2` on a-rr1 at 10 s (FRR's peer_clear, bgpd/bgpd.c: NOTIFICATION
+    Cease, subcode Administrative Reset, RFC 4486 §4; RFC 4271 §6.7).
+
+    a-rr1, at 10 s exactly: ManualStop (Event 2) takes Established to Idle (RFC 4271
+    §8.2.2 Established: send NOTIFICATION Cease, code 6, release, drop TCP), and
+    ManualStart (Event 1) takes Idle to Connect (§8.2.2 Idle: initiate TCP) at once.
+    a-c2, one link delay later: nothing from the trigger itself. Its NOTIFICATION
+    arrives by the message path, once, with code 6 (Event 25). A reader thread (gobgp,
+    ``io-thread``) hands it to the FSM before the close: Established -> Idle on NotifMsg
+    (§8.2.2 Established, Event 25). A FIFO reader (FRR here, ``rearm-on-backlog``) sees
+    the close first (Event 18, Established -> Idle) and the NOTIFICATION in Idle, where
+    it is ignored (§8.2.2 Idle: other events). Either way a-c2 restarts after its
+    IdleHoldTime (§8.1.1 AllowAutomaticStart, the profile's ``idle_hold_initial``) and
+    both ends are Established again. The drop is the trigger's own (``direct``,
+    ``trigger``, at a-rr1): no reset counts as a cascade."""
+    sim, steps = _clear_steps(client_profile)
+    assert steps[:2] == [(10, "a-rr1", "ManualStop", "Established", "Idle", ""),
+                         (10, "a-rr1", "ManualStart", "Idle", "Connect", "")]
+    at_b = [s for s in steps if s[1] == "a-c2"]
+    notif = [s for s in at_b if s[2] == "NotifMsg"]
+    assert len(notif) == 1 and notif[0][5] == "NOTIFICATION 6"  # Cease
+    assert 10 + D <= notif[0][0] < 10 + 2 * D
+    first = at_b[0]
+    assert first[0] == 10 + D and first[3:5] == ("Established", "Idle")
+    if client_profile == "gobgp":
+        assert first[2] == "NotifMsg"
+    else:
+        assert first[2] == "TcpConnectionFails" and notif[0][3:5] == ("Idle", "Idle")
+    idle_hold = F(str(sim.nodes["a-c2"].profile.idle_hold_initial))
+    restart = next(s for s in at_b if s[2] == "IdleHoldTimer_Expires")
+    assert restart[0] == 10 + D + idle_hold and restart[3:5] == ("Idle", "Connect")
+    mine = [e for e in sim.events if e.session == "a-c2~a-rr1"]
+    assert [(e.kind, e.t, e.reason, e.at, e.direct) for e in mine[:1]] == \
+        [("down", 10, "trigger", "a-rr1", True)]
+    assert [e.kind for e in mine] == ["down", "established"]
+    assert restart[0] < mine[1].t < restart[0] + 1
+    assert all(state_of(v) is State.Established
+               for e in sim.edges for v in e.fsm.values())
+    assert resets(sim) == 0 and sim.clients_isolated() == 0

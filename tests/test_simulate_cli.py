@@ -116,3 +116,68 @@ def test_explicit_gives_the_same_summary_as_lumped(tmp_path: Path) -> None:
                       (k.startswith("[") and name in ("hv1", "hv3", "hv4"))), None)
         assert group is not None
         assert lumped["peak_queue_delay_s"][group] == delay
+
+
+# -- --clear A~B@T: an operator's `clear bgp B` on A ------------------------------------------
+
+
+def test_clear_flag_trace_and_replay(tmp_path: Path) -> None:
+    """`--clear rr1~hv1@10` (repeatable, like --flap): the session goes down at 10 s at rr1,
+    as the trigger's direct effect (reason `trigger`, not counted in `sessions_reset`),
+    and comes back; the trigger keeps the order A~B (A clears) in its label; the trace
+    replays identically."""
+    trace = tmp_path / "t.json"
+    proc = run(str(LAB), "--clear", "rr1~hv1@10", "--clear", "hv2~rr2@12", "--horizon", "40",
+               "--trace", str(trace), "-q")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(trace.read_text())
+    trig = data["params"]["triggers"]
+    assert [t["label"] for t in trig] == ["clear rr1~hv1@10", "clear hv2~rr2@12"]
+    assert set(trig[0]) == {"kind", "t", "a", "b", "work", "down_for", "label"}
+    assert (trig[0]["kind"], trig[0]["a"], trig[0]["b"]) == ("clear", "rr1", "hv1")
+    down = [(e["t"], e["session"], e["reason"], e["at"], e["direct"])
+            for e in data["events"] if e["kind"] == "down"]
+    assert down == [(10, "hv1~rr1", "trigger", "rr1", True),
+                    (12, "hv2~rr2", "trigger", "hv2", True)]
+    assert [e["session"] for e in data["events"] if e["kind"] == "established"] == \
+        ["hv1~rr1", "hv2~rr2"]
+    assert data["summary"]["sessions_reset"] == 0
+    assert data["summary"]["verdict"] == "contained"
+    assert "clear rr1~hv1@10" in proc.stdout
+    ok = run("--replay", str(trace), "-q")
+    assert ok.returncode == 0 and "identical" in ok.stdout
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--clear", "rr1~nobody@10"], "no speaker 'nobody'"),
+    (["--clear", "hv1~hv2@10"], "have no session"),
+    (["--clear", "rr1~rr1@10"], "have no session"),
+    (["--clear", "rr1-hv1@10"], "A~B@T"),
+    (["--clear", "rr1~hv1@soon"], "not a number"),
+    (["--clear", "rr1~hv1@-1"], "negative"),
+    (["--clear", "rr1~hv1@500"], "after the horizon"),
+])
+def test_clear_bad_input_is_one_line_exit_2(args: list[str], fragment: str) -> None:
+    proc = run(str(LAB), *args, "--horizon", "60")
+    assert proc.returncode == 2, proc.stdout
+    line = proc.stderr.strip()
+    assert len(line.splitlines()) == 1 and fragment in line and "Traceback" not in line
+    if fragment != "after the horizon":
+        assert "--clear" in line
+
+
+def test_replay_holds_a_clear_to_the_flags_rules(tmp_path: Path) -> None:
+    """A trace whose clear names no session is refused (exit 2), as the flag would be."""
+    trace = tmp_path / "t.json"
+    assert run(str(LAB), "--clear", "rr1~hv1@10", "--horizon", "20", "--trace", str(trace),
+               "-q").returncode == 0
+    data = json.loads(trace.read_text())
+    data["params"]["triggers"][0]["b"] = "hv2x"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    proc = run("--replay", str(bad), "-q")
+    assert proc.returncode == 2 and "clear at 'hv2x'" in proc.stderr
+    data["params"]["triggers"][0]["b"] = "rr1"
+    bad.write_text(json.dumps(data))
+    proc = run("--replay", str(bad), "-q")
+    assert proc.returncode == 2 and "clear rr1~rr1: no such session" in proc.stderr

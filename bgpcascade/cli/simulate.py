@@ -1,7 +1,7 @@
-"""``bgpcascade simulate``: what a flap, spike, restart or pause does to a zone, event by
-event (one run of properties/runner.py), and ``simulate --replay TRACE``: recompute a
-trace and compare. Exit 0 whatever the verdict (a what-if; ``check`` is what fails), 1
-when a replay differs, 2 on bad input (docs/cli.md, ``simulate``).
+"""``bgpcascade simulate``: what a flap, spike, restart, pause or clear does to a zone,
+event by event (one run of properties/runner.py), and ``simulate --replay TRACE``:
+recompute a trace and compare. Exit 0 whatever the verdict (a what-if; ``check`` is what
+fails), 1 when a replay differs, 2 on bad input (docs/cli.md, ``simulate``).
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def add_simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pause", action="append", default=[], metavar="SPEAKER:SECONDS@T",
                    help="SPEAKER's process is frozen from T for SECONDS, KEEPALIVEs and all, "
                    "like a SIGSTOP or a hung VM (repeatable)")
+    p.add_argument("--clear", action="append", default=[], metavar="A~B@T",
+                   help="an operator runs `clear bgp B` on A at T: A resets the session "
+                   "with a NOTIFICATION Cease and starts it again (repeatable)")
     p.add_argument("--horizon", type=float, default=600.0, metavar="S",
                    help="seconds simulated (default 600)")
     p.add_argument("--dt", type=float, default=1.0, metavar="S",
@@ -180,7 +183,13 @@ def _from_replay(args: argparse.Namespace) -> _Setup:
 def _from_flags(args: argparse.Namespace) -> _Setup:
     """The run the zone and trigger flags describe."""
     from bgpcascade.io import read_zone_text
-    from bgpcascade.model.triggers import parse_flap, parse_pause, parse_restart, parse_spike
+    from bgpcascade.model.triggers import (
+        parse_clear,
+        parse_flap,
+        parse_pause,
+        parse_restart,
+        parse_spike,
+    )
     from bgpcascade.model.zonefile import load_zone
 
     if not args.zone:
@@ -199,7 +208,8 @@ def _from_flags(args: argparse.Namespace) -> _Setup:
     triggers = [parse_flap(zone, f, down) for f in args.flap] + \
         [parse_spike(zone, x) for x in args.spike] + \
         [parse_restart(zone, r) for r in args.restart] + \
-        [parse_pause(zone, x) for x in args.pause]
+        [parse_pause(zone, x) for x in args.pause] + \
+        [parse_clear(zone, x) for x in args.clear]
     _check_run(horizon, dt, args.outage_threshold, triggers, None)
     return _Setup(zone, text, args.zone, triggers, horizon, dt, args.outage_threshold,
                   args.explicit)

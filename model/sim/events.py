@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .state import WorkItem
 
 ZERO = Fraction(0)
-TriggerKind = Literal["flap", "spike", "restart", "pause"]
+TriggerKind = Literal["flap", "spike", "restart", "pause", "clear"]
 
 
 def num(x: Fraction) -> float | int:
@@ -41,6 +41,10 @@ class Trigger:
     SIGSTOP, a hung VM): every thread stops, so it neither processes nor sends anything,
     KEEPALIVEs included, and the kernel holds what arrives; at the end its overdue timers
     fire and it reads what arrived (docs/validation.md, discrepancy 3).
+    ``clear``: an operator's ``clear bgp b`` on speaker ``a`` at ``t`` (a hard reset of the
+    session ``a~b`` from ``a``'s side): ``a`` stops the session (ManualStop, RFC 4271
+    §8.2.2: NOTIFICATION Cease, close) and starts it again (ManualStart); ``b`` reads the
+    NOTIFICATION and restarts on its own.
     """
 
     kind: TriggerKind
@@ -51,8 +55,11 @@ class Trigger:
     down_for: Fraction = ZERO
 
     def label(self) -> str:
-        """The CLI form: ``flap A~B@T``, ``spike S:W@T``, ``restart S@T``, ``pause S:D@T``."""
+        """The CLI form: ``flap A~B@T``, ``spike S:W@T``, ``restart S@T``, ``pause S:D@T``,
+        ``clear A~B@T`` (A the speaker that clears: the order matters)."""
         t = num(self.t)
+        if self.kind == "clear":
+            return f"clear {self.a}~{self.b}@{t}"
         if self.kind == "flap":
             assert self.b is not None
             held = f" down {num(self.down_for)}s" if self.down_for else ""

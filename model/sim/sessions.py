@@ -13,7 +13,8 @@ simulator adds around it (docs/model.md, "Sessions"):
   SendHoldTimer (RFC 9687) and, in Established, the KeepaliveTimer (§8.2.2).
 - Graceful restart (RFC 4724, RFC 8538) keeps a peer's routes stale; FRR's coalesce wait
   delays a new peer's table (bgpd/bgp_updgrp.h).
-- Triggers: a flap, a spike of work, a process restart, a pause (SIGSTOP).
+- Triggers: a flap, a spike of work, a process restart, a pause (SIGSTOP), an
+  operator's ``clear bgp`` (ManualStop, then ManualStart).
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ class Sessions(Ribs):
         self._actions(e, key, row)
         if was_up and not e.established():
             why = REASONS.get(event, event.name.lower())
-            if event is Event.TcpConnectionFails and (direct or e.index in self._direct):
+            if (event is Event.TcpConnectionFails and (direct or e.index in self._direct)) \
+                    or (event is Event.ManualStop and direct):  # a flap's, a clear's own
                 why = "trigger"
             self._record(e, "down", why, key, direct or e.index in self._direct,
                          reason or f"{before.value} -> {after.value} on {event.name}")
@@ -394,11 +396,11 @@ class Sessions(Ribs):
     # -- triggers -----------------------------------------------------------------------
     def _on_trigger(self, trig: Trigger) -> None:
         """A trigger happens. A flap is TcpConnectionFails (event 18) at both ends, with
-        connection attempts refused for ``down_for``."""
-        if trig.kind == "flap":
-            assert trig.b is not None
-            ka, kb = self.view.node_of(trig.a), self.view.node_of(trig.b)
-            e = next(self.edges[i] for i in self.edges_of[ka] if self.edges[i].other(ka) == kb)
+        connection attempts refused for ``down_for``; a clear is :meth:`_clear`."""
+        if trig.kind == "clear":
+            self._clear(trig)
+        elif trig.kind == "flap":
+            e = self._edge_of(trig)
             e.blocked_until = self.now + trig.down_for
             e.tcp = None
             self._direct.add(e.index)
@@ -411,6 +413,31 @@ class Sessions(Ribs):
             self._pause(self.view.node_of(trig.a), trig.down_for)
         else:
             self._restart(self.view.node_of(trig.a))
+
+    def _edge_of(self, trig: Trigger) -> Edge:
+        """The session group a flap or a clear names (``a~b``)."""
+        assert trig.b is not None
+        ka, kb = self.view.node_of(trig.a), self.view.node_of(trig.b)
+        return next(self.edges[i] for i in self.edges_of[ka] if self.edges[i].other(ka) == kb)
+
+    def _clear(self, trig: Trigger) -> None:
+        """``clear bgp b`` on ``a``: a hard reset of the session from ``a``'s side (FRR's
+        ``peer_clear``, bgpd/bgpd.c, called from bgpd/bgp_vty.c, sends a NOTIFICATION
+        Cease, subcode Administrative Reset, RFC 4486 §4, and starts the session again).
+
+        ``a`` takes ManualStop (Event 2; RFC 4271 §8.2.2 Established: send NOTIFICATION
+        Cease, §6.7, delete routes, release, drop TCP, Idle), then ManualStart (Event 1;
+        §8.2.2 Idle: Connect, initiate TCP). ``b`` gets nothing from the trigger: the
+        NOTIFICATION reaches it through the message path (Event 25 NotifMsg; or the
+        closed connection, Event 18, first if its reader is behind) and it restarts after
+        its IdleHoldTime (:func:`~bgpcascade.model.rules.restart_after_drop`). The model
+        carries a NOTIFICATION's code, not its subcode. The session going down is the
+        trigger's direct effect."""
+        e = self._edge_of(trig)
+        key = self.view.node_of(trig.a)
+        self._direct.add(e.index)
+        self._fsm(e, key, Event.ManualStop, direct=True)
+        self._fsm(e, key, Event.ManualStart)
 
     def _restart(self, key: str) -> None:
         """``key``'s process restarts: its queue, RIBs and sessions are lost (the peers
