@@ -41,7 +41,9 @@ class Outcome:
     sessions negotiate (RFC 4271 §4.2: the smaller of the two ends'; 0 = no hold timer,
     left out). ``shard_of``: per session group, the shards it belongs to: those of its
     ends (a leaf RR's session to a spine is its shard's; a session between two shards'
-    RRs, in a flat zone, is both's), none for the spine tier.
+    RRs, in a flat zone, is both's), none for the spine tier. ``rr_sessions``: the
+    session groups whose two ends are both route reflectors (spine~spine, spine~leaf RR,
+    the RRs of one shard to each other, and in a flat zone RR~RR between shards).
     """
 
     resets: tuple[SessionEvent, ...]
@@ -55,6 +57,7 @@ class Outcome:
     peak_delay: dict[str, Fraction]
     hold_of: dict[str, Fraction]
     shard_of: dict[str, tuple[str, ...]]
+    rr_sessions: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, rec: Recorder) -> Outcome:
@@ -82,7 +85,9 @@ class Outcome:
             horizon=rec.horizon, clients=clients, isolated_peak=rec.isolated_peak,
             reach=tuple(rec.reach),
             settled=max(sim.last_change, sim.last_backlog), converged=converged,
-            peak_delay=dict(sim.peak_delay), hold_of=hold_of, shard_of=shard_of)
+            peak_delay=dict(sim.peak_delay), hold_of=hold_of, shard_of=shard_of,
+            rr_sessions=frozenset(session_name(e.a, e.b) for e in sim.edges
+                                  if sim.nodes[e.a].is_rr and sim.nodes[e.b].is_rr))
 
     @property
     def cascade(self) -> tuple[SessionEvent, ...]:
@@ -115,6 +120,11 @@ class Outcome:
         """Settled, converged, within ``limit`` seconds of the first trigger."""
         at = self.reconverged_at()
         return at is not None and at - self.first_trigger <= limit
+
+    def rr_session_cascaded(self) -> bool:
+        """Did a session between two route reflectors reset that no trigger reset
+        directly (the spines declaring a shard's RRs dead)?"""
+        return any(e.session in self.rr_sessions for e in self.cascade)
 
     def cascade_size(self) -> int:
         """Sessions reset by the cascade (not by a trigger directly)."""

@@ -210,6 +210,11 @@ for _p in (
     Property("max_cascade_resets", "always", "at most this many sessions (default 0) reset "
              "by the cascade (beyond those a trigger resets directly)",
              lambda o, a: o.cascade_size() <= a, Fraction(0), "count", _INCIDENT),
+    Property("no_rr_session_reset", "never", "no session between two route reflectors "
+             "(spine~leaf RR, spine~spine, the RRs of one shard to each other, and in a flat "
+             "zone RR~RR between shards) resets except those a trigger causes directly: the "
+             "tier above never declares a shard's RRs dead",
+             lambda o, _: not o.rr_session_cascaded(), witness=_INCIDENT),
     Property("reflection_complete", "static", "every client learns every other client's "
              "routes with all sessions up (RFC 4456; lint's reflection_completeness)",
              witness=Witness(_NO_C2C), holds_zone=_lint_table_empty("reflection_completeness")),
@@ -293,7 +298,13 @@ def witness_holds(sel: Selected) -> bool:
     """Evaluate ``sel`` on its property's witness (its ``sometimes`` companion): False
     means the check fired, as it must. The witness's own argument wins over ``sel``'s."""
     from bgpcascade.io import read_zone_text
-    from bgpcascade.model.triggers import parse_flap, parse_restart, parse_spike
+    from bgpcascade.model.triggers import (
+        parse_clear,
+        parse_flap,
+        parse_pause,
+        parse_restart,
+        parse_spike,
+    )
     from bgpcascade.model.zonefile import load_zone
 
     from .runner import run
@@ -307,7 +318,8 @@ def witness_holds(sel: Selected) -> bool:
     chosen = Selected(sel.prop, w.arg if w.arg is not None else sel.arg)
     if chosen.static:
         return chosen.holds_zone(zone)
-    parse = {"--flap": parse_flap, "--spike": parse_spike, "--restart": parse_restart}
+    parse = {"--flap": parse_flap, "--spike": parse_spike, "--restart": parse_restart,
+             "--pause": parse_pause, "--clear": parse_clear}
     flags = list(w.triggers)
     triggers = [parse[flag](zone, value) for flag, value in zip(flags[::2], flags[1::2],
                                                                 strict=True)]

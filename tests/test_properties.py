@@ -20,6 +20,7 @@ from bgpcascade.model.trace import Recorder
 from bgpcascade.model.triggers import parse_flap
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.library import (
+    DEFAULT_PROPERTIES,
     KINDS,
     PROPERTIES,
     Property,
@@ -119,6 +120,29 @@ def test_no_cascade_in_judges_one_shard() -> None:
         parse_property("no_cascade_in=zz").check_zone(zone)
     with pytest.raises(InputError, match="needs a shard"):
         parse_property("no_cascade_in")
+
+
+def test_no_rr_session_reset_judges_only_sessions_between_route_reflectors() -> None:
+    """The incident's turning point: the spines declare shard a's appliance RRs dead
+    (hold expiry on spine~a-rr sessions), which is what fails the property; a client's
+    session is not an RR~RR session, and the trigger's own session does not count. In a
+    flat zone the RRs of two shards peer, and that session is one too."""
+    zone = load_zone(read_zone_text("builtin:fr-par-like"), source="builtin:fr-par-like")
+    sim = Sim(zone, [parse_flap(zone, "spine1~b-rr1@30")])
+    rec = Recorder(sim, Fraction(300), Fraction(300))
+    rec.run()
+    outcome = Outcome.of(rec)
+    assert not parse_property("no_rr_session_reset").holds(outcome)
+    assert {e.session for e in outcome.cascade if e.session in outcome.rr_sessions} == {
+        "a-rr1~spine1", "a-rr1~spine2", "a-rr2~spine1", "a-rr2~spine2"}
+    assert "b-rr1~spine1" in outcome.rr_sessions and "spine1~spine2" in outcome.rr_sessions
+    assert "[a-c1..a-c800]~a-rr1" not in outcome.rr_sessions
+    flat = load_zone(read_zone_text("examples/flat-3-shards.yaml"), source="flat")
+    sim = Sim(flat, [parse_flap(flat, "a-rr1~b-rr1@30")])
+    rec = Recorder(sim, Fraction(60), Fraction(60))
+    rec.run()
+    assert "a-rr1~b-rr1" in Outcome.of(rec).rr_sessions
+    assert "no_rr_session_reset" not in DEFAULT_PROPERTIES  # the defaults do not change
 
 
 def test_property_arguments_are_checked() -> None:
