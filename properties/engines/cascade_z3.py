@@ -65,9 +65,9 @@ class ReplayMismatch(Exception):
     """A counterexample did not replay identically in the plain simulator (a bug)."""
 
 
-# -- one path -------------------------------------------------------------------------------
+# -- one symbolic path ----------------------------------------------------------------------
 @dataclass
-class Path:
+class SymbolicPath:
     """One symbolic run: its witness point, path condition, events and verdicts."""
 
     trigger: Trigger
@@ -165,7 +165,7 @@ class Engine:
 
     # -- runs -----------------------------------------------------------------------------
     def run(self, trigger: Trigger, point: Mapping[str, int],
-            symbolic: Sequence[Param] | None = None) -> Path:
+            symbolic: Sequence[Param] | None = None) -> SymbolicPath:
         """The symbolic run of ``trigger`` at ``point`` (parameters in ``symbolic`` are
         Z3 terms; default: every parameter whose range has more than one value)."""
         self._check_budget()
@@ -182,10 +182,10 @@ class Engine:
                     props=self.props, bind=binder(lin))
         self.paths += 1
         self.max_steps = max(self.max_steps, r.steps)
-        return Path(trigger, point, pc, list(r.sim.events), r.outcome, r.holds, r.steps,
-                    tuple(r.sim.nodes))
+        return SymbolicPath(trigger, point, pc, list(r.sim.events), r.outcome, r.holds,
+                            r.steps, tuple(r.sim.nodes))
 
-    def replay(self, path: Path, point: Mapping[str, int]) -> dict[str, Any]:
+    def replay(self, path: SymbolicPath, point: Mapping[str, int]) -> dict[str, Any]:
         """Run the plain simulator at ``point`` (inside ``path``'s region) and check it
         agrees with ``path`` event for event and violates the same properties; return its
         trace (sampled every second, as ``simulate`` does)."""
@@ -216,7 +216,7 @@ class Engine:
         return r.trace(self.space.text_at(point),
                        f"{self.space.source} ({_point_label(point)})")
 
-    def minimise(self, path: Path) -> dict[str, int]:
+    def minimise(self, path: SymbolicPath) -> dict[str, int]:
         """The least stressed point of ``path``'s region (fewest clients and routes, most
         capacity and hold time, in parameter order), by ``z3.Optimize``."""
         params = [p for p in self.space.params if p.lo < p.hi]
@@ -346,7 +346,7 @@ def rank_triggers(eng: Engine) -> list[Ranked]:
     return [r for _, r in sorted(out, key=lambda kr: kr[0])]
 
 
-def _counterexample(eng: Engine, path: Path) -> Finding:
+def _counterexample(eng: Engine, path: SymbolicPath) -> Finding:
     point = eng.minimise(path)
     try:
         trace = eng.replay(path, point)
