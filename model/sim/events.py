@@ -132,7 +132,7 @@ class Priority(enum.IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class TriggerFired:
-    """A scenario's trigger happens (flap, spike, restart, pause). Priority INPUT."""
+    """A scenario's trigger happens (flap, spike, restart, pause, clear). Priority INPUT."""
 
     trigger: Trigger
 
