@@ -620,7 +620,8 @@ def test_a_check_called_alone_has_check_alls_bounds() -> None:
         fsm_z3.check_all(only=["established_reachable"])[0].method
 
 
-def _free_path(k: int, *extra: Callable[[fsm_z3.Path], Any]) -> tuple[Any, fsm_z3.Path]:
+def _free_path(k: int, *extra: Callable[[fsm_z3.UnrolledRun], Any]
+               ) -> tuple[Any, fsm_z3.UnrolledRun]:
     """``k`` steps of the real encoding WITHOUT the clock that does not go back, plus
     ``extra`` constraints on the path: a run only a faulty search could return."""
     enc = fsm_z3.Encoding()

@@ -379,7 +379,7 @@ T = transition_relation
 
 
 @dataclass
-class Path:
+class UnrolledRun:
     """An unrolled run: ``states[0]`` -event ``steps[0]``-> ``states[1]`` ..."""
 
     cfg: ZConfig
@@ -388,7 +388,7 @@ class Path:
 
 
 def start_path(cfg_extra: Callable[[ZConfig, ZVars], Bool] | None = None
-               ) -> tuple[Path, list[Bool]]:
+               ) -> tuple[UnrolledRun, list[Bool]]:
     """An empty run from the initial state with a symbolic configuration, and the
     constraints that say so (configuration domain, initial state, ``cfg_extra``)."""
     cfg = fresh_config("cfg")
@@ -396,10 +396,11 @@ def start_path(cfg_extra: Callable[[ZConfig, ZVars], Bool] | None = None
     out = [config_domain(cfg), initial_state(cfg, v0)]
     if cfg_extra is not None:
         out.append(cfg_extra(cfg, v0))
-    return Path(cfg=cfg, states=[v0], steps=[]), out
+    return UnrolledRun(cfg=cfg, states=[v0], steps=[]), out
 
 
-def extend(enc: Encoding, path: Path, step_filter: Callable[[ZConfig, Step], Bool] | None = None
+def extend(enc: Encoding, path: UnrolledRun,
+           step_filter: Callable[[ZConfig, Step], Bool] | None = None
            ) -> tuple[Step, list[Bool]]:
     """Add one event to ``path``: fresh successor variables equal to the step's result,
     and a clock that does not go back. Returns the step and its constraints."""

@@ -17,7 +17,7 @@ import z3
 from bgpcascade.model import fsm, rules
 from bgpcascade.model.fsm_vocab import Event, Timer
 
-from .encoding import OPEN_EVENTS, TIMER_OF_EVENT, Bool, Num, Path, Step, ZConfig, ZVars
+from .encoding import OPEN_EVENTS, TIMER_OF_EVENT, Bool, Num, Step, UnrolledRun, ZConfig, ZVars
 
 
 def value(model: z3.ModelRef, term: Num) -> Fraction:
@@ -88,7 +88,7 @@ def describe_vars(model: z3.ModelRef, v: ZVars) -> str:
             f"idle_hold_time={_fmt(c.idle_hold_time)} running=[{timers}]")
 
 
-def describe_path(model: z3.ModelRef, path: Path) -> tuple[tuple[str, ...], str]:
+def describe_path(model: z3.ModelRef, path: UnrolledRun) -> tuple[tuple[str, ...], str]:
     """The event names of ``path`` in ``model``, and a line per step with times and
     states, after the configuration (enough to replay it with fsm.step)."""
     names = tuple(_event_of(model, st).name for st in path.steps)
@@ -171,7 +171,7 @@ def _show(x: object) -> str:
     return _fmt(x) if isinstance(x, Fraction) else str(x)
 
 
-def replay(model: z3.ModelRef, path: Path, table: Sequence[fsm.Transition]) -> str:
+def replay(model: z3.ModelRef, path: UnrolledRun, table: Sequence[fsm.Transition]) -> str:
     """Replay the run ``path`` denotes in ``model`` step by step in the Python interpreter
     (:func:`replay_step`) and compare every state with the solver's (a witness is shown
     only once it replays). Returns "" when the run replays, else where
