@@ -19,10 +19,10 @@ from typing import Any
 from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
-    Boundary,
     Recommendation,
     Review,
     Run,
+    ShardBoundary,
     ShardReview,
     WhatIfResult,
 )
@@ -86,13 +86,13 @@ def _where(shard: str) -> str:
     return "the zone's RRs" if shard == ZONE else f"shard {shard}'s RRs"
 
 
-def _capacity(b: Boundary) -> str:
+def _capacity(b: ShardBoundary) -> str:
     if b.fld == CAPACITY_PERCENT:
         return f"{_n(b.value)}% of their capacity"
     return f"{_n(b.value)} units/s"
 
 
-def describe_boundary(b: Boundary | None) -> str:
+def describe_boundary(b: ShardBoundary | None) -> str:
     """"safe up to 28 (sim-bracket)" and the like."""
     if b is None:
         return "-"
@@ -109,7 +109,7 @@ def describe_boundary(b: Boundary | None) -> str:
     return f"safe {word} {_n(b.value)} {unit}, fails at {_n(b.past)} ({b.method})"
 
 
-def headroom_text(b: Boundary | None) -> str:
+def headroom_text(b: ShardBoundary | None) -> str:
     """The headroom in percent; a capacity overrun also as the factor it needs."""
     if b is None or b.headroom_percent is None:
         return "-"

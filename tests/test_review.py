@@ -18,8 +18,8 @@ from bgpcascade.cli.review import exit_code
 from bgpcascade.io import read_zone_text
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.review import (
-    Boundary,
     Runner,
+    ShardBoundary,
     find_boundary,
     flaps_of,
     review,
@@ -434,8 +434,8 @@ def test_headroom_is_given_only_for_a_found_boundary() -> None:
     """Headroom: (boundary - current) / current for clients, (current - boundary) /
     current for capacity, negative when overrun; none when UNKNOWN, nothing is safe, or
     there is no current value to compare with."""
-    def b(fld: str, current: int, value: int | None, status: str = "HOLDS") -> Boundary:
-        return Boundary("a", fld, current, 1, 1000, 1, value, None, None, status, "sim")
+    def b(fld: str, current: int, value: int | None, status: str = "HOLDS") -> ShardBoundary:
+        return ShardBoundary("a", fld, current, 1, 1000, 1, value, None, None, status, "sim")
 
     assert b("clients", 300, 330).headroom_percent == 10.0
     assert b("clients", 300, 270).headroom_percent == -10.0

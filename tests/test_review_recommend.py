@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bgpcascade.diagrams.review_report import blocks, recommendations, review_json
 from bgpcascade.review.data import (
-    Boundary,
     Review,
     Run,
+    ShardBoundary,
     ShardReview,
     WhatIf,
     WhatIfResult,
@@ -23,16 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _b(shard: str, value: int | None, *, current: int = 300, fld: str = "clients",
-       past: int | None = -1, status: str = "HOLDS") -> Boundary:
+       past: int | None = -1, status: str = "HOLDS") -> ShardBoundary:
     """A boundary found at ``value`` (``past=None``: the whole range was safe)."""
     if past == -1 and value is not None:
         past = value + 1 if fld == "clients" else value - 1
-    return Boundary(shard, fld, current, 1, 4 * current, 1, value, past,
-                    None if past is None else f"flap {shard}-rr1~spine1@30", status,
-                    "sim-bracket")
+    return ShardBoundary(shard, fld, current, 1, 4 * current, 1, value, past,
+                         None if past is None else f"flap {shard}-rr1~spine1@30", status,
+                         "sim-bracket")
 
 
-def _row(rid: str, status: str, b: Boundary | None = None, *, target: str = "a",
+def _row(rid: str, status: str, b: ShardBoundary | None = None, *, target: str = "a",
          origin: str | None = None, as_written: bool = False) -> WhatIfResult:
     bad = status == "VIOLATED"
     return WhatIfResult(WhatIf(rid, f"row {rid}", f"change {rid}", {}, target=target,
@@ -52,7 +52,8 @@ def _review(violated: bool, shards: list[ShardReview], rows: list[WhatIfResult])
     return rv
 
 
-def _shard(name: str, clients: Boundary | None, capacity: Boundary | None = None) -> ShardReview:
+def _shard(name: str, clients: ShardBoundary | None,
+           capacity: ShardBoundary | None = None) -> ShardReview:
     figures = {"shard": name, "clients": 300, "routes_per_client": 150, "rr_profile": "frr",
                "rrs": 2, "hold": 90, "keepalive": 30, "rest_utilisation_percent": 0.5,
                "full_resync_s": 12, "capacity": 600}

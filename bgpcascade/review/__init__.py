@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bgpcascade.review.boundaries import find_boundary
     from bgpcascade.review.data import (
-        Boundary,
         Recommendation,
         Review,
         Run,
+        ShardBoundary,
         ShardReview,
         WhatIf,
         WhatIfResult,
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from bgpcascade.review.zonedata import zone_data
 
 _EXPORTS = {
-    "Boundary": "bgpcascade.review.data",
+    "ShardBoundary": "bgpcascade.review.data",
     "Recommendation": "bgpcascade.review.data",
     "Review": "bgpcascade.review.data",
     "Run": "bgpcascade.review.data",
@@ -73,11 +73,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "Boundary",
     "Recommendation",
     "Review",
     "Run",
     "Runner",
+    "ShardBoundary",
     "ShardReview",
     "WhatIf",
     "WhatIfResult",

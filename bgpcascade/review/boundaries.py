@@ -23,7 +23,7 @@ from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.params import Space
 from bgpcascade.properties.engines.cascade_z3 import Engine, boundary
 from bgpcascade.properties.library import Selected, parse_property
-from bgpcascade.review.data import CAPACITY_PERCENT, ZONE, Boundary
+from bgpcascade.review.data import CAPACITY_PERCENT, ZONE, ShardBoundary
 from bgpcascade.review.runs import Runner
 from bgpcascade.review.zonedata import dump, set_field, shard_value
 
@@ -212,7 +212,7 @@ def find_boundary(runner: Runner, data: dict[str, Any], text: str, source: str, 
                   fld: str, lo: int, hi: int, step: int, critical: list[Trigger],
                   all_triggers: list[Trigger], horizon: Fraction, z3_budget: float,
                   progress: Callable[[str], None], *, verify: bool = True,
-                  hint: int | None = None, known: Probe | None = None) -> Boundary:
+                  hint: int | None = None, known: Probe | None = None) -> ShardBoundary:
     """The boundary of ``<shard>.<fld>`` (see the module doc): Z3 first, within
     ``z3_budget`` seconds, on the critical triggers; else the simulator's bracket. Then
     the boundary value is run against every representative flap; a flap that fails
@@ -232,10 +232,11 @@ def find_boundary(runner: Runner, data: dict[str, Any], text: str, source: str, 
         bs.cache[known.value] = known
 
     def found(value: int | None, past: int | None, past_trigger: str | None, status: str,
-              checked_all: bool = False, reason: str = "") -> Boundary:
-        return Boundary(shard, fld, current, lo, hi, step, value, past, past_trigger, status,
-                        method, reason=reason, triggers=[t.label() for t in critical],
-                        checked_all=checked_all, runs=bs.runs, z3_paths=z3_paths)
+              checked_all: bool = False, reason: str = "") -> ShardBoundary:
+        return ShardBoundary(shard, fld, current, lo, hi, step, value, past, past_trigger,
+                             status, method, reason=reason,
+                             triggers=[t.label() for t in critical],
+                             checked_all=checked_all, runs=bs.runs, z3_paths=z3_paths)
 
     for _round in range(3):
         answer: tuple[int | None, int | None, str | None, str] | None = None

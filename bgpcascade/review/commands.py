@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from bgpcascade.review.data import ZONE, Boundary
+from bgpcascade.review.data import ZONE, ShardBoundary
 from bgpcascade.review.zonedata import dump, set_field
 
 
@@ -60,7 +60,7 @@ def what_if_command(row: str, source: str, failing: str | None, h: str) -> tuple
             f"bgpcascade check {source} --engine sim --horizon {h}")
 
 
-def boundary_commands(b: Boundary, data: dict[str, Any], source: str, out_prefix: str,
+def boundary_commands(b: ShardBoundary, data: dict[str, Any], source: str, out_prefix: str,
                       h: str, files: dict[str, str], commands: list[tuple[str, str]], *,
                       search_source: str | None, z3_budget: float, tag: str = "") -> None:
     """The zone files at the boundary and just past it, and the commands that show the

@@ -53,7 +53,7 @@ class Run:
 
 
 @dataclass
-class Boundary:
+class ShardBoundary:
     """How far one number of one shard may go.
 
     ``value``: the last safe value (the most clients; the least capacity), None when
@@ -139,7 +139,7 @@ class WhatIfResult:
     verdict: str | None
     flaps: int
     runs: int
-    boundary: Boundary | None = None
+    boundary: ShardBoundary | None = None
     zone_file: str | None = None
     reason: str = ""
     as_written: bool = False
@@ -164,8 +164,8 @@ class ShardReview:
     shard: str
     figures: dict[str, Any]
     worst: Run | None
-    clients: Boundary | None = None
-    capacity: Boundary | None = None
+    clients: ShardBoundary | None = None
+    capacity: ShardBoundary | None = None
     critical: list[str] = field(default_factory=list)
 
     @property
@@ -194,7 +194,7 @@ class Recommendation:
     fixes: bool = False
     gain: float | None = None
     what_if: WhatIfResult | None = None
-    written: Boundary | None = None
+    written: ShardBoundary | None = None
     over: ShardReview | None = None
 
 
@@ -210,7 +210,7 @@ class Review:
     ranking: list[Run]
     shards: list[ShardReview]
     what_ifs: list[WhatIfResult]
-    curve: list[tuple[int, Boundary]]  # (capacity, clients boundary) of the tightest shard
+    curve: list[tuple[int, ShardBoundary]]  # (capacity, clients boundary) of the tightest shard
     curve_shard: str | None
     tightest: str | None
     zone_files: dict[str, str]  # file name under zones/ -> text

@@ -9,13 +9,13 @@ its clients boundary, in shard order.
 
 from __future__ import annotations
 
-from bgpcascade.review.data import Boundary, Recommendation, Review, ShardReview, WhatIfResult
+from bgpcascade.review.data import Recommendation, Review, ShardBoundary, ShardReview, WhatIfResult
 
 #: The most rows that only raise a cluster's safe size (fix nothing) that are recommended.
 MAX_PARTIAL = 3
 
 
-def gain(b: Boundary | None, written: Boundary | None) -> float | None:
+def gain(b: ShardBoundary | None, written: ShardBoundary | None) -> float | None:
     """How much a row's boundary ``b`` improves on the same shard's as written, as a
     fraction of the written value (a capacity: needing less is the gain). None when either
     is not a found value, or when the written one is only a lower bound (its whole range
@@ -28,7 +28,7 @@ def gain(b: Boundary | None, written: Boundary | None) -> float | None:
 
 
 def _row(review: Review, n: int, w: WhatIfResult,
-         written: dict[str, Boundary | None]) -> Recommendation | None:
+         written: dict[str, ShardBoundary | None]) -> Recommendation | None:
     """What-if row ``n`` as a recommendation, or None when it buys nothing: it is not
     answered, it is the zone as written, it breaks a zone that holds, or it neither fixes
     the zone nor raises its shard's boundary."""

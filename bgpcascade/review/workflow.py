@@ -45,9 +45,9 @@ from bgpcascade.review.commands import (
 from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
-    Boundary,
     Review,
     Run,
+    ShardBoundary,
     ShardReview,
     WhatIfResult,
 )
@@ -114,7 +114,7 @@ def _first_ranking(w: _Work, runner: Runner) -> bool:
 
 
 def _boundary(w: _Work, runner: Runner, data: dict[str, Any], sr: ShardReview, fld: str, *,
-              z3_budget: float, search_source: str | None, verify: bool = True) -> Boundary:
+              z3_budget: float, search_source: str | None, verify: bool = True) -> ShardBoundary:
     """The boundary of ``<sr.shard>.<fld>`` in the zone as written (``data``), searched
     against the shard's critical flaps, then every flap; UNKNOWN when the budget ends it.
     Its zone files and commands join the review's."""
@@ -126,8 +126,8 @@ def _boundary(w: _Work, runner: Runner, data: dict[str, Any], sr: ShardReview, f
         b = find_boundary(runner, data, w.text, w.source, sr.shard, fld, lo, hi, step, crit,
                           ordered, w.horizon, z3_budget, w.progress, verify=verify)
     except BudgetExceeded:
-        b = Boundary(sr.shard, fld, cur, lo, hi, step, None, None, None, "UNKNOWN",
-                     "sim-bracket", reason="review budget spent")
+        b = ShardBoundary(sr.shard, fld, cur, lo, hi, step, None, None, None, "UNKNOWN",
+                          "sim-bracket", reason="review budget spent")
     if b.status != "HOLDS":
         w.unknown.append(f"{sr.shard}.{fld} ({b.reason})")
     boundary_commands(b, data, w.source, w.out_prefix, w.h, w.files, w.commands,
@@ -151,11 +151,11 @@ def _explicit_boundaries(w: _Work, runner: Runner, shards: list[ShardReview],
                                 search_source=None)
 
 
-def _curve(w: _Work, runner: Runner, sr: ShardReview) -> list[tuple[int, Boundary]]:
+def _curve(w: _Work, runner: Runner, sr: ShardReview) -> list[tuple[int, ShardBoundary]]:
     """The boundary curve: shard ``sr``'s clients boundary at 1/2, 1, 2 and 4 times its
     RRs' capacity (the simulator's bracket, against its critical flaps, then every flap).
     The budget ending a point ends the curve there."""
-    points: list[tuple[int, Boundary]] = []
+    points: list[tuple[int, ShardBoundary]] = []
     cap = shard_value(w.text, w.source, sr.shard, "rr_capacity")
     for mult in (Fraction(1, 2), Fraction(1), Fraction(2), Fraction(4)):
         c = int(cap * mult)
@@ -284,7 +284,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         else:
             _explicit_boundaries(w, runner, shards, own, summary, complete)
         tightest = _tightest(shards, hurt, complete)
-        curve_pts: list[tuple[int, Boundary]] = []
+        curve_pts: list[tuple[int, ShardBoundary]] = []
         if complete and curve and tightest is not None and "shards" in w.data:
             curve_pts = _curve(w, runner, next(s for s in shards if s.shard == tightest))
         results: list[WhatIfResult] = []
