@@ -19,9 +19,9 @@ from typing import Any
 from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
+    FlapRun,
     Recommendation,
     Review,
-    Run,
     ShardBoundary,
     ShardReview,
     WhatIfResult,
@@ -63,7 +63,7 @@ def _pct(p: float | None) -> str:
     return "-" if p is None else f"{p:+.1f}%"
 
 
-def _what(run: Run | None, shard: str | None = None) -> str:
+def _what(run: FlapRun | None, shard: str | None = None) -> str:
     """What a run did, in one phrase."""
     if run is None:
         return "-"

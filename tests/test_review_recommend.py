@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bgpcascade.diagrams.review_report import blocks, recommendations, review_json
 from bgpcascade.review.data import (
+    FlapRun,
     Review,
-    Run,
     ShardBoundary,
     ShardReview,
     WhatIf,
@@ -43,9 +43,9 @@ def _row(rid: str, status: str, b: ShardBoundary | None = None, *, target: str =
 
 
 def _review(violated: bool, shards: list[ShardReview], rows: list[WhatIfResult]) -> Review:
-    run = Run("flap a-rr1~spine1@30", 4 if violated else 0, 0, 300, False,
-              ("no_cascade",) if violated else (), {"a": 4 if violated else 0},
-              {"a": 1.2}, {"hold-expired": 4} if violated else {})
+    run = FlapRun("flap a-rr1~spine1@30", 4 if violated else 0, 0, 300, False,
+                  ("no_cascade",) if violated else (), {"a": 4 if violated else 0},
+                  {"a": 1.2}, {"hold-expired": 4} if violated else {})
     rv = Review("z", "z.yaml", Fraction(300), Fraction(30), [run.trigger], [run], shards,
                 rows, [], None, "a", {}, [], 8, [])
     rv.recommendations = recommend(rv)

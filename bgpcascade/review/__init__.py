@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bgpcascade.review.boundaries import find_boundary
     from bgpcascade.review.data import (
+        FlapRun,
         Recommendation,
         Review,
-        Run,
         ShardBoundary,
         ShardReview,
         WhatIf,
@@ -40,7 +40,7 @@ _EXPORTS = {
     "ShardBoundary": "bgpcascade.review.data",
     "Recommendation": "bgpcascade.review.data",
     "Review": "bgpcascade.review.data",
-    "Run": "bgpcascade.review.data",
+    "FlapRun": "bgpcascade.review.data",
     "ShardReview": "bgpcascade.review.data",
     "WhatIf": "bgpcascade.review.data",
     "WhatIfResult": "bgpcascade.review.data",
@@ -73,9 +73,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "FlapRun",
     "Recommendation",
     "Review",
-    "Run",
     "Runner",
     "ShardBoundary",
     "ShardReview",

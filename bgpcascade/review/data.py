@@ -23,8 +23,8 @@ CAPACITY_PERCENT = "rr_capacity_percent"
 
 
 @dataclass(frozen=True)
-class Run:
-    """One trigger simulated on one zone, reduced to what the review reads.
+class FlapRun:
+    """One trigger (a representative flap) simulated on one zone, reduced to what the review reads.
 
     ``shard_cascade``: per shard, sessions reset by the cascade (not by the trigger
     directly). ``shard_ratio``: per shard, the highest peak queue delay over negotiated
@@ -163,7 +163,7 @@ class ShardReview:
 
     shard: str
     figures: dict[str, Any]
-    worst: Run | None
+    worst: FlapRun | None
     clients: ShardBoundary | None = None
     capacity: ShardBoundary | None = None
     critical: list[str] = field(default_factory=list)
@@ -207,7 +207,7 @@ class Review:
     horizon: Fraction
     at: Fraction
     flaps: list[str]
-    ranking: list[Run]
+    ranking: list[FlapRun]
     shards: list[ShardReview]
     what_ifs: list[WhatIfResult]
     curve: list[tuple[int, ShardBoundary]]  # (capacity, clients boundary) of the tightest shard

@@ -4,7 +4,7 @@ Every number of the review comes from runs of the one model (model/dynamics.py),
 from a formula standing in for it. A run is one representative single flap
 (:func:`~bgpcascade.properties.engines.cascade_z3.representative_flaps`, one per session
 group) simulated in the plain simulator up to the horizon, reduced to a
-:class:`~bgpcascade.review.data.Run`: sessions reset by the cascade per shard, the
+:class:`~bgpcascade.review.data.FlapRun`: sessions reset by the cascade per shard, the
 highest queue delay over negotiated hold time per shard (RFC 4271 §4.2, §6.5), and the
 zone-wide properties it violates. Also here: the rankings of runs (zone-wide and per
 shard), the flaps a shard's boundary is searched against, and the shards table's figures.
@@ -25,14 +25,14 @@ from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded, representat
 from bgpcascade.properties.executor import Executor, LocalExecutor
 from bgpcascade.properties.library import DEFAULT_PROPERTIES, Selected, parse_property
 from bgpcascade.properties.runner import run as run_scenario
-from bgpcascade.review.data import SPINES, ZONE, Run, ShardReview
+from bgpcascade.review.data import SPINES, ZONE, FlapRun, ShardReview
 
 
 def _zone_props() -> list[Selected]:
     return [parse_property(p) for p in DEFAULT_PROPERTIES]
 
 
-def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction) -> Run:
+def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction) -> FlapRun:
     """Simulate ``trigger`` on the zone ``zone_text`` up to ``horizon`` (the plain
     simulator, exact; :func:`bgpcascade.properties.runner.run`, judged by ``check``'s
     default properties) and summarise it per shard."""
@@ -55,14 +55,14 @@ def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction) ->
         shard_ratio[shard] = max(shard_ratio.get(shard, 0.0), ratio)
     shard_cascade[ZONE] = o.cascade_size()
     shard_ratio[ZONE] = max(shard_ratio.values(), default=0.0)
-    return Run(trigger.label(), o.cascade_size(), o.isolated_peak, o.clients,
-               o.outage(Fraction(1, 2)), tuple(done.violated),
-               dict(sorted(shard_cascade.items())),
-               {k: round(v, 4) for k, v in sorted(shard_ratio.items())},
-               dict(sorted(reasons.items())))
+    return FlapRun(trigger.label(), o.cascade_size(), o.isolated_peak, o.clients,
+                   o.outage(Fraction(1, 2)), tuple(done.violated),
+                   dict(sorted(shard_cascade.items())),
+                   {k: round(v, 4) for k, v in sorted(shard_ratio.items())},
+                   dict(sorted(reasons.items())))
 
 
-def _job(args: tuple[str, str, Trigger, Fraction]) -> Run:
+def _job(args: tuple[str, str, Trigger, Fraction]) -> FlapRun:
     return run_one(*args)
 
 
@@ -93,13 +93,13 @@ class Runner:
             raise BudgetExceeded
 
     def run(self, zone_text: str, source: str, triggers: Sequence[Trigger],
-            horizon: Fraction, *, stop: Callable[[Run], bool] | None = None) -> list[Run]:
+            horizon: Fraction, *, stop: Callable[[FlapRun], bool] | None = None) -> list[FlapRun]:
         """Each trigger on the zone, in order. With ``stop``, runs go in batches of
         ``jobs`` and end after the first batch in which ``stop`` is true of a run (the
         result is then a prefix of the triggers, the same whatever ``jobs``: everything
         up to and including the first run that stops it). The deadline is checked before
         each batch (BudgetExceeded)."""
-        out: list[Run] = []
+        out: list[FlapRun] = []
         batch = max(1, self.jobs) if stop is not None else len(triggers)
         for i in range(0, len(triggers), batch):
             self.check()
@@ -113,14 +113,14 @@ class Runner:
         return out
 
 
-def rank(runs: Sequence[Run]) -> list[Run]:
+def rank(runs: Sequence[FlapRun]) -> list[FlapRun]:
     """Worst first: most sessions reset by the cascade, then most clients isolated, then
     the trigger order (as ``check --engine sim`` ranks them)."""
     order = {id(r): n for n, r in enumerate(runs)}
     return sorted(runs, key=lambda r: (-r.cascade, -r.isolated_peak, order[id(r)]))
 
 
-def shard_rank(runs: Sequence[Run], shard: str) -> list[Run]:
+def shard_rank(runs: Sequence[FlapRun], shard: str) -> list[FlapRun]:
     """Worst first for one shard: most of its sessions reset by the cascade, then its
     highest queue delay / hold ratio, then the trigger order."""
     order = {id(r): n for n, r in enumerate(runs)}
@@ -128,7 +128,7 @@ def shard_rank(runs: Sequence[Run], shard: str) -> list[Run]:
                                        -r.shard_ratio.get(shard, 0.0), order[id(r)]))
 
 
-def critical_flaps(runs: Sequence[Run], shard: str, own: Mapping[str, str | None],
+def critical_flaps(runs: Sequence[FlapRun], shard: str, own: Mapping[str, str | None],
                    k: int = 3) -> list[str]:
     """The flaps a shard's boundary is searched against: its ``k`` worst, and the worst
     of its own sessions' flaps (``own``: trigger label -> the shard of its session)."""
@@ -167,7 +167,7 @@ def trigger_shards(text: str, source: str, triggers: Sequence[Trigger]) -> dict[
     return out
 
 
-def shard_reviews(zone: Zone, summary: Mapping[str, Any], base: Sequence[Run],
+def shard_reviews(zone: Zone, summary: Mapping[str, Any], base: Sequence[FlapRun],
                   own: Mapping[str, str | None]) -> list[ShardReview]:
     """One row per shard of the zone as written: its ``show`` figures (``summary``, the
     load at rest the worst of its RRs'), its worst single flap among ``base`` and its
@@ -188,7 +188,7 @@ def shard_reviews(zone: Zone, summary: Mapping[str, Any], base: Sequence[Run],
     return shards
 
 
-def zone_review(zone: Zone, summary: Mapping[str, Any], base: Sequence[Run],
+def zone_review(zone: Zone, summary: Mapping[str, Any], base: Sequence[FlapRun],
                 own: Mapping[str, str | None]) -> ShardReview:
     """The shards table's one row for a zone judged as a whole (:data:`ZONE`)."""
     rrs = [g for g in zone.groups if g.is_rr]

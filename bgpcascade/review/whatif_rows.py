@@ -22,7 +22,7 @@ from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded
 from bgpcascade.properties.executor import Executor
 from bgpcascade.review.boundaries import Probe, find_boundary, search_range
 from bgpcascade.review.commands import boundary_commands, what_if_command
-from bgpcascade.review.data import CAPACITY_PERCENT, Run, ShardReview, WhatIf, WhatIfResult
+from bgpcascade.review.data import CAPACITY_PERCENT, FlapRun, ShardReview, WhatIf, WhatIfResult
 from bgpcascade.review.runs import Runner, critical_flaps, flaps_of, order_like, trigger_shards
 from bgpcascade.review.whatifs import fingerprint, rename_flap
 from bgpcascade.review.zonedata import dump, explicit_capacities, shard_value
@@ -43,7 +43,7 @@ class RowContext:
     quick: bool
     deadline: float
     fingerprint: tuple[Any, ...]
-    ranking: list[Run]
+    ranking: list[FlapRun]
 
 
 @dataclass
@@ -99,7 +99,7 @@ def _as_written(ctx: RowContext, row: WhatIf, wsource: str) -> WhatIfResult:
 
 
 def _row_boundary(ctx: RowContext, row: WhatIf, wtext: str, wsource: str,
-                  wflaps: list[Trigger], runs: list[Run], runner: Runner,
+                  wflaps: list[Trigger], runs: list[FlapRun], runner: Runner,
                   ans: RowAnswer) -> None:
     """The boundary of the row's shard on the changed zone: clients in the compact form;
     in an explicit zone, its RRs' capacity in percent. Searched against the row's critical

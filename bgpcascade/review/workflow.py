@@ -45,8 +45,8 @@ from bgpcascade.review.commands import (
 from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
+    FlapRun,
     Review,
-    Run,
     ShardBoundary,
     ShardReview,
     WhatIfResult,
@@ -86,7 +86,7 @@ class _Work:
     zone: Zone
     data: dict[str, Any]
     flaps: list[Trigger]
-    base: list[Run] = field(default_factory=list)  # every flap run at the zone as written
+    base: list[FlapRun] = field(default_factory=list)  # every flap run at the zone as written
     files: dict[str, str] = field(default_factory=dict)
     commands: list[tuple[str, str]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
