@@ -202,7 +202,7 @@ def write_counterexample(out: Path, stem: str, cx: Counterexample, horizon: Frac
 
 # -- what a check found -----------------------------------------------------------------------
 @dataclass
-class Row:
+class CheckRow:
     """One verdict: a property of a zone, by one engine."""
 
     zone: str
@@ -234,7 +234,7 @@ class CheckOutcome:
     """What a ``check`` found: one row per (zone, property, engine), the runs, the overall
     status. :meth:`assert_holds` is what the pytest fixture uses."""
 
-    rows: list[Row]
+    rows: list[CheckRow]
     runs: list[Run]
     status: Status
 
@@ -242,7 +242,7 @@ class CheckOutcome:
         """0 all hold, 1 something violated, 3 nothing violated but something unknown."""
         return int(Exit.of(self.status))
 
-    def failures(self) -> list[Row]:
+    def failures(self) -> list[CheckRow]:
         """The rows that are not HOLDS."""
         return [r for r in self.rows if r.status != "HOLDS"]
 
@@ -286,7 +286,7 @@ class CheckOutcome:
         a failure (with the replay command), UNKNOWN an error, so CI never shows it
         green."""
         suites = ET.Element("testsuites", name="bgpcascade")
-        by_zone: dict[str, list[Row]] = {}
+        by_zone: dict[str, list[CheckRow]] = {}
         for r in self.rows:
             by_zone.setdefault(r.zone, []).append(r)
         for zone, zrows in by_zone.items():
@@ -311,13 +311,13 @@ def _stem(zone: str, engine: str, n: int) -> str:
 
 
 def check_engine(engine: Engine, question: Question, out: Path,
-                 inputs: tuple[str, ...]) -> tuple[Run, list[Row]]:
+                 inputs: tuple[str, ...]) -> tuple[Run, list[CheckRow]]:
     """Ask ``engine`` about ``question`` until every property is decided (the module
     docstring): the run's JSON entry and one row per property."""
     assert question.space is not None
     zone, source = question.space.zone.name, question.space.source
     run = Run(zone, engine.name, properties=[s.label for s in question.props])
-    rows: list[Row] = []
+    rows: list[CheckRow] = []
     remaining: list[Selected] = list(question.props)
     started = time.monotonic()
     while remaining:
@@ -335,30 +335,32 @@ def check_engine(engine: Engine, question: Question, out: Path,
             run.status = "VIOLATED"
             point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())
             at = f" at {point}" if point else ""
-            rows += [Row(zone, source, s.label, engine.name, "VIOLATED",
-                         f"{cx['trigger']}{at} -> {cx['verdict']}; replay: {cx['replay']}",
-                         cx, time.monotonic() - started)
+            rows += [CheckRow(zone, source, s.label, engine.name, "VIOLATED",
+                              f"{cx['trigger']}{at} -> {cx['verdict']}; replay: {cx['replay']}",
+                              cx, time.monotonic() - started)
                      for s in remaining if s.label in res.violated]
             remaining = [s for s in remaining if s.label not in res.violated]
             if question.remaining() > 0:
                 continue
             status, reason = "UNKNOWN", f"budget of {question.budget:g} s ran out"
-        rows += [Row(zone, source, s.label, engine.name, status,
-                     res.covered if status == "HOLDS" else f"{reason}", None,
-                     time.monotonic() - started) for s in remaining]
+        rows += [CheckRow(zone, source, s.label, engine.name, status,
+                          res.covered if status == "HOLDS" else f"{reason}", None,
+                          time.monotonic() - started) for s in remaining]
         if status == "UNKNOWN" and run.status != "VIOLATED":
             run.status, run.reason = "UNKNOWN", reason or None
         break
     return run, rows
 
 
-def _static_rows(zone_name: str, source: str, zone: Any, props: list[Selected]) -> list[Row]:
+def _static_rows(zone_name: str, source: str, zone: Any, props: list[Selected]
+                 ) -> list[CheckRow]:
     rows = []
     for s in props:
         ok = s.holds_zone(zone)
-        rows.append(Row(zone_name, source, s.label, "static", "HOLDS" if ok else "VIOLATED",
-                        "RFC 4456 analysis (see `bgpcascade lint`)" + ("" if ok else
-                                                                      ": failing rows")))
+        rows.append(CheckRow(zone_name, source, s.label, "static",
+                             "HOLDS" if ok else "VIOLATED",
+                             "RFC 4456 analysis (see `bgpcascade lint`)"
+                             + ("" if ok else ": failing rows")))
     return rows
 
 
@@ -402,7 +404,7 @@ def run_check(args: argparse.Namespace) -> CheckOutcome:
     knobs = {"jobs": args.jobs, "seed": args.seed, "examples": args.examples,
              "max_triggers": args.max_triggers,
              "database": None if args.database in ("", "none") else args.database}
-    rows: list[Row] = []
+    rows: list[CheckRow] = []
     runs: list[Run] = []
     for q in questions:
         assert q.space is not None

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bgpcascade.checking import ENGINES, CheckOutcome, Row, check
+from bgpcascade.checking import ENGINES, CheckOutcome, CheckRow, check
 from bgpcascade.model.errors import InputError
 
 
@@ -108,7 +108,7 @@ class BgpcascadeFailure(Exception):
 class ZoneItem(pytest.Item):
     """One (property, engine) verdict of a zone file."""
 
-    def __init__(self, *, row: Row | None, **kw: Any) -> None:
+    def __init__(self, *, row: CheckRow | None, **kw: Any) -> None:
         super().__init__(**kw)
         self.row = row
 
@@ -121,7 +121,7 @@ class ZoneItem(pytest.Item):
             raise BgpcascadeFailure(self._describe(self.row))
 
     @staticmethod
-    def _describe(row: Row) -> str:
+    def _describe(row: CheckRow) -> str:
         lines = [f"{row.prop} [{row.engine}]: {row.status}", f"  {row.detail}"]
         cx = row.counterexample
         if cx:

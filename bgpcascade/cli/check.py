@@ -20,7 +20,7 @@ from rich.table import Table as RichTable
 from bgpcascade.checking import (
     ENGINES,
     CheckOutcome,
-    Row,
+    CheckRow,
     Run,
     add_zone_flags,
     check,
@@ -28,7 +28,7 @@ from bgpcascade.checking import (
 )
 from bgpcascade.io import dumps_json, safe_write
 
-__all__ = ["ENGINES", "CheckOutcome", "Row", "add_check_args", "check", "cmd_check"]
+__all__ = ["ENGINES", "CheckOutcome", "CheckRow", "add_check_args", "check", "cmd_check"]
 
 
 def add_check_args(p: argparse.ArgumentParser) -> None:
@@ -48,7 +48,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return res.exit_code()
 
 
-def _print(rows: list[Row], runs: list[Run]) -> None:
+def _print(rows: list[CheckRow], runs: list[Run]) -> None:
     console = Console(width=None if sys.stdout.isatty() else 160, highlight=False,
                       soft_wrap=False)
     table = RichTable(title="bgpcascade check", title_justify="left")
