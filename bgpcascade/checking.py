@@ -216,7 +216,7 @@ class CheckRow:
 
 
 @dataclass
-class Run:
+class EngineRun:
     """One engine on one zone: its bounds and what it found (the JSON ``runs`` entry)."""
 
     zone: str
@@ -235,7 +235,7 @@ class CheckOutcome:
     status. :meth:`assert_holds` is what the pytest fixture uses."""
 
     rows: list[CheckRow]
-    runs: list[Run]
+    runs: list[EngineRun]
     status: Status
 
     def exit_code(self) -> int:
@@ -311,12 +311,12 @@ def _stem(zone: str, engine: str, n: int) -> str:
 
 
 def check_engine(engine: Engine, question: Question, out: Path,
-                 inputs: tuple[str, ...]) -> tuple[Run, list[CheckRow]]:
+                 inputs: tuple[str, ...]) -> tuple[EngineRun, list[CheckRow]]:
     """Ask ``engine`` about ``question`` until every property is decided (the module
     docstring): the run's JSON entry and one row per property."""
     assert question.space is not None
     zone, source = question.space.zone.name, question.space.source
-    run = Run(zone, engine.name, properties=[s.label for s in question.props])
+    run = EngineRun(zone, engine.name, properties=[s.label for s in question.props])
     rows: list[CheckRow] = []
     remaining: list[Selected] = list(question.props)
     started = time.monotonic()
@@ -405,7 +405,7 @@ def run_check(args: argparse.Namespace) -> CheckOutcome:
              "max_triggers": args.max_triggers,
              "database": None if args.database in ("", "none") else args.database}
     rows: list[CheckRow] = []
-    runs: list[Run] = []
+    runs: list[EngineRun] = []
     for q in questions:
         assert q.space is not None
         zone = q.space.zone

@@ -21,7 +21,7 @@ from bgpcascade.checking import (
     ENGINES,
     CheckOutcome,
     CheckRow,
-    Run,
+    EngineRun,
     add_zone_flags,
     check,
     run_check,
@@ -48,7 +48,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return res.exit_code()
 
 
-def _print(rows: list[CheckRow], runs: list[Run]) -> None:
+def _print(rows: list[CheckRow], runs: list[EngineRun]) -> None:
     console = Console(width=None if sys.stdout.isatty() else 160, highlight=False,
                       soft_wrap=False)
     table = RichTable(title="bgpcascade check", title_justify="left")
