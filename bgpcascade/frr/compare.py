@@ -142,7 +142,7 @@ def model_category(reason: str) -> str:
 
 # -- the comparison -------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Row:
+class ComparisonRow:
     """One line of the table: what, the model's value, FRR's, and whether they agree."""
 
     section: str
@@ -183,10 +183,10 @@ def _direct_sessions(scenario: str, rr: str | None, client: str | None,
     return set()
 
 
-def compare(zone: Zone, frr: dict[str, Any], model: dict[str, Any]) -> list[Row]:
+def compare(zone: Zone, frr: dict[str, Any], model: dict[str, Any]) -> list[ComparisonRow]:
     """The rows of the table (see the module docstring)."""
     scenario, rr, client = frr["scenario"], frr.get("rr"), frr.get("client")
-    rows: list[Row] = []
+    rows: list[ComparisonRow] = []
     all_sessions = sorted({c["session"] for c in frr["changes"]} |
                           {c["session"] for c in model["changes"]})
     direct = _direct_sessions(scenario, rr, client, all_sessions)
@@ -214,17 +214,17 @@ def compare(zone: Zone, frr: dict[str, Any], model: dict[str, Any]) -> list[Row]
     for s in sorted(set(fs) | set(ms)):
         f, m = fs.get(s), ms.get(s)
         if f is None or m is None:
-            rows.append(Row("sessions", f"{s} reset", "yes" if m else "no",
-                            "yes" if f else "no", False))
+            rows.append(ComparisonRow("sessions", f"{s} reset", "yes" if m else "no",
+                                      "yes" if f else "no", False))
             continue
-        rows.append(Row("sessions", f"{s} first down", m[0], f[0],
-                        m[0].split(" at ")[0] == f[0].split(" at ")[0],
-                        "" if m[0] == f[0] else "same reason, other end first"
-                        if m[0].split(" at ")[0] == f[0].split(" at ")[0] else ""))
-        rows.append(Row("sessions", f"{s} re-established", str(m[1]), str(f[1]),
-                        m[1] == f[1]))
+        rows.append(ComparisonRow("sessions", f"{s} first down", m[0], f[0],
+                                  m[0].split(" at ")[0] == f[0].split(" at ")[0],
+                                  "" if m[0] == f[0] else "same reason, other end first"
+                                  if m[0].split(" at ")[0] == f[0].split(" at ")[0] else ""))
+        rows.append(ComparisonRow("sessions", f"{s} re-established", str(m[1]), str(f[1]),
+                                  m[1] == f[1]))
     if not fs and not ms:
-        rows.append(Row("sessions", "sessions reset", "none", "none", True))
+        rows.append(ComparisonRow("sessions", "sessions reset", "none", "none", True))
 
     # Prefixes, exact, per receiver and peer.
     fu, mu = frr["updates"], model["updates"]
@@ -233,11 +233,11 @@ def compare(zone: Zone, frr: dict[str, Any], model: dict[str, Any]) -> list[Row]
             zero = {"announced": 0, "withdrawn": 0}
             f = fu.get(recv, {}).get(peer, zero)
             m = mu.get(recv, {}).get(peer, zero)
-            rows.append(Row("prefixes", f"{recv} <- {peer}",
-                            f"{m['announced']:,} / {m['withdrawn']:,}",
-                            f"{f['announced']:,} / {f['withdrawn']:,}",
-                            (m["announced"], m["withdrawn"]) ==
-                            (f["announced"], f["withdrawn"]), "announced / withdrawn"))
+            rows.append(ComparisonRow("prefixes", f"{recv} <- {peer}",
+                                      f"{m['announced']:,} / {m['withdrawn']:,}",
+                                      f"{f['announced']:,} / {f['withdrawn']:,}",
+                                      (m["announced"], m["withdrawn"]) ==
+                                      (f["announced"], f["withdrawn"]), "announced / withdrawn"))
 
     # Times.
     tol = tolerances(zone)
@@ -246,20 +246,20 @@ def compare(zone: Zone, frr: dict[str, Any], model: dict[str, Any]) -> list[Row]
                           ("reconverge_s", "reconverged")):
             f, m = frr.get(key), model.get(key)
             if f is None and m is None:
-                rows.append(Row("times", what, "-", "-", True))
+                rows.append(ComparisonRow("times", what, "-", "-", True))
                 continue
             ok = f is not None and m is not None and abs(f - m) <= tol[key]
-            rows.append(Row("times", what, "-" if m is None else f"{m:.3f} s",
-                            "-" if f is None else f"{f:.3f} s", ok,
-                            f"within ±{tol[key]:g} s"))
+            rows.append(ComparisonRow("times", what, "-" if m is None else f"{m:.3f} s",
+                                      "-" if f is None else f"{f:.3f} s", ok,
+                                      f"within ±{tol[key]:g} s"))
     if scenario == "starve-rr":
         f, m = frr.get("starved_rr_kept_sessions"), model.get("starved_rr_kept_sessions")
-        rows.append(Row("starve", f"{rr} kept its other sessions", str(m).lower(),
-                        str(f).lower(), f == m))
+        rows.append(ComparisonRow("starve", f"{rr} kept its other sessions", str(m).lower(),
+                                  str(f).lower(), f == m))
     return rows
 
 
-def print_table(rows: list[Row]) -> None:
+def print_table(rows: list[ComparisonRow]) -> None:
     """The table, one row a line, mismatches marked."""
     w = max((len(r.what) for r in rows), default=10)
     wm = max((len(r.model) for r in rows), default=5)
