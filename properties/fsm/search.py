@@ -72,7 +72,7 @@ DEFAULT_BUDGET = Budget()
 
 
 @dataclass(frozen=True)
-class Outcome:
+class QueryOutcome:
     """What one query found: ``sat`` (with trace and detail), ``unsat`` or ``unknown``."""
 
     result: Literal["sat", "unsat", "unknown"]
@@ -81,18 +81,19 @@ class Outcome:
     k: int = 0
 
 
-def _unknown(solver: z3.Solver, what: str) -> Outcome:
-    return Outcome("unknown", detail=f"{what}: solver returned unknown "
-                                     f"({solver.reason_unknown()})")
+def _unknown(solver: z3.Solver, what: str) -> QueryOutcome:
+    return QueryOutcome("unknown", detail=f"{what}: solver returned unknown "
+                                          f"({solver.reason_unknown()})")
 
 
-def _disagree(why: str) -> Outcome:
-    return Outcome("unknown", detail="the solver's run does not replay in the Python FSM "
-                                     f"(model/fsm.py), so it is not shown: {why}")
+def _disagree(why: str) -> QueryOutcome:
+    return QueryOutcome("unknown",
+                        detail="the solver's run does not replay in the Python FSM "
+                               f"(model/fsm.py), so it is not shown: {why}")
 
 
 def one_step(enc: Encoding, budget: Budget, bad: StepPredicate,
-             assume: Callable[[ZConfig, ZVars], Bool] | None = None) -> Outcome:
+             assume: Callable[[ZConfig, ZVars], Bool] | None = None) -> QueryOutcome:
     """Is there ANY state (in the domain, satisfying ``assume``) and event whose step
     satisfies ``bad``? ``unsat`` proves the step property for every state."""
     s = budget.solver()
@@ -104,7 +105,7 @@ def one_step(enc: Encoding, budget: Budget, bad: StepPredicate,
         s.add(assume(cfg, v))
     r = s.check()
     if r == z3.unsat:
-        return Outcome("unsat")
+        return QueryOutcome("unsat")
     if r != z3.sat:
         return _unknown(s, "one-step query")
     m = s.model()
@@ -114,14 +115,14 @@ def one_step(enc: Encoding, budget: Budget, bad: StepPredicate,
         return _disagree(why)
     if nxt != (want := read_vars(m, st.post)):
         return _disagree(f"{_event_of(m, st).name}: {vars_diff(nxt, want)}")
-    return Outcome("sat", trace=(_event_of(m, st).name,),
-                   detail=(f"config: {describe_config(m, cfg)}; from {describe_vars(m, v)}: "
-                           f"{_describe_step(m, st, st.post)}"), k=1)
+    return QueryOutcome("sat", trace=(_event_of(m, st).name,),
+                        detail=(f"config: {describe_config(m, cfg)}; from {describe_vars(m, v)}: "
+                                f"{_describe_step(m, st, st.post)}"), k=1)
 
 
 def bmc(enc: Encoding, budget: Budget, goal: StepPredicate, *,
         step_filter: StepPredicate | None = None,
-        cfg_extra: ConfigPredicate | None = None, k_max: int | None = None) -> Outcome:
+        cfg_extra: ConfigPredicate | None = None, k_max: int | None = None) -> QueryOutcome:
     """Bounded model checking from the initial state: the SHORTEST run (k = 1, 2, ...
     up to ``k_max`` events) whose last step satisfies ``goal``."""
     s = budget.solver()
@@ -138,11 +139,11 @@ def bmc(enc: Encoding, budget: Budget, goal: StepPredicate, *,
             if why := replay(model, path, enc.table):
                 return _disagree(why)
             trace, detail = describe_path(model, path)
-            return Outcome("sat", trace=trace, detail=detail, k=k)
+            return QueryOutcome("sat", trace=trace, detail=detail, k=k)
         if r != z3.unsat:
             return _unknown(s, f"bounded search at k={k}")
         s.pop()
-    return Outcome("unsat", k=k_max or budget.k_max)
+    return QueryOutcome("unsat", k=k_max or budget.k_max)
 
 
 def _step_verdict(name: str, enc: Encoding, budget: Budget, bad: StepPredicate,
@@ -160,7 +161,7 @@ def _step_verdict(name: str, enc: Encoding, budget: Budget, bad: StepPredicate,
 
 
 def _violation(name: str, method: str, enc: Encoding, budget: Budget, goal: StepPredicate,
-               out: Outcome, what: str) -> Verdict:
+               out: QueryOutcome, what: str) -> Verdict:
     reach = bmc(enc, budget, goal)
     if reach.result == "sat":
         return Verdict(name, "VIOLATED", f"{method}; counterexample by bounded model "
