@@ -38,7 +38,7 @@ from bgpcascade.model.fsm_vocab import TimerValue as V
 from bgpcascade.properties.fsm import proofs as fsm_z3
 from bgpcascade.properties.verdict import Verdict, exit_code
 
-NAMES = [p.name for p in fsm_z3.PROPERTIES]
+NAMES = [p.name for p in fsm_z3.FSM_PROPERTIES]
 
 
 # -- the real table -------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def test_counter_exceptions_cite_the_rfc() -> None:
 
 
 def test_properties_are_documented() -> None:
-    for p in fsm_z3.PROPERTIES:
+    for p in fsm_z3.FSM_PROPERTIES:
         assert "RFC" in p.doc, p.name
 
 

@@ -4,7 +4,7 @@ Each property is a check over the Z3 encoding of the table (:mod:`.encoding`): a
 induction query over every state, or bounded model checking from Idle for the shortest
 witness or counterexample (:mod:`.search`), replayed in the Python FSM before it is shown
 (:mod:`.replay`). The configuration domain (:func:`~.encoding.config_domain`) is
-documented there; the properties are the :data:`PROPERTIES` and :func:`check_all` checks
+documented there; the properties are the :data:`FSM_PROPERTIES` and :func:`check_all` checks
 them all. Each check uses a solver timeout (``timeout_s`` per query) and optionally a Z3
 resource limit; ``z3.unknown`` becomes UNKNOWN, never HOLDS.
 
@@ -78,8 +78,8 @@ from .search import (
 
 __all__ = [
     "COUNTER_EXCEPTIONS",
+    "FSM_PROPERTIES",
     "OPEN_EVENTS",
-    "PROPERTIES",
     "RESPONSIVE_EVENTS",
     "TIMER_OF_EVENT",
     "Z3",
@@ -550,7 +550,7 @@ class PropertySpec:
         return (self.check.__doc__ or "").strip()
 
 
-PROPERTIES: tuple[PropertySpec, ...] = (
+FSM_PROPERTIES: tuple[PropertySpec, ...] = (
     PropertySpec("established_only_from_openconfirm_keepalive", "always",
                  check_established_only_from_openconfirm_keepalive),
     PropertySpec("hold_timer_running", "always", check_hold_timer_running),
@@ -572,11 +572,11 @@ def check_all(timeout_s: float = 30.0, *, table: Sequence[fsm.Transition] = fsm.
     solver query; ``k_max`` bounds the runs of bounded model checking."""
     budget = Budget(timeout_s=timeout_s, rlimit=rlimit, k_max=k_max)
     wanted = None if only is None else set(only)
-    if wanted is not None and (unknown := wanted - {p.name for p in PROPERTIES}):
+    if wanted is not None and (unknown := wanted - {p.name for p in FSM_PROPERTIES}):
         raise ValueError(f"unknown properties {sorted(unknown)}; one of "
-                         f"{[p.name for p in PROPERTIES]}")
+                         f"{[p.name for p in FSM_PROPERTIES]}")
     out: list[Verdict] = []
-    for spec in PROPERTIES:
+    for spec in FSM_PROPERTIES:
         if wanted is not None and spec.name not in wanted:
             continue
         t0 = time.perf_counter()
