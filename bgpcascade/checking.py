@@ -35,6 +35,7 @@ from typing import Any, NoReturn
 from bgpcascade.io import check_out_dir, read_zone_text, safe_write
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import NAMES_HELP, Space
 from bgpcascade.model.triggers import parse_flap, parse_spike
 from bgpcascade.model.zonefile import load_zone
@@ -47,7 +48,7 @@ from bgpcascade.properties.library import (
     load_properties_file,
     parse_property,
 )
-from bgpcascade.properties.result import Counterexample, Engine, Question, num
+from bgpcascade.properties.result import Counterexample, Engine, Question
 from bgpcascade.properties.verdict import Exit, Status, overall
 
 #: The engines ``check`` runs, in report order; each name makes a fresh engine per zone.
@@ -178,7 +179,7 @@ def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fracti
     for t in triggers:
         kind, what = t.label().split(" ", 1)
         flags.append(f"--{kind} {what}")
-    return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {num(horizon)}"
+    return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {json_number(horizon)}"
 
 
 def write_counterexample(out: Path, stem: str, cx: Counterexample, horizon: Fraction,

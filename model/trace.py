@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, get_args
 
+from .numbers import json_number
 from .outcomes import Outcome
 from .sim import ZERO, Sim, Trigger, TriggerKind
-from .sim import num as _num
 from .topology import Zone
 
 TRACE_VERSION = 1
@@ -98,16 +98,16 @@ def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[s
     for e in out.resets:
         by_reason[e.reason] = by_reason.get(e.reason, 0) + e.count
     settled = out.reconverged_at()
-    reconverged = None if settled is None else _num(settled)
+    reconverged = None if settled is None else json_number(settled)
     outage = out.outage(Fraction(str(outage_threshold)))
     verdict = "zone-outage" if outage else "cascade" if cascade else "contained"
     return {
         "zone": zone.name,
-        "horizon_s": _num(rec.horizon),
+        "horizon_s": json_number(rec.horizon),
         "triggers": [t.as_json() for t in sim.triggers],
         "sessions_total": zone.total_sessions,
         "sessions_reset": sum(e.count for e in cascade),
-        "first_cascade_reset_s": _num(cascade[0].t - out.first_trigger) if cascade
+        "first_cascade_reset_s": json_number(cascade[0].t - out.first_trigger) if cascade
         else None,
         "resets_by_reason": dict(sorted(by_reason.items())),
         "clients_total": zone.client_count,
@@ -132,7 +132,8 @@ def build_trace(zone_text: str, zone_source: str, sim: Sim, rec: Recorder, *,
         nodes.append({"key": key, "group": vn.group, "count": n.count,
                       "role": g.role, "shard": g.shard, "tier": g.tier,
                       "profile": g.profile, "capacity": n.profile.capacity,
-                      "hold_s": _num(g.timers.hold), "keepalive_s": _num(g.timers.keepalive),
+                      "hold_s": json_number(g.timers.hold),
+                      "keepalive_s": json_number(g.timers.keepalive),
                       "keepalive_rx": n.profile.keepalive_rx,
                       "keepalive_tx": n.profile.keepalive_tx})
     sessions = [{"session": f"{e.a}~{e.b}" if e.a < e.b else f"{e.b}~{e.a}",
@@ -145,14 +146,14 @@ def build_trace(zone_text: str, zone_source: str, sim: Sim, rec: Recorder, *,
         "zone": zone.name,
         "zone_source": zone_source,
         "zone_text": zone_text,
-        "params": {"horizon_s": _num(rec.horizon), "dt_s": _num(rec.dt),
-                   "link_delay_s": _num(sim.link_delay), "expand": sim.expand,
+        "params": {"horizon_s": json_number(rec.horizon), "dt_s": json_number(rec.dt),
+                   "link_delay_s": json_number(sim.link_delay), "expand": sim.expand,
                    "outage_threshold": outage_threshold,
                    "triggers": [t.as_json() for t in sim.triggers]},
         "nodes": nodes,
         "sessions": sessions,
         "events": [e.as_json() for e in sim.events],
-        "series": {"t": [_num(t) for t in rec.t], "queue_delay_s": rec.delay,
+        "series": {"t": [json_number(t) for t in rec.t], "queue_delay_s": rec.delay,
                    "queue_work": rec.work, "clients_isolated": rec.isolated,
                    "unreachable_pairs_fraction": rec.unreachable, "sessions_up": rec.up},
         "summary": summary(sim, rec, outage_threshold=outage_threshold),

@@ -43,15 +43,6 @@ if TYPE_CHECKING:
     from .library import Selected
 
 
-def num(x: Fraction) -> int | float:
-    """An exact number as JSON (an int when whole).
-
-    >>> num(Fraction(300)), num(Fraction(3, 2))
-    (300, 1.5)
-    """
-    return int(x) if x.denominator == 1 else float(x)
-
-
 @dataclass(frozen=True)
 class Question:
     """What an engine is asked.

@@ -20,10 +20,11 @@ from bgpcascade.checking import (
 )
 from bgpcascade.io import check_out_dir, dumps_json, safe_write
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import Param
 from bgpcascade.progress import Progress
 from bgpcascade.properties.engines.cascade_z3 import Boundary, Engine, boundary
-from bgpcascade.properties.result import Counterexample, num
+from bgpcascade.properties.result import Counterexample
 from bgpcascade.properties.verdict import Exit
 
 
@@ -117,7 +118,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(describe(param, res))
     print(f"  engine {res.engine}: {res.z3_paths} Z3 paths covering "
           f"{res.covered_by_z3:,} values, {res.scanned:,} values simulated one by one; "
-          f"horizon {num(eng.horizon)} s, {len(eng.triggers)} triggers "
+          f"horizon {json_number(eng.horizon)} s, {len(eng.triggers)} triggers "
           f"({elapsed:.1f} s)")
     if cx:
         point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())

@@ -12,8 +12,8 @@ docs/model.md ("Dynamics") has the semantics.
 """
 
 from .core import Sim
-from .events import REASONS, Priority, SessionEvent, Trigger, TriggerKind, num
+from .events import REASONS, Priority, SessionEvent, Trigger, TriggerKind
 from .state import BACKLOG_S, DEFAULT_LINK_DELAY, ZERO
 
 __all__ = ["BACKLOG_S", "DEFAULT_LINK_DELAY", "REASONS", "ZERO", "Priority", "SessionEvent",
-           "Sim", "Trigger", "TriggerKind", "num"]
+           "Sim", "Trigger", "TriggerKind"]

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..fsm_vocab import Event, Timer
+from ..numbers import json_number
 from ..topology import session_name
 
 if TYPE_CHECKING:
@@ -21,11 +22,6 @@ if TYPE_CHECKING:
 
 ZERO = Fraction(0)
 TriggerKind = Literal["flap", "spike", "restart", "pause", "clear"]
-
-
-def num(x: Fraction) -> float | int:
-    """A time or an amount as JSON shows it: an int when whole, else a float."""
-    return int(x) if x.denominator == 1 else float(x)
 
 
 @dataclass(frozen=True)
@@ -57,23 +53,23 @@ class Trigger:
     def label(self) -> str:
         """The CLI form: ``flap A~B@T``, ``spike S:W@T``, ``restart S@T``, ``pause S:D@T``,
         ``clear A~B@T`` (A the speaker that clears: the order matters)."""
-        t = num(self.t)
+        t = json_number(self.t)
         if self.kind == "clear":
             return f"clear {self.a}~{self.b}@{t}"
         if self.kind == "flap":
             assert self.b is not None
-            held = f" down {num(self.down_for)}s" if self.down_for else ""
+            held = f" down {json_number(self.down_for)}s" if self.down_for else ""
             return f"flap {session_name(self.a, self.b)}@{t}{held}"
         if self.kind == "spike":
-            return f"spike {self.a}:{num(self.work)}@{t}"
+            return f"spike {self.a}:{json_number(self.work)}@{t}"
         if self.kind == "pause":
-            return f"pause {self.a}:{num(self.down_for)}@{t}"
+            return f"pause {self.a}:{json_number(self.down_for)}@{t}"
         return f"restart {self.a}@{t}"
 
     def as_json(self) -> dict[str, Any]:
         """JSON form (in traces and ``simulate --json``)."""
-        return {"kind": self.kind, "t": num(self.t), "a": self.a, "b": self.b,
-                "work": num(self.work), "down_for": num(self.down_for),
+        return {"kind": self.kind, "t": json_number(self.t), "a": self.a, "b": self.b,
+                "work": json_number(self.work), "down_for": json_number(self.down_for),
                 "label": self.label()}
 
 
@@ -105,7 +101,7 @@ class SessionEvent:
 
     def as_json(self) -> dict[str, Any]:
         """The trace's ``events`` entry (``t``, ``session``, ``kind``, ``reason``: contract)."""
-        return {"t": num(self.t), "session": self.session, "count": self.count,
+        return {"t": json_number(self.t), "session": self.session, "count": self.count,
                 "kind": self.kind, "reason": self.reason, "at": self.at,
                 "direct": self.direct, "detail": self.detail}
 

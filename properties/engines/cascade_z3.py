@@ -40,6 +40,7 @@ from typing import Any
 import z3
 
 from bgpcascade.model.dynamics import SessionEvent, Trigger
+from bgpcascade.model.numbers import json_number
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Param, Space
 from bgpcascade.model.reflection import View
@@ -47,7 +48,7 @@ from bgpcascade.model.topology import session_name
 
 from ..executor import Executor, LocalExecutor
 from ..library import Selected
-from ..result import Counterexample, Question, Result, num
+from ..result import Counterexample, Question, Result
 from ..runner import RunJob, run, run_at, violations
 from ..verdict import as_status
 from .linear import NotSymbolic, binder, linearise
@@ -132,7 +133,7 @@ class Engine:
 
     def bounds(self) -> dict[str, Any]:
         """The bounds a verdict holds within (``check --json``'s ``bounds``: a contract)."""
-        return {"horizon_s": num(self.horizon), "events_max": self.max_steps,
+        return {"horizon_s": json_number(self.horizon), "events_max": self.max_steps,
                 "paths": self.paths, "triggers": [t.label() for t in self.triggers],
                 "ranges": {p.name: [p.lo, p.hi] for p in self.space.params},
                 "properties": [s.label for s in self.props]}
@@ -141,7 +142,7 @@ class Engine:
         """The bounds in one line: horizon, triggers, ranges, paths."""
         ranges = ", ".join(f"{p.name}={p.lo}..{p.hi}" for p in self.space.params
                            if p.lo < p.hi) or "the zone as written"
-        return f"horizon {num(self.horizon)} s, {len(self.triggers)} triggers, " \
+        return f"horizon {json_number(self.horizon)} s, {len(self.triggers)} triggers, " \
             f"{ranges}; {self.paths} paths of up to {self.max_steps} events"
 
     # -- budget ---------------------------------------------------------------------------

@@ -22,11 +22,12 @@ from hypothesis.errors import NoSuchExample
 
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import Space
 from bgpcascade.model.zonefile import load_zone
 
 from ..library import Selected
-from ..result import Counterexample, Question, Result, num
+from ..result import Counterexample, Question, Result
 from ..runner import Run, run
 from ..verdict import as_status
 from .cascade_z3 import representative_flaps
@@ -138,7 +139,7 @@ class ExploreSearch:
             cx = Counterexample(res.zone_text, "explored.yaml", (res.trigger,), {},
                                 tuple(res.violated or ()), res.trace)
         status = as_status(res.status)
-        bounds = {"horizon_s": num(q.horizon), "examples": res.examples, "seed": seed,
+        bounds = {"horizon_s": json_number(q.horizon), "examples": res.examples, "seed": seed,
                   "properties": [s.label for s in q.props]}
         return Result(self.name, status, bounds, cx, {"examples": res.examples},
                       f"no violation in {res.examples} generated zones (seed {seed}; a "

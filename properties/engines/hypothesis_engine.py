@@ -42,11 +42,12 @@ from hypothesis.stateful import (
 )
 
 from bgpcascade.model.dynamics import Trigger
+from bgpcascade.model.numbers import json_number
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
 
 from ..library import Selected
-from ..result import Counterexample, Question, Result, num
+from ..result import Counterexample, Question, Result
 from ..runner import run_at
 from ..verdict import as_status
 
@@ -345,11 +346,11 @@ class HypothesisSearch:
                                 max_triggers=triggers,
                                 database=None if database is None else Path(database),
                                 progress=q.progress)
-        bounds = {"horizon_s": num(q.horizon), "examples": res.examples, "runs": res.runs,
+        bounds = {"horizon_s": json_number(q.horizon), "examples": res.examples, "runs": res.runs,
                   "seed": seed, "triggers": [t.label() for t in q.triggers],
                   "ranges": {p.name: [p.lo, p.hi] for p in q.space.params}}
         covered = f"{res.examples} scenarios of up to {triggers} trigger(s), seed {seed}, " \
-            f"horizon {num(q.horizon)} s (a bounded search, not a proof)"
+            f"horizon {json_number(q.horizon)} s (a bounded search, not a proof)"
         cx = None
         if res.status == "VIOLATED":
             assert res.scenario is not None and res.trace is not None
