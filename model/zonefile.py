@@ -237,7 +237,7 @@ def _from_validation(
               "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()))
         return InputError(f"{value!r} is not allowed", source=source, line=line, field=field,
-                          allowed=f"{op} {_num(bound)}")
+                          allowed=f"{op} {_message_number(bound)}")
     if kind == "finite_number":
         return InputError(f"{value!r} is not allowed", source=source, line=line, field=field,
                           allowed="a finite number")
@@ -253,7 +253,8 @@ def _from_validation(
     return InputError(str(err["msg"]), source=source, line=line, field=field)
 
 
-def _num(x: Any) -> str:
+def _message_number(x: Any) -> str:
+    """A number as an error message shows it: ``3`` for ``3.0``, else as ``str`` gives it."""
     return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
 
 
@@ -340,25 +341,27 @@ def _timers(parent: Timers, spec: TimersSpec | None, path: Path, ctx: _Ctx) -> T
         keepalive = parent.keepalive
     retry = _frac(spec.connect_retry) if spec.connect_retry is not None else parent.connect_retry
     if not rules.hold_acceptable(hold):
-        raise ctx.error((*path, "hold"), f"{_num(float(hold))} s is not allowed",
+        raise ctx.error((*path, "hold"), f"{_message_number(float(hold))} s is not allowed",
                         f"0, or >= {rules.MIN_HOLD} seconds (RFC 4271 §4.2)")
     if hold == 0 and keepalive != 0:
         # Only a keepalive set at this level gets here: a hold set here without one gives
         # hold/3 = 0, and an inherited pair was checked at its own level.
-        raise ctx.error((*path, "keepalive"), f"{_num(float(keepalive))} s with hold 0",
+        raise ctx.error((*path, "keepalive"), f"{_message_number(float(keepalive))} s with hold 0",
                         "0 when hold is 0: no KEEPALIVEs (RFC 4271 §4.4)")
     if keepalive > hold:
         kpath = (*path, "keepalive") if spec.keepalive is not None else (*path, "hold")
-        raise ctx.error(kpath, f"keepalive {_num(float(keepalive))} s > hold "
-                        f"{_num(float(hold))} s", "keepalive <= hold (RFC 4271 §10: hold/3)")
+        raise ctx.error(kpath, f"keepalive {_message_number(float(keepalive))} s > hold "
+                        f"{_message_number(float(hold))} s",
+                        "keepalive <= hold (RFC 4271 §10: hold/3)")
     if hold > 0 and keepalive == 0:
         raise ctx.error((*path, "keepalive"), "0 with a non-zero hold time would expire "
-                        "every session", f"> 0 and <= hold ({_num(float(hold))} s)")
+                        "every session", f"> 0 and <= hold ({_message_number(float(hold))} s)")
     if spec.connect_retry is not None and not 1 <= retry <= 65535:
-        raise ctx.error((*path, "connect_retry"), f"{_num(float(retry))} s is not allowed",
+        raise ctx.error((*path, "connect_retry"),
+                        f"{_message_number(float(retry))} s is not allowed",
                         "1..65535 seconds (FRR `timers connect` range; RFC 4271 §10: 120)")
     if not rules.hold_fits_open(hold):
-        raise ctx.error((*path, "hold"), f"{_num(float(hold))} s is not allowed",
+        raise ctx.error((*path, "hold"), f"{_message_number(float(hold))} s is not allowed",
                         f"<= {rules.MAX_HOLD} (a 2-octet field, RFC 4271 §4.2)")
     return Timers(hold=hold, keepalive=keepalive, connect_retry=retry)
 
@@ -399,8 +402,8 @@ def _profiles(specs: Mapping[str, ProfileSpec], ctx: _Ctx) -> dict[str, Profile]
         profile = parent.overridden(name, overrides)
         if profile.idle_hold_max < profile.idle_hold_initial:
             raise ctx.error(("profiles", name, "idle_hold_max"),
-                            f"{_num(profile.idle_hold_max)} < idle_hold_initial "
-                            f"{_num(profile.idle_hold_initial)}", ">= idle_hold_initial")
+                            f"{_message_number(profile.idle_hold_max)} < idle_hold_initial "
+                            f"{_message_number(profile.idle_hold_initial)}", ">= idle_hold_initial")
         resolved[name] = profile
         del pending[name]
         return profile
