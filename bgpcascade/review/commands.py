@@ -16,7 +16,7 @@ from bgpcascade.review.data import ZONE, ShardBoundary
 from bgpcascade.review.zonedata import dump, set_field
 
 
-def num(x: Fraction) -> str:
+def command_number(x: Fraction) -> str:
     """A number as a command line gives it: ``300``, ``0.5``."""
     return str(int(x)) if x.denominator == 1 else repr(float(x))
 
@@ -24,7 +24,7 @@ def num(x: Fraction) -> str:
 def run_args(horizon: Fraction, at: Fraction) -> str:
     """What follows ``--horizon`` in every command: the horizon, then ``--at T`` when
     the flaps are not at ``check``'s default 30 s."""
-    return num(horizon) + ("" if at == 30 else f" --at {num(at)}")
+    return command_number(horizon) + ("" if at == 30 else f" --at {command_number(at)}")
 
 
 def flap_arg(trigger: str) -> str:
