@@ -22,7 +22,7 @@ PALETTE = ("#1f4e99", "#c2571a", "#2e7d32", "#8e24aa", "#00838f", "#6d4c41", "#c
            "#546e7a", "#9e9d24", "#d81b60")
 
 
-def number(x: float) -> str:
+def label_number(x: float) -> str:
     """A number for a label: ``%g`` below a million, else with thousands separated."""
     return f"{x:g}" if abs(x) < 1e6 else f"{x:,.0f}"
 
@@ -79,10 +79,10 @@ def line_chart(title: str, xs: Sequence[float], series: dict[str, Sequence[float
     for i in range(5):
         yv = ymax * i / 4
         out.append(f'<text x="{left - 6}" y="{py(yv) + 4:.1f}" text-anchor="end">'
-                   f'{number(round(yv, 1))}</text>')
+                   f'{label_number(round(yv, 1))}</text>')
         xv = x0 + (x1 - x0) * i / 4
         out.append(f'<text x="{px(xv):.1f}" y="{top + ph + 16}" text-anchor="middle">'
-                   f'{number(round(xv, 1))}</text>')
+                   f'{label_number(round(xv, 1))}</text>')
     out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">'
                'time (s)</text>')
     out.append(f'<text x="14" y="{top + ph / 2:.1f}" text-anchor="middle" '

@@ -27,7 +27,7 @@ from typing import Any
 
 import graphviz
 
-from .svg import FONT, RED, line_chart, number
+from .svg import FONT, RED, label_number, line_chart
 
 UP = "#2e7d32"
 DOWN = RED
@@ -77,7 +77,7 @@ def frames(trace: Trace) -> list[Frame]:
         if ups:
             parts.append(f"{sum(e['count'] for e in ups):,} Established")
         out.append(Frame(n, t, shown, _delays_at(ts, delays, t),
-                         f"t = {number(t)} s: " + "; ".join(parts)))
+                         f"t = {label_number(t)} s: " + "; ".join(parts)))
     return out
 
 
@@ -127,8 +127,8 @@ def _add_node(sub: graphviz.Digraph, n: dict[str, Any], frame: Frame,
     if n["role"] == "rr":
         d = frame.delay.get(key, 0.0)
         ratio = d / n["hold_s"] if n["hold_s"] else 0.0
-        sub.node(key, f"{key}\n{n['profile']}\nqueue {number(round(d, 1))} s / hold "
-                 f"{number(n['hold_s'])} s", shape="box", style="filled,rounded",
+        sub.node(key, f"{key}\n{n['profile']}\nqueue {label_number(round(d, 1))} s / hold "
+                 f"{label_number(n['hold_s'])} s", shape="box", style="filled,rounded",
                  fillcolor=_fill(ratio))
         return
     states = [frame.state.get(s["session"], "up") for s in rr_of.get(key, [])]
@@ -248,7 +248,7 @@ def charts(trace: Trace) -> dict[str, str]:
         "queue-delay.svg": line_chart(
             "Queue delay per route reflector, against the hold time", xs,
             busy or {k: s["queue_delay_s"][k] for k in rrs[:1]}, ylabel="seconds",
-            hlines=[(h, f"hold {number(h)} s") for h in holds], markers=marks),
+            hlines=[(h, f"hold {label_number(h)} s") for h in holds], markers=marks),
         "clients-isolated.svg": line_chart("Clients isolated (no Established RR session)",
                                            xs, {"clients isolated": s["clients_isolated"]},
                                            ylabel="clients", markers=marks),
