@@ -2,7 +2,8 @@
 
 A trace embeds the zone file's text and the run's parameters, so it replays on its own
 (``bgpcascade simulate --replay TRACE`` recomputes it and compares). Renderers read only
-traces (STYLE.md §5). Keys marked "contract" in docs/cli.md are relied on by scripts.
+traces (docs/architecture.md: diagrams/ draws what a trace holds, never the engines).
+Keys marked "contract" in docs/cli.md are relied on by scripts.
 """
 
 from __future__ import annotations
