@@ -31,14 +31,14 @@ starve-rr     the RR at ``--starve-percent`` of its capacity, and ``restart CLIE
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from bgpcascade.model.dynamics import Sim, Trigger
-from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.topology import Zone, session_name
-from bgpcascade.model.trace import Recorder
+from bgpcascade.properties.runner import run
 
 #: When the model's trigger fires: the zone has been at rest since 0.
 T0 = Fraction(10)
@@ -76,15 +76,20 @@ def run_model(zone: Zone, scenario: str, rr: str | None, client: str | None, *,
     """The scenario on the model: the same keys as the lab's result where they compare
     (``changes``, ``updates``, ``detect_s``, ``reconverge_s``,
     ``starved_rr_kept_sessions``), times in seconds from the trigger."""
-    sim = Sim(zone, model_triggers(zone, scenario, rr, client), expand=True)
+    starve: Callable[[Sim], None] | None = None
     if scenario == "starve-rr":
         assert rr is not None
-        # A cgroup quota of P% of one CPU: the RR's main loop does P% of its work per second.
-        node = sim.nodes[sim.view.node_of(rr)]
-        node.capacity = node.capacity * Fraction(str(starve_percent)) / 100
-    rec = Recorder(sim, T0 + AFTER, Fraction(1))
-    rec.run(None)
-    out = Outcome.of(rec)
+        starved = rr
+
+        def starve(sim: Sim) -> None:
+            # A cgroup quota of P% of one CPU: the RR's main loop does P% of its work per
+            # second (set before the zone settles at rest, which does no work).
+            node = sim.nodes[sim.view.node_of(starved)]
+            node.capacity = node.capacity * Fraction(str(starve_percent)) / 100
+
+    ran = run(zone, model_triggers(zone, scenario, rr, client), T0 + AFTER,
+              dt=Fraction(1), expand=True, bind=starve)
+    sim, out = ran.sim, ran.outcome
     changes = [{"t": float(e.t - T0), "session": e.session, "at": e.at,
                 "up": e.kind == "established", "reason": e.reason, "direct": e.direct}
                for e in sim.events]
