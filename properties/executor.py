@@ -48,6 +48,11 @@ class Executor(Protocol):
         ...
 
 
+#: Forked workers inherit the registered properties and need no pickled imports; where a
+#: platform has no ``fork`` start method (Windows), the jobs run in this process instead.
+_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
 class LocalExecutor:
     """An :class:`Executor` over ``workers`` processes on this machine.
 
@@ -76,7 +81,7 @@ class LocalExecutor:
         is 1 or there is one job, else in the pool, one job at a time per worker)."""
         total = len(jobs)
         out: list[R] = []
-        if self._workers == 1 or total < 2:
+        if self._workers == 1 or total < 2 or not _CAN_FORK:
             for job in jobs:
                 out.append(fn(job))
                 if progress is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import assert_never
 
 from ..topology import Zone
 from .events import (
@@ -95,6 +96,8 @@ class Sim(Sessions, Measurements):
                 self._on_wake(key, until)
             case TriggerFired(trigger):
                 self._on_trigger(trigger)
+            case _:  # a new event kind must be dispatched here
+                assert_never(event)
         return True
 
     def _actor(self, event: SimEvent) -> str | None:

@@ -20,7 +20,7 @@ simulator adds around it (docs/model.md, "Sessions"):
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Literal
+from typing import Literal, assert_never
 
 from ..fsm import (
     PY,
@@ -411,8 +411,10 @@ class Sessions(Ribs):
             self._enqueue(key, [WorkItem(kind="spike", work=trig.work)])
         elif trig.kind == "pause":
             self._pause(self.view.node_of(trig.a), trig.down_for)
-        else:
+        elif trig.kind == "restart":
             self._restart(self.view.node_of(trig.a))
+        else:  # a new kind must say here what it does
+            assert_never(trig.kind)
 
     def _edge_of(self, trig: Trigger) -> Edge:
         """The session group a flap or a clear names (``a~b``)."""

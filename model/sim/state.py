@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from ..fsm import PyConfig, PyVars, state_of
 from ..fsm_vocab import State
@@ -148,6 +148,8 @@ class Node:
                 self.routes = value
             case "capacity":
                 self.capacity = value
+            case _:  # a new parameter must be bound here, or Z3 would never vary it
+                assert_never(param)
 
 
 class SimState:
