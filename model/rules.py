@@ -94,9 +94,11 @@ def default_keepalive(ar: Arith[N, B], hold: N) -> N:
 
 def keepalive_interval(ar: Arith[N, B], configured: N, hold: N) -> N:
     """The KeepaliveTime in use: the configured one, at most a third of the negotiated
-    hold (RFC 4271 §10 suggests hold/3; FRR's ``bgp_open_receive`` in bgpd/bgp_packet.c
-    lowers ``v_keepalive`` to ``v_holdtime / 3`` the same way). The caller handles hold 0
-    (no KEEPALIVEs at all, §4.4)."""
+    hold (RFC 4271 §10 suggests hold/3), kept exact. FRR's ``bgp_open_receive``
+    (bgpd/bgp_packet.c) lowers ``v_keepalive`` to ``v_holdtime / 3`` in whole seconds
+    (hold 10 gives FRR 3 s where this gives 10/3 s): the model keeps the exact third for
+    every profile (docs/implementations.md; the FRR importer applies FRR's integer third
+    to the configurations it reads). The caller handles hold 0 (no KEEPALIVEs, §4.4)."""
     return ar.min(configured, default_keepalive(ar, hold))
 
 
@@ -187,9 +189,11 @@ def reflects_to(*, learned_from: Relation, to: Relation, client_to_client: bool,
 
 def preference_key(cluster_list_length: int, tie_break: int) -> tuple[int, int]:
     """The order among otherwise equal iBGP paths the model compares: the shorter
-    CLUSTER_LIST first (RFC 4456 §9, added to RFC 4271 §9.1.2.2), then ``tie_break``,
-    which stands for the BGP identifier / ORIGINATOR_ID comparison (§9.1.2.2 f; RFC 4456
-    §9): the model uses the sender's declaration order in the zone file (docs/model.md)."""
+    CLUSTER_LIST first (RFC 4456 §9, added to RFC 4271 §9.1.2.2 after step f), then
+    ``tie_break``, which stands for the lowest peer address (§9.1.2.2 g): the paths the
+    model compares carry the same ORIGINATOR_ID (one origin per route class), so step f
+    does not decide, and the model uses the sender's declaration order in the zone file
+    for the peer address (docs/model.md)."""
     return (cluster_list_length, tie_break)
 
 

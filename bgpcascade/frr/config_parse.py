@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bgpcascade.model import rules
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.topology import NAME_PATTERN
 
@@ -188,7 +189,7 @@ def _timers(keepalive: str, hold: str, ln: Line) -> tuple[int, int]:
     keepalive above a third of the hold is used as hold/3 (integer), as FRR does."""
     k = _int(keepalive, ln, "keepalive", 0, 65535)
     h = _int(hold, ln, "hold", 0, 65535)
-    if 0 < h < 3:
+    if not (rules.hold_acceptable(h) and rules.hold_fits_open(h)):
         raise InputError(f"hold {h}", source=ln.file, line=ln.no,
                          allowed="0, or 3 to 65535 seconds (RFC 4271 §4.2)")
     if h and k > h // 3:
