@@ -178,7 +178,14 @@ def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fracti
     flags = []
     for t in triggers:
         kind, what = t.label().split(" ", 1)
+        if t.kind == "flap":
+            what = what.split(" ", 1)[0]  # "A~B@T down Ns": the hold-down is --down
         flags.append(f"--{kind} {what}")
+    # simulate holds every flap down for one --down; flaps with different hold-downs
+    # cannot be one command (no engine draws those).
+    down = max((t.down_for for t in triggers if t.kind == "flap"), default=Fraction(0))
+    if down:
+        flags.append(f"--down {json_number(down)}")
     return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {json_number(horizon)}"
 
 

@@ -158,3 +158,25 @@ def test_without_a_database_every_run_is_the_same(tmp_path: Path) -> None:
 def test_two_zone_files_with_one_name_are_refused(tmp_path: Path) -> None:
     r = _cli("check", str(APPLIANCE), str(APPLIANCE), "-q", cwd=tmp_path)
     assert r.returncode == 2 and "two zone files are named" in r.stderr
+
+
+def test_a_replay_command_with_a_hold_down_runs_as_printed(tmp_path: Path) -> None:
+    """A flap held down (``--down``) is written back as ``--flap A~B@T --down S``, and
+    the printed command runs: the label's "down Ns" is not a flag value."""
+    import shlex
+    from fractions import Fraction
+
+    from bgpcascade.checking import replay_command
+    from bgpcascade.model.triggers import parse_flap
+    from bgpcascade.model.zonefile import load_zone
+
+    zone_path = ROOT / "examples" / "lab.yaml"
+    zone = load_zone(zone_path.read_text(), source=str(zone_path))
+    flap = parse_flap(zone, "rr1~hv1@10", Fraction(5))
+    cmd = replay_command(zone_path, [flap], Fraction(60))
+    assert cmd == f"bgpcascade simulate {zone_path} --flap hv1~rr1@10 --down 5 --horizon 60"
+    args = shlex.split(cmd)[1:]
+    proc = _cli(*args, "--quiet", "--json", str(tmp_path / "s.json"), cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    trig = json.loads((tmp_path / "s.json").read_text())["triggers"][0]
+    assert trig["down_for"] == 5 and trig["label"] == flap.label()
