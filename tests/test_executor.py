@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import time
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
 from bgpcascade.io import read_zone_text
 from bgpcascade.model.params import Space
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.properties.engines.cascade_z3 import representative_flaps
+from bgpcascade.properties.engines.cascade_z3 import (
+    Engine,
+    _plain_batch,
+    representative_flaps,
+)
 from bgpcascade.properties.executor import Executor, LocalExecutor
 from bgpcascade.properties.library import parse_property
 from bgpcascade.properties.runner import RunJob, violations
@@ -87,3 +92,46 @@ def test_simulator_runs_agree_with_1_and_2_workers() -> None:
         ex.close()
     assert results[0] == results[1]
     assert any(results[0]) and len(results[0]) == len(jobs)
+
+
+class _CountingExecutor(LocalExecutor):
+    """A LocalExecutor that counts its batches and closes."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(workers)
+        self.batches = self.closes = 0
+
+    def map(self, fn: Any, jobs: Any, *, progress: Any = None) -> list[Any]:
+        self.batches += 1
+        return super().map(fn, jobs, progress=progress)
+
+    def close(self) -> None:
+        self.closes += 1
+        super().close()
+
+
+def test_the_z3_search_uses_a_given_executor_and_leaves_it_open() -> None:
+    """The review hands its executor to the Z3 search: the plain runs go through it (same
+    answer as the search's own pool) and closing the search does not close it."""
+    path = os.path.join(EXAMPLES, "unsafe", "appliance-shard-cascade.yaml")
+    text = read_zone_text(path)
+    props = [parse_property("no_cascade")]
+
+    def search(executor: Executor | None) -> tuple[Engine, list[tuple[int, list[str]]]]:
+        space = Space(text, path, load_zone(text, source=path))
+        eng = Engine(space, representative_flaps(space, Fraction(30)), props,
+                     Fraction(200), jobs=2, executor=executor)
+        try:
+            return eng, _plain_batch(eng, list(range(len(eng.triggers))), {})
+        finally:
+            eng.close()
+
+    given = _CountingExecutor(2)
+    try:
+        eng, shared = search(given)
+        assert eng.executor is given and given.batches == 1 and given.closes == 0
+        own, alone = search(None)
+        assert alone == shared and any(v for _i, v in shared)
+        assert own.executor is not None and own.executor is not given
+    finally:
+        given.close()

@@ -192,7 +192,8 @@ def _by_z3(runner: Runner, text: str, source: str, label: str, rng: tuple[int, i
     lo, hi, step = rng
     space = Space(text, source)
     param = space.add(f"{label}={lo}..{hi}" + (f"/{step}" if step > 1 else ""))
-    eng = Engine(space, critical, [prop], horizon, timeout=z3_budget, jobs=runner.jobs)
+    eng = Engine(space, critical, [prop], horizon, timeout=z3_budget, jobs=runner.jobs,
+                 executor=runner.executor)  # the review's workers, not a second pool
     try:
         res = boundary(eng, param)
     finally:

@@ -104,9 +104,11 @@ class Engine:
     solver_calls: int = 0
     xs: dict[str, z3.ArithRef] = field(default_factory=dict)
     jobs: int = 1
-    #: Where plain runs fan out (:mod:`bgpcascade.properties.executor`); by default a
-    #: :class:`LocalExecutor` of ``jobs`` processes, started on first use.
+    #: Where plain runs fan out (:mod:`bgpcascade.properties.executor`): the caller's
+    #: (the review's, say), which it closes itself; by default a :class:`LocalExecutor`
+    #: of ``jobs`` processes, started on first use and closed by :meth:`close`.
     executor: Executor | None = None
+    _own_executor: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.xs = {p.name: z3.Int(p.name) for p in self.space.params}
@@ -115,11 +117,13 @@ class Engine:
         """The executor of plain runs (see :meth:`close`)."""
         if self.executor is None:
             self.executor = LocalExecutor(self.jobs)
+            self._own_executor = True
         return self.executor
 
     def close(self) -> None:
-        """Stop the executor's worker processes, if any."""
-        if self.executor is not None:
+        """Stop the worker processes of the executor this search started, if any (one
+        the caller gave is the caller's to close)."""
+        if self._own_executor and self.executor is not None:
             self.executor.close()
 
     @classmethod
