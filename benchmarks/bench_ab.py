@@ -15,7 +15,8 @@ Workloads:
 - ``simulate-builtin``: the built-in zone, ``spine1~b-rr1@30``, 600 s;
 - ``simulate-builtin-20000``: the same to 20,000 s;
 - ``lint-builtin``: ``lint builtin:fr-par-like``;
-- ``search-z3``: ``search`` of the lab zone's client count with the Z3 engine.
+- ``check-z3``: ``check --engine z3`` of tests/examples/unsafe/appliance-shard-cascade.yaml
+  (the Z3 engine finds the cascade and replays it).
 
 Usage: python benchmarks/bench_ab.py --base REV [--repeat N] [--only NAME]...
 Prints a Markdown table: median seconds of each tree and the ratio HEAD / base.
@@ -44,7 +45,7 @@ def workloads(scratch: Path) -> dict[str, list[str]]:
     """Each workload's CLI arguments (after ``python -m bgpcascade``)."""
     big = scratch / "bench-5000.yaml"
     big.write_text(zone_text(5000))
-    lab = ROOT / "examples" / "lab.yaml"
+    unsafe = ROOT / "tests" / "examples" / "unsafe" / "appliance-shard-cascade.yaml"
     return {
         "simulate-5000": ["simulate", str(big), "--flap", "spine1~s1-rr1@30",
                           "--horizon", "630", "--quiet", "--json", str(scratch / "o.json")],
@@ -54,8 +55,8 @@ def workloads(scratch: Path) -> dict[str, list[str]]:
                                    "spine1~b-rr1@30", "--horizon", "20000", "--quiet",
                                    "--json", str(scratch / "o.json")],
         "lint-builtin": ["lint", "builtin:fr-par-like"],
-        "search-z3": ["search", str(lab), "--vary", "a.clients=2..400", "--quiet",
-                      "--json", str(scratch / "s.json")],
+        "check-z3": ["check", str(unsafe), "--engine", "z3", "--quiet",
+                     "--out", str(scratch / "cx")],
     }
 
 
@@ -94,6 +95,7 @@ def main() -> int:
                     print(f"{name} {i + 1}/{opts.repeat}", file=sys.stderr)
                 b, h = statistics.median(times["base"]), statistics.median(times["head"])
                 rows.append(f"| {name} | {b:.2f} | {h:.2f} | {h / b:.2f} |")
+                print(rows[-1], file=sys.stderr)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
                             str(base)], capture_output=True)
