@@ -44,7 +44,7 @@ from bgpcascade.model.dynamics import Sim, Trigger  # noqa: E402
 from bgpcascade.model.params import Space  # noqa: E402
 from bgpcascade.model.trace import Recorder  # noqa: E402
 from bgpcascade.properties.engines.cascade_z3 import (  # noqa: E402
-    Engine,
+    ZoneSearch,
     _outcome_violations,
     boundary,
     exists_violation,
@@ -58,12 +58,12 @@ FRR_ONLY = FR_PAR.replace("rr_profile: appliance", "rr_profile: frr")
 
 
 def engine(text: str, vary: list[str], flaps: list[Trigger] | None = None,
-           horizon: int = 300, timeout: float = 3600, jobs: int = 1) -> Engine:
+           horizon: int = 300, timeout: float = 3600, jobs: int = 1) -> ZoneSearch:
     space = Space(text, "bench.yaml")
     for v in vary:
         space.add(v)
     triggers = flaps if flaps is not None else representative_flaps(space, Fraction(30))
-    return Engine(space, triggers, PROPS, Fraction(horizon), timeout=timeout, jobs=jobs)
+    return ZoneSearch(space, triggers, PROPS, Fraction(horizon), timeout=timeout, jobs=jobs)
 
 
 def timed(fn):  # type: ignore[no-untyped-def]
@@ -176,7 +176,7 @@ def main() -> None:
         spike = Trigger("spike", Fraction(30), "a-rr1", work=Fraction(100000))
         space = Space(small, "bench.yaml")
         param = space.add("spike=10000..4000000/10000", spike=100000)
-        eng = Engine(space, [spike], PROPS, Fraction(200), timeout=3600)
+        eng = ZoneSearch(space, [spike], PROPS, Fraction(200), timeout=3600)
         bz, sz = timed(lambda: boundary(eng, param))
 
         def spike_scan() -> int | None:

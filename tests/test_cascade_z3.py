@@ -2,7 +2,7 @@
 
 - Conformance: a symbolic run's path condition is exact. At any other point Z3 finds in
   the region, the plain simulator takes the same events at the times the symbolic terms
-  give (Engine.replay raises otherwise), and judges the properties alike.
+  give (ZoneSearch.replay raises otherwise), and judges the properties alike.
 - Boundaries equal a plain simulator scan over the same range.
 - Golden zones through the CLI: VIOLATED with a trace that replays, HOLDS with its bounds,
   UNKNOWN (exit 3) when the budget is too small, one-line errors (exit 2).
@@ -30,7 +30,7 @@ from bgpcascade.model.params import Space
 from bgpcascade.model.trace import Recorder
 from bgpcascade.properties.engines import cascade_z3
 from bgpcascade.properties.engines.cascade_z3 import (
-    Engine,
+    ZoneSearch,
     boundary,
     exists_violation,
     representative_flaps,
@@ -63,10 +63,10 @@ zones = st.builds(_zone, st.lists(shard, min_size=1, max_size=2),
                   st.sampled_from([9, 30, 90]), st.booleans())
 
 
-def _engine(text: str, vary: str, trigger: Trigger, horizon: int = 120) -> Engine:
+def _engine(text: str, vary: str, trigger: Trigger, horizon: int = 120) -> ZoneSearch:
     space = Space(text, "gen.yaml")
     space.add(vary)
-    return Engine(space, [trigger], PROPS, Fraction(horizon), timeout=600)
+    return ZoneSearch(space, [trigger], PROPS, Fraction(horizon), timeout=600)
 
 
 def _flap(text: str, seed: int) -> Trigger:
@@ -196,7 +196,7 @@ def test_a_budget_that_is_too_small_is_unknown_never_holds() -> None:
     space = Space(text, "x.yaml")
     from bgpcascade.properties.engines.cascade_z3 import representative_flaps
 
-    eng = Engine(space, representative_flaps(space, Fraction(30)), PROPS, Fraction(300),
+    eng = ZoneSearch(space, representative_flaps(space, Fraction(30)), PROPS, Fraction(300),
                  timeout=1e-6)
     assert exists_violation(eng).status == "UNKNOWN"
 
@@ -374,7 +374,7 @@ def test_the_largest_safe_spike_equals_a_scan() -> None:
     space = Space(text, "x.yaml")
     spike = Trigger("spike", Fraction(30), "a-rr1", work=Fraction(100000))
     p = space.add("spike=50000..2000000/50000", spike=100000)
-    eng = Engine(space, [spike], PROPS, Fraction(200), timeout=600)
+    eng = ZoneSearch(space, [spike], PROPS, Fraction(200), timeout=600)
     res = boundary(eng, p)
     assert res.status == "HOLDS" and res.z3_paths > 0
     expected = None
@@ -420,7 +420,7 @@ def test_varying_a_hold_keeps_an_inherited_keepalive() -> None:
 def test_a_point_that_cannot_be_symbolic_is_run_concretely() -> None:
     from bgpcascade.properties.engines.cascade_z3 import NotSymbolic
 
-    class Concrete(Engine):
+    class Concrete(ZoneSearch):
         def run(self, *a: object, **k: object) -> object:  # type: ignore[override]
             raise NotSymbolic("test: no symbolic run")
 
@@ -429,7 +429,7 @@ def test_a_point_that_cannot_be_symbolic_is_run_concretely() -> None:
     p = space.add("a.clients=40..80")
     trig = Trigger("flap", Fraction(30), "spine1", "b-rr1")
     res = boundary(Concrete(space, [trig], PROPS, Fraction(200), timeout=600), p)
-    ref = boundary(Engine(space, [trig], PROPS, Fraction(200), timeout=600), p)
+    ref = boundary(ZoneSearch(space, [trig], PROPS, Fraction(200), timeout=600), p)
     assert res.status == ref.status == "HOLDS" and res.boundary == ref.boundary
     assert res.engine == "sim-scan"
 
@@ -471,7 +471,7 @@ def test_a_count_dependent_coalesce_wait_is_symbolic() -> None:
     for rng in ("19..20", "20..20"):
         space = Space(text, "gen.yaml")
         space.add("s0.clients=" + rng)
-        eng = Engine(space, [trig], [parse_property("reconverges_within=3.03")],
+        eng = ZoneSearch(space, [trig], [parse_property("reconverges_within=3.03")],
                      Fraction(120), timeout=300)
         found[rng] = exists_violation(eng)
     assert found["20..20"].status == "VIOLATED"
@@ -479,7 +479,7 @@ def test_a_count_dependent_coalesce_wait_is_symbolic() -> None:
     assert found["19..20"].point == {"s0.clients": 20}
 
 
-class _Counting(Engine):
+class _Counting(ZoneSearch):
     """The real engine, counting the symbolic paths it completes."""
 
     completed = 0
@@ -507,7 +507,7 @@ def test_the_search_counters_count_what_was_run(zone: str, vary: str, trig: Trig
     scanned: list[int] = []
     real = cascade_z3._plain_batch
 
-    def counting(e: Engine, indices: list[int], values: Any) -> Any:
+    def counting(e: ZoneSearch, indices: list[int], values: Any) -> Any:
         out = real(e, indices, values)
         scanned.append(values[p.name])  # a batch the budget stopped ran nothing
         return out
@@ -528,12 +528,12 @@ def test_a_budget_stops_the_walk_with_counters_of_what_ran() -> None:
     text = (EXAMPLES / "unsafe" / "appliance-shard-cascade.yaml").read_text()
     space = Space(text, "x.yaml")
     p = space.add("a.clients=2..1000000")
-    eng = Engine(space, representative_flaps(space, Fraction(30)), PROPS, Fraction(300),
+    eng = ZoneSearch(space, representative_flaps(space, Fraction(30)), PROPS, Fraction(300),
                  timeout=2)
     done: list[int] = []
     real = cascade_z3._plain_batch
 
-    def counting(e: Engine, indices: list[int], values: Any) -> Any:
+    def counting(e: ZoneSearch, indices: list[int], values: Any) -> Any:
         out = real(e, indices, values)
         done.append(values[p.name])
         return out

@@ -13,7 +13,7 @@ from bgpcascade.io import read_zone_text
 from bgpcascade.model.params import Space
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.engines.cascade_z3 import (
-    Engine,
+    ZoneSearch,
     _plain_batch,
     representative_flaps,
 )
@@ -117,9 +117,9 @@ def test_the_z3_search_uses_a_given_executor_and_leaves_it_open() -> None:
     text = read_zone_text(path)
     props = [parse_property("no_cascade")]
 
-    def search(executor: Executor | None) -> tuple[Engine, list[tuple[int, list[str]]]]:
+    def search(executor: Executor | None) -> tuple[ZoneSearch, list[tuple[int, list[str]]]]:
         space = Space(text, path, load_zone(text, source=path))
-        eng = Engine(space, representative_flaps(space, Fraction(30)), props,
+        eng = ZoneSearch(space, representative_flaps(space, Fraction(30)), props,
                      Fraction(200), jobs=2, executor=executor)
         try:
             return eng, _plain_batch(eng, list(range(len(eng.triggers))), {})

@@ -28,7 +28,11 @@ from bgpcascade.model.params import Space
 from bgpcascade.model.reflection import View
 from bgpcascade.model.trace import Recorder
 from bgpcascade.model.zonefile import load_zone
-from bgpcascade.properties.engines.cascade_z3 import Engine, exists_violation, representative_flaps
+from bgpcascade.properties.engines.cascade_z3 import (
+    ZoneSearch,
+    exists_violation,
+    representative_flaps,
+)
 from bgpcascade.properties.library import parse_property
 
 FULL = os.environ.get("BGPCASCADE_FULL_HYPOTHESIS") == "1"
@@ -95,7 +99,7 @@ def test_z3_agrees_with_an_exhaustive_simulator_scan(case: tuple[str, str]) -> N
     space.add(vary)
     p = space.params[0]
     triggers = representative_flaps(space, AT)
-    eng = Engine(space, triggers, PROPS, HORIZON, timeout=900)
+    eng = ZoneSearch(space, triggers, PROPS, HORIZON, timeout=900)
     found = exists_violation(eng)
     event(f"z3 {found.status}")
     if case in SCANNED:

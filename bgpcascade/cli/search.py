@@ -23,7 +23,7 @@ from bgpcascade.model.errors import InputError
 from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import Param
 from bgpcascade.progress import Progress
-from bgpcascade.properties.engines.cascade_z3 import Boundary, Engine, boundary
+from bgpcascade.properties.engines.cascade_z3 import Boundary, ZoneSearch, boundary
 from bgpcascade.properties.result import Counterexample
 from bgpcascade.properties.verdict import Exit
 
@@ -87,7 +87,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise InputError(f"{next(p.label for p in props if p.static)} is static",
                          field="--property", allowed="properties of runs (search varies "
                          "loads; `check` judges static properties)")
-    eng = Engine.for_question(build_question(args, args.zone, props, progress,
+    eng = ZoneSearch.for_question(build_question(args, args.zone, props, progress,
                                              args.timeout))
     param = eng.space.params[0]
     out = check_out_dir(args.out, inputs=(args.zone,))

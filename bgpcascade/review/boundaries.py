@@ -21,7 +21,7 @@ from typing import Any
 
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.params import Space
-from bgpcascade.properties.engines.cascade_z3 import Engine, boundary
+from bgpcascade.properties.engines.cascade_z3 import ZoneSearch, boundary
 from bgpcascade.properties.library import Selected, parse_property
 from bgpcascade.review.data import CAPACITY_PERCENT, ZONE, ShardBoundary
 from bgpcascade.review.runs import Runner
@@ -192,7 +192,7 @@ def _by_z3(runner: Runner, text: str, source: str, label: str, rng: tuple[int, i
     lo, hi, step = rng
     space = Space(text, source)
     param = space.add(f"{label}={lo}..{hi}" + (f"/{step}" if step > 1 else ""))
-    eng = Engine(space, critical, [prop], horizon, timeout=z3_budget, jobs=runner.jobs,
+    eng = ZoneSearch(space, critical, [prop], horizon, timeout=z3_budget, jobs=runner.jobs,
                  executor=runner.executor)  # the review's workers, not a second pool
     try:
         res = boundary(eng, param)

@@ -22,7 +22,7 @@ once (a binary search with the solver for the first value outside the union of t
 current regions), and stops at the first violating value: the boundary is the value
 before it, exact at the model's resolution (whole numbers).
 
-:class:`Engine` here is the search state over one zone (budget, counters, the executor
+:class:`ZoneSearch` here is the search state over one zone (budget, counters, the executor
 its plain runs fan out through). :class:`SimScan` (``check --engine sim``) and
 :class:`Z3Search` (``--engine z3``) answer the one engine protocol of
 :mod:`bgpcascade.properties.result` with it. Every concrete run goes through
@@ -89,7 +89,7 @@ class SymbolicPath:
 
 
 @dataclass
-class Engine:
+class ZoneSearch:
     """The search over one zone: parameters, triggers, properties, horizon, budget."""
 
     space: Space
@@ -127,7 +127,7 @@ class Engine:
             self.executor.close()
 
     @classmethod
-    def for_question(cls, q: Question) -> Engine:
+    def for_question(cls, q: Question) -> ZoneSearch:
         """The search of ``q``'s zone, ranges, triggers and properties within its budget
         (``parameters["jobs"]``: processes for plain runs, default 1)."""
         assert q.space is not None, "the Z3 engine searches a given zone"
@@ -274,7 +274,7 @@ def representative_flaps(space: Space, at: Fraction) -> list[Trigger]:
     return out
 
 
-def exists_violation(eng: Engine) -> Finding:
+def exists_violation(eng: ZoneSearch) -> Finding:
     """Is there a trigger and a point in the ranges where a property fails?"""
     params = [p for p in eng.space.params if p.lo < p.hi]
     checked = 0
@@ -324,7 +324,7 @@ class Ranked:
     finding: Finding | None
 
 
-def rank_triggers(eng: Engine) -> list[Ranked]:
+def rank_triggers(eng: ZoneSearch) -> list[Ranked]:
     """Simulate every trigger at the current values; worst first (most sessions reset by
     the cascade, then most clients isolated, then trigger order): the worst trigger."""
     out: list[tuple[tuple[int, int, int], Ranked]] = []
@@ -351,7 +351,7 @@ def rank_triggers(eng: Engine) -> list[Ranked]:
     return [r for _, r in sorted(out, key=lambda kr: kr[0])]
 
 
-def _counterexample(eng: Engine, path: SymbolicPath) -> Finding:
+def _counterexample(eng: ZoneSearch, path: SymbolicPath) -> Finding:
     point = eng.minimise(path)
     try:
         trace = eng.replay(path, point)
@@ -362,8 +362,8 @@ def _counterexample(eng: Engine, path: SymbolicPath) -> Finding:
                    trace=trace)
 
 
-# -- the Engine protocol (properties/result.py) ------------------------------------------------
-def _result(name: str, eng: Engine, f: Finding, statistics: dict[str, Any],
+# -- the Engine protocol (properties/result.py) ---------------------------------------------------
+def _result(name: str, eng: ZoneSearch, f: Finding, statistics: dict[str, Any],
             detail: Any) -> Result:
     """A :class:`Finding` as the one result type."""
     cx = None
@@ -382,14 +382,14 @@ class _Searches:
     the properties still open), and they share one budget."""
 
     def __init__(self) -> None:
-        self._eng: Engine | None = None
+        self._eng: ZoneSearch | None = None
         self._asked: tuple[int, float] | None = None
 
-    def search(self, q: Question) -> Engine:
+    def search(self, q: Question) -> ZoneSearch:
         """The search state for ``q`` (a new one for another zone or budget)."""
         key = (id(q.space), q.started)
         if self._eng is None or self._asked != key:
-            self._eng, self._asked = Engine.for_question(q), key
+            self._eng, self._asked = ZoneSearch.for_question(q), key
         self._eng.props = list(q.props)
         return self._eng
 
@@ -490,7 +490,7 @@ class _Walk:
     scanned: set[int] = field(default_factory=set)
 
     @classmethod
-    def of(cls, eng: Engine, param: Param) -> _Walk:
+    def of(cls, eng: ZoneSearch, param: Param) -> _Walk:
         """From ``param``'s safe end to the last grid value of its range."""
         step = param.step if param.worse == "up" else -param.step
         end = param.hi if step > 0 else param.lo
@@ -504,7 +504,7 @@ class _Walk:
         """``a`` is beyond ``b`` in the walk's direction."""
         return a > b if self.step > 0 else a < b
 
-    def plain(self, eng: Engine, indices: list[int], x: int) -> dict[int, Finding]:
+    def plain(self, eng: ZoneSearch, indices: list[int], x: int) -> dict[int, Finding]:
         """Run ``indices`` at ``x`` in the plain simulator; the counterexamples found."""
         found: dict[int, Finding] = {}
         batch = _plain_batch(eng, indices, {self.param.name: x})
@@ -515,7 +515,7 @@ class _Walk:
             self.covered[i] = x
         return found
 
-    def symbolic(self, eng: Engine, i: int, x: int, res: Boundary) -> Finding | None:
+    def symbolic(self, eng: ZoneSearch, i: int, x: int, res: Boundary) -> Finding | None:
         """Trigger ``i``'s Z3 path at ``x``: its counterexample, or None with
         ``covered[i]`` moved to the end of the path's region (run concretely when the
         parameter cannot be made symbolic there). Raises ReplayMismatch."""
@@ -540,7 +540,7 @@ class _Walk:
             self.scan_len[i] = SCAN_WHEN_NARROWER
         return None
 
-    def at(self, eng: Engine, x: int, res: Boundary) -> dict[int, Finding]:
+    def at(self, eng: ZoneSearch, x: int, res: Boundary) -> dict[int, Finding]:
         """Cover ``x`` for every trigger that does not yet: the counterexamples there."""
         due = [i for i in self.covered if self.past(x, self.covered[i])]
         plain = [i for i in due if self.scan_left[i] > 0]
@@ -565,7 +565,7 @@ class _Walk:
         res.covered_by_z3 = upto - sum(1 for v in self.scanned if not self.past(v, done))
 
 
-def boundary(eng: Engine, param: Param) -> Boundary:
+def boundary(eng: ZoneSearch, param: Param) -> Boundary:
     """The last safe value of ``param`` walking from its safe end (others at their current
     values), and the counterexample just past it.
 
@@ -624,7 +624,7 @@ def _outcome_violations(space: Space, trig: Trigger, point: Mapping[str, int],
     return violations(RunJob(space, dict(point), (trig,), horizon, tuple(props)))
 
 
-def _plain_batch(eng: Engine, indices: list[int],
+def _plain_batch(eng: ZoneSearch, indices: list[int],
                  values: Mapping[str, int]) -> list[tuple[int, list[str]]]:
     """Run the triggers ``indices`` at one point in the plain simulator; their violations,
     in trigger order (the same whatever the executor's workers)."""
@@ -635,7 +635,7 @@ def _plain_batch(eng: Engine, indices: list[int],
     return list(zip(indices, eng.fan_out().map(violations, jobs), strict=True))
 
 
-def _plain_violation(eng: Engine, trig: Trigger, values: Mapping[str, int]) -> Finding:
+def _plain_violation(eng: ZoneSearch, trig: Trigger, values: Mapping[str, int]) -> Finding:
     """Run the plain simulator at one point where a property fails: the counterexample,
     with its trace sampled every second as ``simulate`` writes it."""
     eng._check_budget()
@@ -651,7 +651,7 @@ class SolverGaveUp(Exception):
     """Z3 answered unknown."""
 
 
-def _first_outside(eng: Engine, x: z3.ArithRef, pc: PathCondition, start: int,
+def _first_outside(eng: ZoneSearch, x: z3.ArithRef, pc: PathCondition, start: int,
                    end: int, step: int) -> int | None:
     """The first grid value (``start + k * step``) after ``start``, towards ``end``,
     outside the path region ``pc``; None when every one up to ``end`` is inside.
