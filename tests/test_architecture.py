@@ -129,3 +129,17 @@ def test_the_fsm_and_zone_model_import_light(module: str) -> None:
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "", f"{module} loads {proc.stdout.strip()}"
+
+
+@pytest.mark.parametrize("package", ["bgpcascade", "bgpcascade.diagrams", "bgpcascade.review"])
+def test_every_lazy_re_export_resolves(package: str) -> None:
+    """A package whose public names load on first use (PEP 562) names modules that still
+    hold them: a moved function fails here, not as a puzzling ImportError in a user's
+    script."""
+    code = (f"import importlib\nm = importlib.import_module({package!r})\n"
+            "missing = [n for n in m.__all__ if getattr(m, n, None) is None]\n"
+            "print(','.join(missing))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "", f"{package} cannot resolve {proc.stdout.strip()}"
