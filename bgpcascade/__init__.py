@@ -22,6 +22,8 @@ __version__ = "0.1.0"
 
 # The re-exports load lazily (PEP 562), so that importing one layer (say
 # ``bgpcascade.model.fsm``) does not pull in the zone loader's pydantic and YAML.
+from ._lazy import lazy_attribute, lazy_dir  # noqa: E402  (after __path__ set-up)
+
 _EXPORTS = {
     "InputError": "bgpcascade.model.errors",
     "SessionGroup": "bgpcascade.model.topology",
@@ -36,18 +38,11 @@ _EXPORTS = {
 
 def __getattr__(name: str) -> object:
     """Load a public name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bgpcascade' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _EXPORTS, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return lazy_dir(_EXPORTS, globals())
 
 
 __all__ = [

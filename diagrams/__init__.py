@@ -18,8 +18,9 @@ dependencies.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from bgpcascade._lazy import lazy_attribute, lazy_dir
 
 if TYPE_CHECKING:
     from .explorer import explain, explorer_html, write_explorer
@@ -29,33 +30,28 @@ if TYPE_CHECKING:
     from .trace import charts, frame_to_dot, frames
 
 _EXPORTS = {
-    "explain": "explorer",
-    "explorer_html": "explorer",
-    "write_explorer": "explorer",
-    "fsm_to_dot": "fsm",
-    "TraceRender": "render",
-    "render_trace": "render",
-    "RenderResult": "topology",
-    "render_zone": "topology",
-    "zone_to_dot": "topology",
-    "charts": "trace",
-    "frame_to_dot": "trace",
-    "frames": "trace",
+    "explain": ".explorer",
+    "explorer_html": ".explorer",
+    "write_explorer": ".explorer",
+    "fsm_to_dot": ".fsm",
+    "TraceRender": ".render",
+    "render_trace": ".render",
+    "RenderResult": ".topology",
+    "render_zone": ".topology",
+    "zone_to_dot": ".topology",
+    "charts": ".trace",
+    "frame_to_dot": ".trace",
+    "frames": ".trace",
 }
 
 
 def __getattr__(name: str) -> object:
     """Load a public name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _EXPORTS, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return lazy_dir(_EXPORTS, globals())
 
 
 __all__ = ["RenderResult", "TraceRender", "charts", "explain", "explorer_html", "frame_to_dot",

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bgpcascade._lazy import lazy_attribute, lazy_dir
+
 if TYPE_CHECKING:
     from bgpcascade.review.boundaries import find_boundary
     from bgpcascade.review.data import (
@@ -58,18 +60,11 @@ _EXPORTS = {
 
 def __getattr__(name: str) -> object:
     """Load a public name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bgpcascade.review' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _EXPORTS, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return lazy_dir(_EXPORTS, globals())
 
 
 __all__ = [
