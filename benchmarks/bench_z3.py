@@ -40,17 +40,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bgpcascade.io import read_zone_text  # noqa: E402
-from bgpcascade.model.dynamics import Sim, Trigger  # noqa: E402
+from bgpcascade.model.dynamics import Trigger  # noqa: E402
 from bgpcascade.model.params import Space  # noqa: E402
-from bgpcascade.model.trace import Recorder  # noqa: E402
 from bgpcascade.properties.engines.cascade_z3 import (  # noqa: E402
     ZoneSearch,
-    _outcome_violations,
     boundary,
     exists_violation,
     representative_flaps,
 )
 from bgpcascade.properties.library import parse_property  # noqa: E402
+from bgpcascade.properties.runner import RunJob, run, violations  # noqa: E402
 
 PROPS = [parse_property("no_cascade"), parse_property("no_zone_outage")]
 FR_PAR = read_zone_text("builtin:fr-par-like")
@@ -135,9 +134,7 @@ def main() -> None:
             space = eng.space
 
             def plain(h: int = h, space: Space = space) -> int:
-                sim = Sim(space.zone_at(space.point()), [flap])
-                Recorder(sim, Fraction(h), Fraction(h)).run()
-                return sim.processed
+                return run(space.zone_at(space.point()), [flap], Fraction(h)).sim.processed
 
             k, sp = timed(plain)
             path, ss = timed(lambda eng=eng: eng.run(flap, eng.space.point()))
@@ -161,7 +158,8 @@ def main() -> None:
         def scan() -> int | None:
             last = None
             for v in range(2, 301):
-                if _outcome_violations(eng.space, flap, {"a.clients": v}, PROPS, eng.horizon):
+                if violations(RunJob(eng.space, {"a.clients": v}, (flap,), eng.horizon,
+                                     tuple(PROPS))):
                     return last
                 last = v
             return last
@@ -182,7 +180,7 @@ def main() -> None:
         def spike_scan() -> int | None:
             last = None
             for v in range(10000, 4000001, 10000):
-                if _outcome_violations(space, spike, {"spike": v}, PROPS, Fraction(200)):
+                if violations(RunJob(space, {"spike": v}, (spike,), Fraction(200), tuple(PROPS))):
                     return last
                 last = v
             return last

@@ -618,12 +618,6 @@ def _before(x: int, start: int, step: int) -> int | None:
 
 
 # -- plain runs, fanned out by the engine's executor ------------------------------------------
-def _outcome_violations(space: Space, trig: Trigger, point: Mapping[str, int],
-                        props: Sequence[Selected], horizon: Fraction) -> list[str]:
-    """Labels of the properties one plain run violates (peaks do not depend on ``dt``)."""
-    return violations(RunJob(space, dict(point), (trig,), horizon, tuple(props)))
-
-
 def _plain_batch(eng: ZoneSearch, indices: list[int],
                  values: Mapping[str, int]) -> list[tuple[int, list[str]]]:
     """Run the triggers ``indices`` at one point in the plain simulator; their violations,
