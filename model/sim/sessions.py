@@ -142,8 +142,9 @@ class Sessions(Ribs):
         self._actions(e, key, row)
         if was_up and not e.established():
             why = REASONS.get(event, event.name.lower())
-            if (event is Event.TcpConnectionFails and (direct or e.index in self._direct)) \
-                    or (event is Event.ManualStop and direct):  # a flap's, a clear's own
+            # A trigger's own event (a flap's TCP failure, a clear's ManualStop), or the
+            # TCP failure a trigger causes on a session it took down directly.
+            if direct or (event is Event.TcpConnectionFails and e.index in self._direct):
                 why = "trigger"
             self._record(e, "down", why, key, direct or e.index in self._direct,
                          reason or f"{before.value} -> {after.value} on {event.name}")
