@@ -16,6 +16,7 @@ from typing import Any, get_args
 from .numbers import json_number
 from .outcomes import Outcome
 from .sim import ZERO, Sim, Trigger, TriggerKind
+from .timing import Timing
 from .topology import Zone
 
 TRACE_VERSION = 1
@@ -149,6 +150,7 @@ def build_trace(zone_text: str, zone_source: str, sim: Sim, rec: Recorder, *,
         "zone_text": zone_text,
         "params": {"horizon_s": json_number(rec.horizon), "dt_s": json_number(rec.dt),
                    "link_delay_s": json_number(sim.link_delay), "expand": sim.expand,
+                   **sim.timing.to_json(),
                    "outage_threshold": outage_threshold,
                    "triggers": [t.as_json() for t in sim.triggers]},
         "nodes": nodes,
@@ -176,9 +178,10 @@ def trigger_from_json(d: dict[str, Any]) -> Trigger:
 def simulate(zone: Zone, zone_text: str, zone_source: str, triggers: list[Trigger], *,
              horizon: Fraction, dt: Fraction, outage_threshold: float = 0.5,
              expand: bool = False,
-             progress: Callable[[Fraction], None] | None = None) -> dict[str, Any]:
-    """Run one scenario and return its trace."""
-    sim = Sim(zone, triggers, expand=expand)
+             progress: Callable[[Fraction], None] | None = None,
+             timing: Timing | None = None) -> dict[str, Any]:
+    """Run one scenario and return its trace (``timing``: default lockstep)."""
+    sim = Sim(zone, triggers, expand=expand, timing=timing)
     rec = Recorder(sim, horizon, dt)
     rec.run(progress)
     return build_trace(zone_text, zone_source, sim, rec, outage_threshold=outage_threshold)

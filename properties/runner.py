@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.outcomes import Outcome
+from bgpcascade.model.timing import Timing
 from bgpcascade.model.trace import Recorder, build_trace, summary
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ def judge(outcome: Outcome, props: Iterable[Selected]) -> dict[str, bool]:
 def run(zone: Zone, triggers: Sequence[Trigger], horizon: Fraction, *,
         props: Iterable[Selected] = (), dt: Fraction | None = None, expand: bool = False,
         bind: Callable[[Sim], None] | None = None,
-        progress: Callable[[Fraction], None] | None = None) -> Run:
+        progress: Callable[[Fraction], None] | None = None,
+        timing: Timing | None = None) -> Run:
     """Simulate ``triggers`` on ``zone`` from rest up to ``horizon``, measure the run and
     judge ``props`` on it (the module docstring's four steps).
 
@@ -96,8 +98,10 @@ def run(zone: Zone, triggers: Sequence[Trigger], horizon: Fraction, *,
     every second). ``expand``: one state per speaker instead of per symmetry group.
     ``bind``: called on the fresh simulator before it runs (the Z3 engine's symbolic
     numbers). ``progress``: called with the zone time after each sampling step.
+    ``timing``: the run's seed, phases and cohorts (:mod:`bgpcascade.model.timing`;
+    default lockstep, every session in phase).
     """
-    sim = Sim(zone, list(triggers), expand=expand, bind=bind)
+    sim = Sim(zone, list(triggers), expand=expand, bind=bind, timing=timing)
     rec = Recorder(sim, horizon, horizon if dt is None else dt)
     rec.run(progress)
     outcome = Outcome.of(rec)
@@ -106,12 +110,12 @@ def run(zone: Zone, triggers: Sequence[Trigger], horizon: Fraction, *,
 
 def run_at(space: Space, triggers: Sequence[Trigger], point: Mapping[str, int],
            horizon: Fraction, *, props: Iterable[Selected] = (),
-           dt: Fraction | None = None) -> Run:
+           dt: Fraction | None = None, timing: Timing | None = None) -> Run:
     """:func:`run` on ``space``'s zone at the parameter values ``point`` (the others as
     written), with the triggers' varied numbers (a spike's work) at that point too."""
     values = space.point(point)
     return run(space.zone_at(values), [space.trigger_at(t, values) for t in triggers],
-               horizon, props=props, dt=dt)
+               horizon, props=props, dt=dt, timing=timing)
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,11 @@ class RunJob:
     triggers: tuple[Trigger, ...]
     horizon: Fraction
     props: tuple[Selected, ...] = ()
+    timing: Timing | None = None  # None: lockstep
 
 
 def violations(job: RunJob) -> list[str]:
     """Run ``job`` (sampling only the horizon) and return the labels of the properties it
     violates: the function an executor maps over jobs."""
-    return run_at(job.space, job.triggers, job.point, job.horizon, props=job.props).violated
+    return run_at(job.space, job.triggers, job.point, job.horizon, props=job.props,
+                  timing=job.timing).violated

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import assert_never
 
+from ..timing import Timing
 from ..topology import Zone
 from .events import (
     Arrival,
@@ -44,12 +45,16 @@ class Sim(Sessions, Measurements):
 
     def __init__(self, zone: Zone, triggers: Iterable[Trigger] = (), *,
                  expand: bool = False, link_delay: F = DEFAULT_LINK_DELAY,
-                 bind: Callable[[Sim], None] | None = None) -> None:
-        """``bind``, when given, runs after the nodes, edges and triggers are built and
-        before the zone settles at rest: the Z3 engine uses it to make parameters symbolic
+                 bind: Callable[[Sim], None] | None = None,
+                 timing: Timing | None = None) -> None:
+        """``timing``: phases, jitter and cohorts (:mod:`bgpcascade.model.timing`;
+        default :meth:`Timing.lockstep`, every session in phase). ``bind``, when given,
+        runs after the nodes, edges and triggers are built and before the zone settles at
+        rest: the Z3 engine uses it to make parameters symbolic
         (properties/engines/linear.py)."""
         super().__init__(zone, triggers, expand=expand, link_delay=link_delay,
-                         symbolic=bind is not None)
+                         symbolic=bind is not None,
+                         timing=Timing.lockstep() if timing is None else timing)
         if bind is not None:
             bind(self)
         self._sessions_at_rest()

@@ -23,6 +23,7 @@ from ..profiles import Profile
 from ..reflection import AdvertisedPath, View
 from ..rules import Relation, invert
 from ..session import session_config
+from ..timing import Timing
 from ..topology import Zone
 from .events import BatchDone, Priority, SessionEvent, SimEvent, Trigger
 
@@ -157,8 +158,10 @@ class SimState:
     counters the measurements read."""
 
     def __init__(self, zone: Zone, triggers: Iterable[Trigger], *, expand: bool,
-                 link_delay: Fraction, symbolic: bool) -> None:
+                 link_delay: Fraction, symbolic: bool, timing: Timing) -> None:
         self.zone = zone
+        #: Phases, jitter and cohorts of this run; a trace records it for replay.
+        self.timing = timing
         self.triggers = tuple(sorted(triggers, key=lambda t: (t.t, t.label())))
         self.link_delay = link_delay
         #: One node per speaker (``True``) or lumped groups; a trace records it for replay.
