@@ -24,6 +24,14 @@ from .arith import PY
 KeepaliveRx = Literal["fifo", "io-thread", "rearm-on-backlog"]
 KeepaliveTx = Literal["fifo", "priority", "main-loop"]
 GracefulRestart = Literal["off", "helper", "notification"]
+#: The timers an implementation may jitter (RFC 4271 §10; docs/implementations.md,
+#: "Timers and jitter"), by the name a zone file uses.
+JitterTimer = Literal["connect_retry", "keepalive", "hold", "idle_hold"]
+JITTER_TIMERS: tuple[str, ...] = get_args(JitterTimer)
+#: RFC 4271 §10: ConnectRetryTimer and KeepaliveTimer (and MRAI,
+#: MinASOriginationInterval, not modelled) times a factor uniform in [0.75, 1.0].
+RFC_JITTER: tuple[tuple[JitterTimer, float, float], ...] = (
+    ("connect_retry", 0.75, 1.0), ("keepalive", 0.75, 1.0))
 
 KEEPALIVE_RX_VALUES: tuple[str, ...] = get_args(KeepaliveRx)
 KEEPALIVE_TX_VALUES: tuple[str, ...] = get_args(KeepaliveTx)
@@ -62,6 +70,13 @@ class Profile:
         work (a legacy stack where one FIFO serves everything: the incident's RRs).
     hold_jitter:
         The hold timer is jittered to 0.75-1.0 x negotiated (BIRD; RFC 4271 does not).
+        Shorthand for a ``hold`` row of ``jitter``.
+    jitter:
+        Which timers are multiplied by a random factor each time they are set, and its
+        range: rows ``(timer, low, high)``, timer one of ``connect_retry``,
+        ``keepalive``, ``hold``, ``idle_hold`` (RFC 4271 §10 jitters ConnectRetry and
+        Keepalive by [0.75, 1.0]; implementations differ: docs/implementations.md,
+        "Timers and jitter"). Drawn only with spread phases (model/timing.py).
     open_hold:
         Hold timer in OpenSent (RFC 4271 §8.2.2 "large value", 4 min); ``None`` means
         the configured hold time is used (FRR).
@@ -102,6 +117,7 @@ class Profile:
     keepalive_rx: KeepaliveRx = "fifo"
     keepalive_tx: KeepaliveTx = "fifo"
     hold_jitter: bool = False
+    jitter: tuple[tuple[JitterTimer, float, float], ...] = RFC_JITTER
     open_hold: float | None = 240.0
     send_hold_factor: float = 0.0
     send_hold_min: float = 0.0
@@ -132,6 +148,20 @@ class Profile:
                                        Fraction(self.send_hold_min), Fraction(hold))
         return None if value == 0 else float(value)
 
+    def jitter_range(self, timer: JitterTimer) -> tuple[Fraction, Fraction] | None:
+        """The range of the factor ``timer`` is multiplied by each time it is set, exact
+        (``None``: not jittered). ``hold_jitter`` is BIRD's [0.75, 1.0] on the hold timer.
+
+        >>> BUILTIN_PROFILES["bird"].jitter_range("hold")
+        (Fraction(3, 4), Fraction(1, 1))
+        """
+        if timer == "hold" and self.hold_jitter:
+            return Fraction(3, 4), Fraction(1)
+        for name, low, high in self.jitter:
+            if name == timer:
+                return Fraction(str(low)), Fraction(str(high))
+        return None
+
     def overridden(self, name: str, overrides: Mapping[str, object]) -> Profile:
         """A copy named ``name`` with ``overrides`` applied; sources say "zone file"."""
         sources = dict(self.sources)
@@ -156,6 +186,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         routes_per_update=1000,
         keepalive_rx="rearm-on-backlog",
         keepalive_tx="fifo",
+        jitter=(),
         open_hold=None,
         send_hold_factor=2.0,
         idle_hold_initial=1.0,
@@ -178,6 +209,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "routes_per_update": f"{_LAB}: extended messages, one client's table in one UPDATE",
             "keepalive_rx": f"{_FACTS}: since 7.5 the hold timer re-arms while input is queued",
             "keepalive_tx": f"{_FACTS}: keepalives appended to the output queue tail",
+            "jitter": f"{_FACTS}, timers and jitter: no timer jittered (bgpd/bgp_fsm.c "
+            "bgp_timer_set, bgpd/bgp_keepalives.c)",
             "open_hold": f"{_FACTS}: timer table, FRR uses the configured hold in OpenSent",
             "send_hold_factor": f"{_FACTS}: FRR >= 8.3 SendHoldTime = 2 x hold",
             "idle_hold_initial": f"{_FACTS}: start timer 1 s doubling to 120 s",
@@ -203,6 +236,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         keepalive_rx="rearm-on-backlog",
         keepalive_tx="priority",
         hold_jitter=True,
+        jitter=(("connect_retry", 0.75, 1.0), ("keepalive", 0.75, 1.0),
+                ("hold", 0.75, 1.0), ("idle_hold", 0.75, 1.0)),
         open_hold=240.0,
         send_hold_factor=2.0,
         idle_hold_initial=60.0,
@@ -218,6 +253,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "keepalive_rx": f"{_FACTS}: overdue hold timer pushed back while input waits",
             "keepalive_tx": f"{_FACTS}: NOTIFICATION, OPEN, KEEPALIVE before UPDATEs",
             "hold_jitter": f"{_FACTS}: effective hold 0.75-1.0 x negotiated",
+            "jitter": f"{_FACTS}, timers and jitter: bgp_start_timer takes T - random(T/4) "
+            "for connect retry, keepalive, hold and startup delay (proto/bgp/bgp.c)",
             "open_hold": f"{_FACTS}: timer table, 240 s",
             "send_hold_factor": f"{_FACTS}: BIRD >= 2.15 2 x hold",
             "idle_hold_initial": f"{_FACTS}: ~60 s after a non-Cease NOTIFICATION",
@@ -235,6 +272,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         routes_per_update=1,
         keepalive_rx="io-thread",
         keepalive_tx="fifo",
+        jitter=(("connect_retry", 1.0, 2.0),),
         open_hold=240.0,
         send_hold_factor=0.0,
         idle_hold_initial=5.0,
@@ -246,6 +284,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "routes_per_update": f"{_FACTS}: one prefix per UPDATE for incremental changes",
             "keepalive_rx": f"{_FACTS}: receive goroutine restarts hold before RIB work",
             "keepalive_tx": f"{_FACTS}: per-peer ticker, no priority over queued UPDATEs",
+            "jitter": f"{_FACTS}, timers and jitter: GoBGP 3 connect retry tick + "
+            "random(tick) (pkg/server/fsm.go connectLoop); nothing else",
             "open_hold": f"{_FACTS}: timer table, 240 s",
             "send_hold_factor": f"{_FACTS}: GoBGP has no send-hold timer",
             "idle_hold_initial": f"{_FACTS}: idle 5 s after a dropped session "
@@ -263,6 +303,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         routes_per_update=100,
         keepalive_rx="io-thread",
         keepalive_tx="fifo",
+        jitter=(),
         open_hold=240.0,
         send_hold_factor=1.0,
         send_hold_min=90.0,
@@ -274,6 +315,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "capacity": "estimate (no published measurement)",
             "keepalive_rx": f"{_FACTS}: session engine restarts hold on receipt",
             "keepalive_tx": "assumed: keepalives share the session's write queue",
+            "jitter": f"{_FACTS}, timers and jitter: timer_set adds no random term "
+            "(usr.sbin/bgpd/timer.c, session_bgp.c)",
             "open_hold": f"{_FACTS}: timer table, 240 s",
             "send_hold_factor": f"{_FACTS}: OpenBGPD SendHoldTime max(90 s, hold)",
             "send_hold_min": f"{_FACTS}: OpenBGPD SendHoldTime max(90 s, hold)",
@@ -304,6 +347,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "keepalive_tx": "assumed (docs/incident.md): one FIFO for everything",
             "update_groups": "assumed (docs/incident.md): each copy formatted per peer",
             "send_hold_factor": "legacy stack predates RFC 9687",
+            "jitter": "assumed: RFC 4271 §10 (connect retry and keepalive, 0.75-1.0)",
             "idle_hold_initial": "assumed: 5 s, doubling to 60 s (no published value)",
             "idle_hold_max": "assumed: 5 s, doubling to 60 s (no published value)",
         },

@@ -93,8 +93,14 @@ class View:
     adj: dict[str, list[tuple[str, Relation]]] = field(default_factory=dict)
 
     @classmethod
-    def from_zone(cls, zone: Zone, *, expand: bool = False) -> View:
-        """One node per speaker group (or per speaker with ``expand``), all sessions up."""
+    def from_zone(cls, zone: Zone, *, expand: bool = False, cohorts: int = 1) -> View:
+        """One node per speaker group (or per speaker with ``expand``), all sessions up.
+
+        ``cohorts``: a group of more members is split into that many nodes of
+        consecutive members (sizes differ by at most one), each moving in lockstep with
+        its own timer phases (docs/model.md, "Time: phases, jitter and cohorts"); 1 keeps
+        each group one node.
+        """
         nodes: dict[str, Node] = {}
         parts: dict[str, list[str]] = {}
         for gi, g in enumerate(zone.groups):
@@ -105,6 +111,15 @@ class View:
                     name = g.names[i]
                     nodes[name] = _node(g, name, (i,), (gi, i), adv_back)
                     keys.append(name)
+                parts[g.key] = keys
+            elif cohorts > 1 and g.count > 1:
+                keys = []
+                k = min(cohorts, g.count)
+                for j in range(k):
+                    members = range(j * g.count // k, (j + 1) * g.count // k)
+                    key = _part_key(g, members)
+                    nodes[key] = _node(g, key, members, (gi, members.start), adv_back)
+                    keys.append(key)
                 parts[g.key] = keys
             else:
                 nodes[g.key] = _node(g, g.key, range(g.count), (gi, 0), adv_back)

@@ -14,9 +14,11 @@ GoBGP their restart timers: docs/implementations.md, "Timers and jitter").
   triggers and seed give byte-identical runs, in any process, on any machine
   (:func:`unit` hashes with BLAKE2b; Python's own ``hash`` is salted per process).
 - ``phases``: ``spread`` gives each session end its own KeepaliveTimer phase in the
-  cycle (and the hold and send-hold deadlines that follow from it at rest);
-  ``aligned`` starts every session in phase at t = 0, the behaviour of versions before
-  phases existed (for old traces).
+  cycle (and the hold and send-hold deadlines that follow from it at rest) and draws the
+  jitter of every timer its implementation jitters (:attr:`Profile.jitter
+  <bgpcascade.model.profiles.Profile.jitter>`); ``aligned`` starts every session in
+  phase at t = 0 and jitters nothing, the behaviour of versions before phases existed
+  (for old traces).
 - ``cohorts``: how many lockstep cohorts a symmetry group of speakers is split into
   (each cohort has its own phases and draws); ``None`` is the default chosen by
   measurement (:data:`DEFAULT_COHORTS`, docs/model.md "Cohorts"), ``0`` one cohort per
@@ -85,11 +87,14 @@ class Timing:
         return unit(self.seed, "phase", session, end) if self.spread else Fraction(0)
 
     def jitter(self, session: str, end: str, timer: str, n: int,
-               low: Fraction = RFC_JITTER_LOW) -> Fraction:
-        """The factor in [``low``, 1] the ``n``-th setting of ``timer`` at ``end`` of
-        ``session`` is multiplied by (RFC 4271 §10: a new value each time it is set)."""
+               low: Fraction = RFC_JITTER_LOW, high: Fraction = Fraction(1)) -> Fraction:
+        """The factor in [``low``, ``high``] the ``n``-th setting of ``timer`` at ``end``
+        of ``session`` is multiplied by (RFC 4271 §10: a new value each time the timer is
+        set). Aligned phases draw nothing: every factor is 1, as before phases existed."""
+        if not self.spread:
+            return Fraction(1)
         u = unit(self.seed, "jitter", session, end, timer, n)
-        return Fraction(1) - (Fraction(1) - low) * u
+        return high - (high - low) * u
 
     def to_json(self) -> dict[str, object]:
         """What a trace records to replay the run exactly."""

@@ -12,12 +12,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .profiles import GracefulRestart, KeepaliveRx, KeepaliveTx
+from .profiles import GracefulRestart, JitterTimer, KeepaliveRx, KeepaliveTx
 
 Seconds = Annotated[float, Field(ge=0, description="seconds")]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 NonNegInt = Annotated[int, Field(ge=0)]
+#: A jitter factor's bound (RFC 4271 §10 uses [0.75, 1.0]).
+UnitFloat = Annotated[float, Field(gt=0, le=2)]
+JitterRange = Annotated[list[UnitFloat], Field(min_length=2, max_length=2)]
 ClusterMode = Literal["shared", "per-rr"]
 #: Upper bounds of the compact form's counts (far above any real RR cluster; they keep a
 #: typo like ``clients: 8000000000000`` from overflowing or hanging the loader).
@@ -54,6 +57,8 @@ class ProfileSpec(_Spec):
     keepalive_rx: KeepaliveRx | None = None
     keepalive_tx: KeepaliveTx | None = None
     hold_jitter: bool | None = None
+    jitter: dict[JitterTimer, JitterRange] | None = Field(
+        None, description="timer -> [low, high]: factor each setting is multiplied by")
     open_hold: Seconds | None = None
     send_hold_factor: NonNegFloat | None = None
     send_hold_min: Seconds | None = None

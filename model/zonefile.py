@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from . import rules
 from .arith import PY
 from .errors import InputError
-from .profiles import BUILTIN_PROFILES, Profile
+from .profiles import BUILTIN_PROFILES, JITTER_TIMERS, Profile
 from .topology import (
     NameRange,
     Role,
@@ -399,6 +399,8 @@ def _profiles(specs: Mapping[str, ProfileSpec], ctx: _Ctx) -> dict[str, Profile]
                             ", ".join(sorted(set(BUILTIN_PROFILES) | set(specs))))
         overrides = {k: v for k, v in spec.model_dump(exclude={"base"}).items()
                      if v is not None}
+        if "jitter" in overrides:
+            overrides["jitter"] = _jitter_rows(ctx, name, overrides["jitter"])
         profile = parent.overridden(name, overrides)
         if profile.idle_hold_max < profile.idle_hold_initial:
             raise ctx.error(("profiles", name, "idle_hold_max"),
@@ -412,6 +414,22 @@ def _profiles(specs: Mapping[str, ProfileSpec], ctx: _Ctx) -> dict[str, Profile]
         if name in pending:
             resolve(name, ())
     return dict(sorted(resolved.items()))
+
+
+def _jitter_rows(ctx: _Ctx, name: str, table: Mapping[str, Sequence[float]]
+                 ) -> tuple[tuple[str, float, float], ...]:
+    """A profile's ``jitter`` table as the profile's rows, in the timers' order; a low
+    bound above the high one is refused (RFC 4271 §10: a factor in [low, high])."""
+    rows = []
+    for timer in JITTER_TIMERS:
+        if timer in table:
+            low, high = table[timer]
+            if low > high:
+                raise ctx.error(("profiles", name, "jitter", timer),
+                                f"low {_message_number(low)} > high {_message_number(high)}",
+                                "[low, high] with low <= high, e.g. [0.75, 1.0]")
+            rows.append((timer, low, high))
+    return tuple(rows)
 
 
 def _check_profile_ref(name: str, profiles: Mapping[str, Profile], path: Path, ctx: _Ctx) -> None:

@@ -732,7 +732,7 @@ SHARD_KEYS = ("name, clients, routes_per_client, rrs, rr_profile, client_profile
               "timers, rr_capacity, rr_routes, client_to_client, dynamic_neighbors")
 PROFILE_KEYS = ("base, capacity, cost_rx_route, cost_tx_route, cost_tx_peer_route, cost_msg, "
                 "update_groups, routes_per_update, keepalive_rx, keepalive_tx, hold_jitter, "
-                "open_hold, send_hold_factor, send_hold_min, idle_hold_initial, "
+                "jitter, open_hold, send_hold_factor, send_hold_min, idle_hold_initial, "
                 "idle_hold_max, graceful_restart, stale_time, advertise_to_sender, "
                 "dynamic_neighbor_limit, coalesce_time, coalesce_per_peer, coalesce_max, "
                 "description")

@@ -45,6 +45,7 @@ from ..fsm_vocab import (
     State,
     Timer,
 )
+from ..profiles import JitterTimer
 from ..rules import negotiated_hold, open_received, restart_after_drop
 from ..topology import session_name
 from .events import (
@@ -64,6 +65,10 @@ from .state import ZERO, Edge, F, WorkItem
 
 #: The FSM's timers, in declaration order (iterating the enum itself is slower).
 _TIMERS = tuple(Timer)
+#: The timers an implementation may jitter, with their name in a profile (RFC 4271 §10).
+_JITTERED: tuple[tuple[Timer, JitterTimer], ...] = (
+    (Timer.ConnectRetryTimer, "connect_retry"), (Timer.KeepaliveTimer, "keepalive"),
+    (Timer.HoldTimer, "hold"), (Timer.IdleHoldTimer, "idle_hold"))
 _MESSAGE_EVENT = {"open": Event.BGPOpen, "keepalive": Event.KeepAliveMsg,
                   "notification": Event.NotifMsg, "update": Event.UpdateMsg}
 
@@ -80,13 +85,35 @@ class Sessions(Ribs):
     """The FSM of every session end, TCP, session messages, and triggers."""
 
     def _sessions_at_rest(self) -> None:
-        """Every session Established at t=0 with its negotiated hold (RFC 4271 §4.2), its
-        timers queued."""
+        """Every session Established with its negotiated hold (RFC 4271 §4.2), each end at
+        its own phase of the KeepaliveTimer cycle (:meth:`Timing.phase
+        <bgpcascade.model.timing.Timing.phase>`), its timers queued.
+
+        An end at phase ``p`` (a fraction of its keepalive interval ``k``) last sent a
+        message at ``-p k``: its KeepaliveTimer is due at ``(1 - p) k`` and its
+        SendHoldTimer (RFC 9687) at ``send_hold - p k``; the other end last heard from it
+        then, so that end's HoldTimer is due at ``hold - p k`` (§8.2.2: restarted on every
+        KEEPALIVE or UPDATE received). Aligned phases (p = 0) are the zone established at
+        t = 0, every KeepaliveTimer in phase."""
         for e in self.edges:
             hold = negotiated_hold(e.cfg[e.a].hold_time, e.cfg[e.b].hold_time)
+            shift: dict[str, F] = {}
+            name = session_name(e.a, e.b)
             for end in (e.a, e.b):
                 v = initial_vars(F(str(self.nodes[end].profile.idle_hold_initial)))
                 e.fsm[end] = established_vars(e.cfg[end], v, hold)
+                keepalive = keepalive_interval(PY, e.cfg[end], hold)
+                shift[end] = keepalive * self.timing.phase(name, end)
+            for end in (e.a, e.b):
+                if shift[e.a] or shift[e.b]:
+                    v = e.fsm[end]
+                    deadline = dict(v.deadline)
+                    for timer, by in ((Timer.KeepaliveTimer, shift[end]),
+                                      (Timer.SendHoldTimer, shift[end]),
+                                      (Timer.HoldTimer, shift[e.other(end)])):
+                        if v.running[timer]:
+                            deadline[timer] = deadline[timer] - by
+                    e.fsm[end] = replace(v, deadline=deadline)
                 self._schedule_timers(e, end)
 
     def _schedule_timers(self, e: Edge, end: str) -> None:
@@ -130,13 +157,16 @@ class Sessions(Ribs):
              reason: str = "", direct: bool = False) -> None:
         """One FSM step of ``key`` on ``e``, its actions, and what the session's change of
         state means for the zone (a drop recorded, a table sent to a new peer)."""
-        before = state_of(e.fsm[key])
+        old = e.fsm[key]
+        before = state_of(old)
         was_up = e.established()
-        v, row = step(e.cfg[key], e.fsm[key], event, self.now, opened_hold=opened_hold)
+        v, row = step(e.cfg[key], old, event, self.now, opened_hold=opened_hold)
         after = state_of(v)
         if after is State.Idle:  # only a session in Idle restarts on its own
             v = restart_after_drop(e.cfg[key].allow_automatic_start, before, event, v,
                                    self.now)
+        if self.timing.spread:
+            v = self._jittered(e, key, old, v)
         e.fsm[key] = v
         self._schedule_timers(e, key)
         self._actions(e, key, row)
@@ -150,6 +180,30 @@ class Sessions(Ribs):
                          reason or f"{before.value} -> {after.value} on {event.name}")
         if not was_up and e.established():
             self._came_up(e, key)
+
+    def _jittered(self, e: Edge, key: str, old: PyVars, v: PyVars,
+                  only: Timer | None = None) -> PyVars:
+        """RFC 4271 §10 jitter: every timer ``key``'s implementation jitters
+        (:meth:`Profile.jitter_range <bgpcascade.model.profiles.Profile.jitter_range>`)
+        that this step set (a new deadline object) runs for its value times a factor
+        drawn anew for this setting (:meth:`Timing.jitter
+        <bgpcascade.model.timing.Timing.jitter>`). ``only``: look at that timer alone."""
+        profile = self.nodes[key].profile
+        changed: dict[Timer, F] | None = None
+        for timer, name in _JITTERED:
+            if only is not None and timer is not only:
+                continue
+            span = profile.jitter_range(name)
+            due = v.deadline[timer]
+            if span is None or not v.running[timer] or due is old.deadline[timer]:
+                continue
+            n = self._draws[(e.index, key, timer)] = self._draws.get((e.index, key, timer),
+                                                                    0) + 1
+            factor = self.timing.jitter(session_name(e.a, e.b), key, name, n, *span)
+            if factor != 1:
+                changed = dict(v.deadline) if changed is None else changed
+                changed[timer] = self.now + (due - self.now) * factor
+        return v if changed is None else replace(v, deadline=changed)
 
     def _came_up(self, e: Edge, key: str) -> None:
         """Both ends are Established (``key``'s step made it so): each sends its whole
@@ -330,7 +384,10 @@ class Sessions(Ribs):
             deadline[Timer.KeepaliveTimer] = self.now + keepalive_interval(
                 PY, e.cfg[key], v.negotiated_hold)
         if deadline != v.deadline:
-            e.fsm[key] = replace(v, deadline=deadline)
+            new = replace(v, deadline=deadline)
+            if self.timing.spread:  # §10: the KeepaliveTimer set again is jittered again
+                new = self._jittered(e, key, v, new, only=Timer.KeepaliveTimer)
+            e.fsm[key] = new
             self._schedule_timers(e, key)
 
     # -- TCP and timers -----------------------------------------------------------------

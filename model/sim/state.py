@@ -162,11 +162,16 @@ class SimState:
         self.zone = zone
         #: Phases, jitter and cohorts of this run; a trace records it for replay.
         self.timing = timing
+        #: How many times each (edge, end, timer) was set with jitter: the draw's index.
+        self._draws: dict[tuple[int, str, Any], int] = {}
         self.triggers = tuple(sorted(triggers, key=lambda t: (t.t, t.label())))
         self.link_delay = link_delay
         #: One node per speaker (``True``) or lumped groups; a trace records it for replay.
         self.expand = expand
-        view = View.from_zone(zone, expand=expand)
+        # One node per speaker (``expand``, or ``cohorts: 0``), else each symmetry group
+        # split into the timing's cohorts (lockstep: one node per group).
+        k = timing.k
+        view = View.from_zone(zone, expand=expand or k == 0, cohorts=max(k, 1))
         for trig in self.triggers:
             for name in (trig.a, trig.b):
                 if name is not None:
