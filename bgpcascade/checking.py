@@ -48,6 +48,7 @@ from bgpcascade.properties.library import (
     load_properties_file,
     parse_property,
 )
+from bgpcascade.properties.montecarlo import CHECK_RUNS, MAX_RUNS, MonteCarloCheck
 from bgpcascade.properties.result import Counterexample, Engine, Question
 from bgpcascade.properties.verdict import Exit, Status, overall
 
@@ -87,6 +88,9 @@ def add_zone_flags(p: argparse.ArgumentParser, *, check: bool) -> None:
                        help="hypothesis: the example database, replayed first "
                        "(default .bgpcascade/hypothesis; cache it in CI; 'none': no "
                        "database, so every run is the same)")
+        p.add_argument("--runs", type=int, default=CHECK_RUNS, metavar="N",
+                       help=f"p_cascade_below: seeds per trigger, from --seed (default "
+                       f"{CHECK_RUNS})")
     else:
         p.add_argument("zone", help="zone file (YAML) or builtin:fr-par-like")
     p.add_argument("--property", action="append", default=[], metavar="NAME[=ARG]",
@@ -404,6 +408,10 @@ def run_check(args: argparse.Namespace) -> CheckOutcome:
         raise InputError(f"{args.examples}", field="--examples", allowed=">= 1")
     if not 1 <= args.max_triggers <= 10:
         raise InputError(f"{args.max_triggers}", field="--max-triggers", allowed="1..10")
+    if not 1 <= args.runs <= MAX_RUNS:
+        raise InputError(f"{args.runs}", field="--runs", allowed=f"1..{MAX_RUNS:,}")
+    chance = [s for s in dynamic if s.probabilistic]  # judged over seeds, not per run
+    dynamic = [s for s in dynamic if not s.probabilistic]
     # Validate every zone and flag first: bad input is exit 2 before any long run.
     share = args.timeout / max(1, len(args.zone) * len(engines))
     questions = [build_question(args, z, dynamic, progress, share) for z in args.zone]
@@ -418,19 +426,36 @@ def run_check(args: argparse.Namespace) -> CheckOutcome:
         assert q.space is not None
         zone = q.space.zone
         rows += _static_rows(zone.name, q.space.source, zone, static)
-        if not dynamic:
-            continue
-        for name in engines:
+        for name in engines if dynamic else []:
             progress(f"{zone.name}: {name}")
             asked = replace(q, parameters=knobs, started=time.monotonic())
             run, got = check_engine(ENGINE_MAKERS[name](), asked, out, inputs)
             runs.append(run)
             rows += got
+        if chance:
+            run, got = probability_check(q, chance, args, out, inputs)
+            runs.append(run)
+            rows += got
     order = {s.label: i for i, s in enumerate(props)}
     zones = {q.space.zone.name: i for i, q in enumerate(questions) if q.space is not None}
-    kinds = {e: i for i, e in enumerate(("static", *ENGINES))}
+    kinds = {e: i for i, e in enumerate(("static", *ENGINES, MonteCarloCheck.name))}
     rows.sort(key=lambda r: (zones[r.zone], order[r.prop], kinds[r.engine]))
     return CheckOutcome(rows, runs, overall(r.status for r in rows))
+
+
+def probability_check(q: Question, props: Sequence[Selected], args: argparse.Namespace,
+                      out: Path, inputs: tuple[str, ...]) -> tuple[EngineRun, list[CheckRow]]:
+    """The probability properties (``p_cascade_below=P``) of one zone, whatever
+    ``--engine``: ``--runs`` seeds per trigger from ``--seed`` (with ``--phases`` and
+    ``--cohorts`` where given), by :class:`MonteCarloCheck`
+    (properties/montecarlo.py), three-valued; the worst run is the counterexample."""
+    from bgpcascade.model.timing import Timing
+
+    timing = Timing(seed=args.seed, phases=getattr(args, "phases", None) or "spread",
+                    cohorts=getattr(args, "cohorts", None))
+    asked = replace(q, props=tuple(props), started=time.monotonic(),
+                    parameters={"runs": args.runs, "jobs": args.jobs, "timing": timing})
+    return check_engine(MonteCarloCheck(), asked, out, inputs)
 
 
 def check_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,11 @@ A property has a name, a kind and a predicate:
   Hypothesis engine all judge by it.
 - ``static``: a predicate over the zone's RFC 4456 analysis (``bgpcascade lint``), true
   or false whatever happens at run time.
+- ``probability``: a bound on how often an event happens over the seeds that place the
+  zone's timers (:mod:`bgpcascade.properties.montecarlo`): ``p_cascade_below=P`` is judged
+  on N runs per trigger, not on one. Its ``holds`` is the event's complement on one run
+  (that run did not cascade), which is what a witness and a single run can show; ``check``
+  hands these properties to the Monte Carlo engine, never to the per-run engines.
 
 Each property carries its ``sometimes`` companion, a :class:`Witness`: a scenario on
 which it must fail. The test suite runs every witness, so a property that can never fail
@@ -38,8 +43,8 @@ from bgpcascade.model.outcomes import Outcome
 if TYPE_CHECKING:
     from bgpcascade.model.topology import Zone
 
-Kind = Literal["never", "always", "eventually_within", "static"]
-KINDS: tuple[Kind, ...] = ("never", "always", "eventually_within", "static")
+Kind = Literal["never", "always", "eventually_within", "static", "probability"]
+KINDS: tuple[Kind, ...] = ("never", "always", "eventually_within", "static", "probability")
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,11 @@ class Selected:
     def static(self) -> bool:
         """Judged on the zone, not on runs."""
         return self.prop.kind == "static"
+
+    @property
+    def probabilistic(self) -> bool:
+        """Judged on many runs under different seeds (kind ``probability``), not on one."""
+        return self.prop.kind == "probability"
 
     def holds(self, outcome: Outcome) -> bool:
         """Does the run satisfy it?"""
@@ -229,6 +239,13 @@ for _p in (
     Property("within_session_limits", "static", "no RR exceeds its implementation's session "
              "limits (lint's session_limits)", witness=Witness(_DYN),
              holds_zone=_lint_table_empty("session_limits")),
+    Property("p_cascade_below", "probability", "the probability over the seeds (timer "
+             "phases, jitter) that a trigger makes a session reset beyond its own is below "
+             "this (default 0.05): HOLDS when the 95% Wilson upper bound over check's --runs "
+             "seeds is below it, VIOLATED when the lower bound reaches it, else UNKNOWN",
+             lambda o, _: not o.cascaded(), Fraction(1, 20), "probability",
+             Witness("builtin:fr-par-like", ("--flap", "spine1~b-rr1@30"), 300,
+                     Fraction(1, 2))),
 ):
     register(_p)
 
@@ -265,6 +282,9 @@ def parse_property(text: str) -> Selected:
     except (ValueError, ZeroDivisionError):
         raise InputError(f"{text!r}: {raw!r} is not a number", field="--property",
                          allowed=allowed) from None
+    if prop.arg_kind == "probability" and not 0 < arg <= 1:
+        raise InputError(f"{text!r}: {raw} is not in (0, 1]", field="--property",
+                         allowed="a probability in (0, 1]")
     if prop.arg_kind == "fraction" and not 0 < arg <= 1:
         raise InputError(f"{text!r}: {raw} is not in (0, 1]", field="--property",
                          allowed="a fraction of clients in (0, 1]")
@@ -323,4 +343,11 @@ def witness_holds(sel: Selected) -> bool:
     flags = list(w.triggers)
     triggers = [parse[flag](zone, value) for flag, value in zip(flags[::2], flags[1::2],
                                                                 strict=True)]
+    if chosen.probabilistic:  # N seeds, judged three-valued: the check fires on VIOLATED
+        from .montecarlo import WITNESS_RUNS, distribution, judge_below
+
+        bound = chosen.arg if isinstance(chosen.arg, Fraction) else Fraction(1, 20)
+        dist = distribution(text, "<witness>" if is_yaml else w.zone, triggers,
+                            Fraction(w.horizon), runs=WITNESS_RUNS)
+        return judge_below(dist.cascades, dist.n, bound) != "VIOLATED"
     return not run(zone, triggers, Fraction(w.horizon), props=[chosen]).violated

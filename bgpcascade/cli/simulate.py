@@ -2,12 +2,19 @@
 event by event (one run of properties/runner.py), and ``simulate --replay TRACE``:
 recompute a trace and compare. Exit 0 whatever the verdict (a what-if; ``check`` is what
 fails), 1 when a replay differs, 2 on bad input (docs/cli.md, ``simulate``).
+
+The run's timers are placed by a seed (:mod:`bgpcascade.model.timing`: ``--seed``,
+``--phases``, ``--cohorts``); ``--runs N`` runs seeds S..S+N-1
+(:mod:`bgpcascade.properties.montecarlo`) and reports the worst run and the distribution.
+A replayed trace runs with the timing it records (a trace made before timings were
+recorded: :meth:`Timing.lockstep`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,8 +27,10 @@ from rich.markup import escape
 from bgpcascade.io import dumps_json, safe_write
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.timing import DEFAULT_COHORTS, DEFAULT_SEED, PHASES_VALUES, Timing
 from bgpcascade.model.topology import Zone
 from bgpcascade.progress import Progress
+from bgpcascade.properties.montecarlo import MAX_RUNS
 from bgpcascade.properties.runner import run
 from bgpcascade.properties.verdict import Exit
 
@@ -59,6 +68,21 @@ def add_simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trace", metavar="FILE", help="write the whole trace as JSON")
     p.add_argument("--replay", metavar="TRACE", help="recompute a trace and fail (exit 1) "
                    "if anything differs")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help=f"the seed of the timers' phases and jitter (default {DEFAULT_SEED}; "
+                   "same seed, same run)")
+    p.add_argument("--phases", choices=PHASES_VALUES, default=None,
+                   help="spread: each session's KeepaliveTimer at its own phase (default); "
+                   "aligned: every session in phase at t=0 (the behaviour of old traces)")
+    p.add_argument("--cohorts", type=int, default=None, metavar="K",
+                   help=f"lockstep cohorts per symmetry group (default {DEFAULT_COHORTS}; "
+                   "0: one per speaker)")
+    p.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="run seeds S..S+N-1 and report the worst run and the probability "
+                   "of a cascade (default 1)")
+    p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
+                   help="processes for --runs (default: the CPUs, at most 4); the answer "
+                   "does not depend on it")
     add_common(p)
 
 
@@ -129,6 +153,10 @@ def _check_run(horizon: Fraction, dt: Fraction, threshold: float, triggers: list
                          allowed="horizon/dt <= 1,000,000")
 
 
+#: The timing keys a trace's params record (model/trace.py, ``Timing.to_json``).
+TIMING_KEYS = ("seed", "phases", "cohorts")
+
+
 @dataclass
 class _Setup:
     """What to simulate: from a trace to replay, or from the flags."""
@@ -141,7 +169,20 @@ class _Setup:
     dt: Fraction
     threshold: float
     expand: bool
+    timing: Timing
     stored: dict[str, Any] | None = None
+
+
+def recorded_timing(params: dict[str, Any]) -> Timing:
+    """The timing a trace's ``params`` record; :meth:`Timing.lockstep` for a trace made
+    before timings were recorded (none of the keys). AssertionError or KeyError for a
+    partial or malformed record (the caller's "not a bgpcascade trace")."""
+    if not any(k in params for k in TIMING_KEYS):
+        return Timing.lockstep()
+    seed, phases, cohorts = (params[k] for k in TIMING_KEYS)
+    assert type(seed) is int and phases in PHASES_VALUES
+    assert type(cohorts) is int and cohorts >= 0
+    return Timing(seed=seed, phases=phases, cohorts=cohorts)
 
 
 def _from_replay(args: argparse.Namespace) -> _Setup:
@@ -153,6 +194,14 @@ def _from_replay(args: argparse.Namespace) -> _Setup:
     if args.zone:
         raise InputError("give either ZONE or --replay TRACE", field="--replay",
                          allowed="simulate --replay TRACE")
+    for flag in ("seed", "phases", "cohorts"):
+        if getattr(args, flag) is not None:
+            raise InputError(f"--{flag} with --replay", field=f"--{flag}",
+                             allowed="none: a replay runs with the seed, phases and "
+                             "cohorts its trace records")
+    if args.runs != 1:
+        raise InputError(f"--runs {args.runs} with --replay", field="--runs",
+                         allowed="one run: a trace records one seed")
     try:
         stored = json.loads(Path(args.replay).read_text(encoding="utf-8"))
         assert isinstance(stored, dict)
@@ -167,6 +216,7 @@ def _from_replay(args: argparse.Namespace) -> _Setup:
         threshold = float(params["outage_threshold"])
         expand = params["expand"]
         assert isinstance(expand, bool)
+        timing = recorded_timing(params)
     except InputError:
         raise
     except (OSError, ValueError, KeyError, TypeError, AssertionError,
@@ -177,7 +227,23 @@ def _from_replay(args: argparse.Namespace) -> _Setup:
     for trig in triggers:
         check_trigger(zone, trig, source=args.replay)
     _check_run(horizon, dt, threshold, triggers, args.replay)
-    return _Setup(zone, text, source, triggers, horizon, dt, threshold, expand, stored)
+    return _Setup(zone, text, source, triggers, horizon, dt, threshold, expand, timing,
+                  stored)
+
+
+def _timing_of(args: argparse.Namespace) -> Timing:
+    """The timing the flags give (``--seed``, ``--phases``, ``--cohorts``), and the
+    bounds of ``--runs`` and ``--jobs``."""
+    if args.cohorts is not None and args.cohorts < 0:
+        raise InputError(f"{args.cohorts}", field="--cohorts",
+                         allowed="an integer >= 0 (0: one cohort per speaker)")
+    if not 1 <= args.runs <= MAX_RUNS:
+        raise InputError(f"{args.runs}", field="--runs", allowed=f"1..{MAX_RUNS:,}")
+    if not 1 <= args.jobs <= 64:
+        raise InputError(f"{args.jobs}", field="--jobs", allowed="1..64")
+    return Timing(seed=DEFAULT_SEED if args.seed is None else args.seed,
+                  phases=args.phases or "spread",
+                  cohorts=DEFAULT_COHORTS if args.cohorts is None else args.cohorts)
 
 
 def _from_flags(args: argparse.Namespace) -> _Setup:
@@ -195,6 +261,7 @@ def _from_flags(args: argparse.Namespace) -> _Setup:
     if not args.zone:
         raise InputError("missing ZONE", field="simulate",
                          allowed="simulate ZONE [--flap A~B@T] ... or --replay TRACE")
+    timing = _timing_of(args)
     text = read_zone_text(args.zone)
     zone = load_zone(text, source=args.zone)
     horizon = positive(args.horizon, "--horizon")
@@ -212,13 +279,11 @@ def _from_flags(args: argparse.Namespace) -> _Setup:
         [parse_clear(zone, x) for x in args.clear]
     _check_run(horizon, dt, args.outage_threshold, triggers, None)
     return _Setup(zone, text, args.zone, triggers, horizon, dt, args.outage_threshold,
-                  args.explicit)
+                  args.explicit, timing)
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    """``bgpcascade simulate``: always 0 for a finished run (2 bad input, 1 replay diff)."""
-    progress = Progress(args.quiet)
-    setup = _from_replay(args) if args.replay else _from_flags(args)
+def _one_run(setup: _Setup, progress: Progress) -> dict[str, Any]:
+    """The trace of the one run ``setup`` describes, with progress in zone time."""
     horizon = setup.horizon
     step_every = max(Fraction(1), horizon / 10)
     last = [Fraction(0)]
@@ -228,26 +293,89 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             last[0] = t
             progress(f"simulated {float(t):.0f} of {float(horizon):.0f} s")
 
-    trace = run(setup.zone, setup.triggers, horizon, dt=setup.dt, expand=setup.expand,
-                progress=tick).trace(setup.text, setup.source,
-                                     outage_threshold=setup.threshold)
+    return run(setup.zone, setup.triggers, horizon, dt=setup.dt, expand=setup.expand,
+               progress=tick, timing=setup.timing).trace(setup.text, setup.source,
+                                                         outage_threshold=setup.threshold)
+
+
+def _many_runs(setup: _Setup, runs: int, jobs: int,
+               progress: Progress) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``--runs N``: the worst run's trace, and the distribution's JSON keys."""
+    from bgpcascade.properties.executor import LocalExecutor
+    from bgpcascade.properties.montecarlo import distribution
+
+    every = max(1, runs // 10)
+
+    def tick(done: int, total: int) -> None:
+        if done % every == 0 or done == total:
+            progress(f"runs done: {done} / {total}")
+
+    with LocalExecutor(max(1, min(jobs, runs))) as ex:
+        dist = distribution(setup.text, setup.source, setup.triggers, setup.horizon,
+                            runs=runs, timing=setup.timing, executor=ex,
+                            expand=setup.expand, outage_threshold=setup.threshold,
+                            progress=tick)
+    worst = dist.worst_run(setup.dt)
+    trace = worst.trace(setup.text, setup.source, outage_threshold=setup.threshold)
+    return trace, dist.as_json()
+
+
+def print_distribution(console: Console, s: dict[str, Any]) -> None:
+    """``--runs N``'s lines: the seeds, the probabilities and their intervals, the
+    quantiles (``simulate --json``'s keys)."""
+    lo, hi = s["seeds"]
+    c_lo, c_hi = s["p_cascade_ci95"]
+    o_lo, o_hi = s["p_zone_outage_ci95"]
+    console.print(f"[bold]over {s['runs']:,} seeds[/] {lo}..{hi} (phases {s['phases']}, "
+                  f"cohorts {s['cohorts']}); the worst run, seed {s['worst_seed']}, above")
+    console.print(f"  p_cascade {s['p_cascade']:.3f} (95% {c_lo:.3f}..{c_hi:.3f}), "
+                  f"p_zone_outage {s['p_zone_outage']:.3f} (95% {o_lo:.3f}..{o_hi:.3f})")
+    for key, q in s["quantiles"].items():
+        if q["n"]:
+            console.print(f"  {key}: p5 {q['p5']:,}, p50 {q['p50']:,}, p95 {q['p95']:,} "
+                          f"(over the {q['n']:,} runs that have one)")
+        else:
+            console.print(f"  {key}: no run has one")
+
+
+def _replay(setup: _Setup, trace: dict[str, Any]) -> int:
+    """Compare a recomputed trace with the stored one: exit 0 identical, 1 differs. A
+    trace made before timings were recorded is compared without those keys."""
     stored = setup.stored
-    if stored is not None:
-        if trace == stored:
-            print(f"replay: identical ({len(trace['events'])} events, verdict "
-                  f"{trace['summary']['verdict']})")
-            return Exit.OK
-        diff = next((k for k in sorted(set(trace) | set(stored))
-                     if trace.get(k) != stored.get(k)), "?")
-        print(f"replay: DIFFERS in '{diff}' (the trace does not match this model)",
-              file=sys.stderr)
-        return Exit.VIOLATED
+    assert stored is not None
+    if not any(k in stored["params"] for k in TIMING_KEYS):
+        trace["params"] = {k: v for k, v in trace["params"].items() if k not in TIMING_KEYS}
+    if trace == stored:
+        print(f"replay: identical ({len(trace['events'])} events, verdict "
+              f"{trace['summary']['verdict']})")
+        return Exit.OK
+    diff = next((k for k in sorted(set(trace) | set(stored))
+                 if trace.get(k) != stored.get(k)), "?")
+    print(f"replay: DIFFERS in '{diff}' (the trace does not match this model)",
+          file=sys.stderr)
+    return Exit.VIOLATED
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """``bgpcascade simulate``: always 0 for a finished run (2 bad input, 1 replay diff)."""
+    progress = Progress(args.quiet)
+    setup = _from_replay(args) if args.replay else _from_flags(args)
+    if setup.stored is not None:
+        return _replay(setup, _one_run(setup, progress))
+    extra: dict[str, Any] = {}
+    if args.runs > 1:
+        trace, extra = _many_runs(setup, args.runs, args.jobs, progress)
+    else:
+        trace = _one_run(setup, progress)
+    summary = {**trace["summary"], **setup.timing.to_json(), "runs": args.runs, **extra}
     console = stdout_console()
     timeline(console, trace)
-    print_sim_summary(console, trace["summary"])
+    print_sim_summary(console, summary)
+    if extra:
+        print_distribution(console, summary)
     inputs = (args.zone,)
     if args.json:
-        safe_write(args.json, dumps_json(trace["summary"]), inputs=inputs)
+        safe_write(args.json, dumps_json(summary), inputs=inputs)
     if args.trace:
         safe_write(args.trace, dumps_json(trace), inputs=inputs)
     return Exit.OK
