@@ -161,7 +161,7 @@ class Sim(Sessions, Measurements):
             elif kind == "send":
                 self._transmit(key, it)
         if touched:
-            self.reach_version += 1
+            self._reach_changed(key, touched)
             self._update_rib(key, sorted(touched, key=lambda c: self.nodes[c].order))
         for it in items:
             if it.kind == "tx-send":

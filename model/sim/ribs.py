@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..fsm import state_of
 from ..fsm_vocab import State
 from ..reflection import AdvertisedPath
 from ..rules import accepts_reflected, preference_key, reflects_to
@@ -38,13 +37,14 @@ class Ribs(Queues):
     def _decide(self, key: str, c: str) -> dict[int, AdvertisedPath]:
         """What node ``key`` advertises for class ``c`` over each Established edge."""
         node = self.nodes[key]
-        up = [i for i in self.edges_of[key] if self.edges[i].established()]
+        up = self.up_edges(key)
         if key == c:  # the origin: its own routes to every iBGP peer (RFC 4271 §9.1.3)
             return {i: AdvertisedPath((), c, key) for i in up}
         if not node.is_rr:
             return {}  # RFC 4271 §9.2: no re-advertisement of iBGP-learned routes
+        edges = self.edges
         cands = [(p, i) for i, p in node.adj_in[c].items()
-                 if (self.edges[i].established() or c in node.stale.get(i, ()))
+                 if (edges[i].up or c in node.stale.get(i, ()))
                  and self._valid(key, p)]
         if not cands:
             node.best_edge.pop(c, None)
@@ -89,7 +89,16 @@ class Ribs(Queues):
 
     def _settle_ribs(self) -> None:
         """Propagate every class until no advertisement changes: the RIBs of a zone at
-        rest, with every session Established (as :mod:`~bgpcascade.model.reflection`)."""
+        rest, with every session Established (as :mod:`~bgpcascade.model.reflection`).
+
+        Sweeps the nodes in the zone's order, each over its classes, until a sweep changes
+        nothing; a node re-decides a class only when what it learned for it changed since
+        it last decided it (a decision reads nothing else while the zone settles), so the
+        sweeps reach the same RIBs, in the same order, as deciding everything each time.
+        """
+        order = sorted(self.nodes, key=lambda k: self.nodes[k].order)
+        index = {c: j for j, c in enumerate(self.classes)}
+        dirty: dict[str, set[str]] = {key: set(self.classes) for key in order}
         changed = True
         rounds = 0
         while changed:
@@ -97,21 +106,30 @@ class Ribs(Queues):
             rounds += 1
             if rounds > 4 * len(self.nodes) + 8:
                 raise RuntimeError("initial RIB did not converge")
-            for key in sorted(self.nodes, key=lambda k: self.nodes[k].order):
-                for c in self.classes:
+            for key in order:
+                todo = dirty[key]
+                if not todo:
+                    continue
+                dirty[key] = set()
+                node = self.nodes[key]
+                for c in sorted(todo, key=index.__getitem__):
                     out = self._decide(key, c)
-                    node = self.nodes[key]
-                    if out != node.adv_out[c]:
-                        changed = True
-                        for nbr_edge, path in out.items():
-                            other = self.edges[nbr_edge].other(key)
-                            self.nodes[other].adj_in[c][nbr_edge] = path
-                            self.nodes[other].adj_routes[(c, nbr_edge)] = \
-                                self._routes_per_member(key, other, c, nbr_edge)
-                        for nbr_edge in set(node.adv_out[c]) - set(out):
-                            other = self.edges[nbr_edge].other(key)
-                            self.nodes[other].adj_in[c].pop(nbr_edge, None)
-                        node.adv_out[c] = out
+                    if out == node.adv_out[c]:
+                        continue
+                    changed = True
+                    for nbr_edge, path in out.items():
+                        other = self.edges[nbr_edge].other(key)
+                        ins = self.nodes[other].adj_in[c]
+                        if ins.get(nbr_edge) != path:
+                            dirty[other].add(c)
+                        ins[nbr_edge] = path
+                        self.nodes[other].adj_routes[(c, nbr_edge)] = \
+                            self._routes_per_member(key, other, c, nbr_edge)
+                    for nbr_edge in set(node.adv_out[c]) - set(out):
+                        other = self.edges[nbr_edge].other(key)
+                        if self.nodes[other].adj_in[c].pop(nbr_edge, None) is not None:
+                            dirty[other].add(c)
+                    node.adv_out[c] = out
 
     # -- what a completed batch does to the RIB ----------------------------------------
     def _take_in(self, key: str, it: WorkItem, touched: set[str]) -> None:
@@ -122,7 +140,7 @@ class Ribs(Queues):
         node = self.nodes[key]
         if it.kind in ("update", "update-rib"):
             e = self.edges[it.edge]
-            if state_of(e.fsm[key]) is State.Established and it.conn == e.conn:
+            if e.states[key] is State.Established and it.conn == e.conn:
                 node.stale.get(it.edge, set()).discard(it.cls)
                 old = node.adj_in[it.cls].get(it.edge)
                 if it.path is None:
@@ -142,7 +160,7 @@ class Ribs(Queues):
                 if node.adj_in[c].pop(it.edge, None) is not None:
                     touched.add(c)
         elif it.kind == "eor" and it.conn == self.edges[it.edge].conn and \
-                state_of(self.edges[it.edge].fsm[key]) is State.Established:
+                self.edges[it.edge].states[key] is State.Established:
             # One queued on a connection that has closed since is dropped with it (like
             # its UPDATEs).
             for c in sorted(node.stale.pop(it.edge, set())):
@@ -176,7 +194,7 @@ class Ribs(Queues):
                 if full and new_p is not None:
                     send = new_p
                 elif new_p is None and old_p is not None:
-                    if self.edges[i].established():
+                    if self.edges[i].up:
                         send = None
                 elif new_p is not None and (old_p is None or
                                             new_p.attributes() != old_p.attributes()):

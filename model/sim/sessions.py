@@ -251,7 +251,7 @@ class Sessions(Ribs):
                 direct: bool, detail: str) -> None:
         """Record a session group going down or coming up (the run's ``events``)."""
         count = self.nodes[e.a].count * self.nodes[e.b].count
-        self.reach_version += 1
+        self._reach_changed()  # its ends were marked as the edge went up or down
         self.events.append(SessionEvent(self.now, session_name(e.a, e.b), count, kind,
                                         reason, at, direct, detail))
         self.last_change = self.now

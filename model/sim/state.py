@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal, assert_never
@@ -84,6 +84,14 @@ class Edge:
 
     def __post_init__(self) -> None:
         self.rel_ba = invert(self.rel_ab)
+        #: Each end's FSM state, kept with ``fsm`` (:class:`_Ends`), and whether both are
+        #: Established (:meth:`established`): read on every decision, worked out once.
+        self.states: dict[str, State] = {}
+        self.up = False
+        #: Called with the edge when ``up`` changes (the simulator's cache of each node's
+        #: Established sessions, :meth:`SimState.up_edges`).
+        self.watch: Callable[[Edge], None] | None = None
+        self.fsm = _Ends(self, self.fsm)
 
     def other(self, node: str) -> str:
         """The other end."""
@@ -95,9 +103,34 @@ class Edge:
 
     def established(self) -> bool:
         """Both ends are Established."""
-        fsm = self.fsm
-        return state_of(fsm[self.a]) is State.Established and \
-            state_of(fsm[self.b]) is State.Established
+        return self.up
+
+    def _set(self, end: str, v: PyVars) -> None:
+        """``end``'s FSM variables became ``v``: its state and ``up`` follow."""
+        self.states[end] = state_of(v)
+        up = self.states.get(self.a) is State.Established and \
+            self.states.get(self.b) is State.Established
+        if up is not self.up:
+            self.up = up
+            if self.watch is not None:
+                self.watch(self)
+
+
+class _Ends(dict[str, PyVars]):
+    """An edge's ``fsm``: the FSM variables of its two ends. Setting one keeps the edge's
+    cached states (:meth:`Edge._set`)."""
+
+    __slots__ = ("edge",)
+
+    def __init__(self, edge: Edge, ends: dict[str, PyVars]) -> None:
+        super().__init__()
+        self.edge = edge
+        for end, v in ends.items():
+            self[end] = v
+
+    def __setitem__(self, end: str, v: PyVars) -> None:
+        dict.__setitem__(self, end, v)
+        self.edge._set(end, v)
 
 
 #: The numbers of a node that a zone parameter moves (:meth:`Node.bind`).
@@ -232,6 +265,48 @@ class SimState:
         #: rest, so these count only what the triggers cause.
         self.announced: dict[tuple[str, str], int] = defaultdict(int)
         self.withdrawn: dict[tuple[str, str], int] = defaultdict(int)
+        #: Each node's Established session groups, worked out when first asked for after
+        #: one of them went up or down (:meth:`up_edges`).
+        self._up_of: dict[str, list[int]] = {}
+        for e in self.edges:
+            e.watch = self._edge_moved
+        #: What changed since isolation and reachability were last measured
+        #: (:class:`~.measurements.Measurements`): per node, the classes it learned anew,
+        #: ``None`` for all of them (a session of it went up or down).
+        self._stale: dict[str, set[str] | None] = {}
+        #: ``reach_version`` bumps since the last measurement that say what they changed
+        #: (in ``_stale``); any other bump makes the next measurement start afresh.
+        self._explained = 0
+
+    def _reach_changed(self, key: str | None = None, classes: set[str] | None = None) -> None:
+        """What ``key`` has learned of ``classes`` changed, or (no ``key``) a session went
+        up or down (its ends are marked by :meth:`_edge_moved`): bump ``reach_version``."""
+        self.reach_version += 1
+        self._explained += 1
+        if key is not None:
+            stale = self._stale
+            if key not in stale:
+                stale[key] = set(classes) if classes is not None else None
+            elif (had := stale[key]) is not None:
+                if classes is None:
+                    stale[key] = None
+                else:
+                    had |= classes
+
+    def up_edges(self, key: str) -> list[int]:
+        """The session groups of ``key`` that are Established, in ``edges_of`` order (the
+        list is shared: read it, never change it)."""
+        up = self._up_of.get(key)
+        if up is None:
+            edges = self.edges
+            up = self._up_of[key] = [i for i in self.edges_of[key] if edges[i].up]
+        return up
+
+    def _edge_moved(self, e: Edge) -> None:
+        """``e`` went up or down: its ends' lists of Established sessions are stale."""
+        self._up_of.pop(e.a, None)
+        self._up_of.pop(e.b, None)
+        self._stale[e.a] = self._stale[e.b] = None
 
     # -- the event queue -----------------------------------------------------------------
     def _push(self, t: Fraction, prio: Priority, event: SimEvent) -> None:
