@@ -20,6 +20,7 @@ from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
     FlapRun,
+    OverSeeds,
     Recommendation,
     Review,
     ShardBoundary,
@@ -80,6 +81,15 @@ def _what(run: FlapRun | None, shard: str | None = None) -> str:
     why = ", ".join(f"{k} {v:,}" for k, v in run.reasons.items())
     return (f"{flap}: {run.verdict}, {run.cascade:,} sessions reset by the cascade "
             f"({why}), {run.isolated_peak:,} of {run.clients:,} clients isolated at peak")
+
+
+def over_seeds_text(o: OverSeeds | None) -> str:
+    """"cascades in 7 of 20 seeds: p 0.35 (95% 0.18..0.57)" and the like."""
+    if o is None:
+        return "-"
+    lo, hi = o.shard_ci95
+    return (f"cascades in {o.shard_cascades} of {o.runs} seeds: p {o.p_shard_cascade:.2f} "
+            f"(95% {lo:.2f}..{hi:.2f})")
 
 
 def _where(shard: str) -> str:
@@ -224,11 +234,23 @@ def _shards(review: Review) -> list[Block]:
                      f"{_n(f['full_resync_s'])} s",
                      _what(s.worst, s.shard), describe_boundary(s.clients),
                      headroom_text(s.clients), describe_boundary(s.capacity),
-                     headroom_text(s.capacity)))
+                     headroom_text(s.capacity), over_seeds_text(s.over_seeds)))
     out.append(Block("table", header=(
         "shard", "clients", "routes/client", "RRs", "hold / keepalive",
         "RR load at rest", "worst single flap for the shard", "clients boundary",
-        "headroom", "RR capacity boundary", "headroom"), rows=tuple(rows)))
+        "headroom", "RR capacity boundary", "headroom", "worst flap over seeds"),
+        rows=tuple(rows)))
+    seeded = next((s.over_seeds for s in review.shards if s.over_seeds is not None), None)
+    if seeded is not None:
+        out.append(Block("para", f"Over seeds: each shard's worst single flap was run again "
+                         f"under {seeded.runs} seeds ({seeded.first_seed}.."
+                         f"{seeded.first_seed + seeded.runs - 1}, phases {seeded.phases}, "
+                         f"cohorts {seeded.cohorts}), which place each session's KEEPALIVE "
+                         "timer in its cycle and draw its jitter (RFC 4271 §10). The column "
+                         "says in how many runs the shard's sessions reset through the "
+                         "cascade, with the 95% Wilson interval of that probability; "
+                         "review.json has the zone's p_cascade and p_zone_outage too "
+                         "(`shards[].over_seeds`)."))
     out.append(Block("para", "Boundary methods: `z3` is the Z3 search of `bgpcascade "
                      "search` (exact over the range for the flaps searched, no "
                      "assumption); `sim-bracket` is the "
@@ -487,7 +509,8 @@ def review_json(review: Review) -> dict[str, Any]:
                     "critical_triggers": s.critical,
                     "headroom_percent": s.headroom,
                     "clients_boundary": s.clients.as_json() if s.clients else None,
-                    "capacity_boundary": s.capacity.as_json() if s.capacity else None}
+                    "capacity_boundary": s.capacity.as_json() if s.capacity else None,
+                    "over_seeds": s.over_seeds.as_json() if s.over_seeds else None}
                    for s in review.shards],
         "what_ifs": [w.as_json() for w in review.what_ifs],
         "recommendations": [{"row": r.row, "text": r.text} for r in recommendations(review)],
@@ -495,5 +518,5 @@ def review_json(review: Review) -> dict[str, Any]:
                   "points": [{"rr_capacity": c, "clients_boundary": b.value,
                               "method": b.method} for c, b in review.curve]},
         "commands": [{"shows": w, "command": c} for w, c in review.commands],
-        "runs": review.runs, "unknown": review.unknown,
+        "runs": review.runs, "unknown": review.unknown, "seeds": review.seeds,
     }

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bgpcascade.review.boundaries import find_boundary
     from bgpcascade.review.data import (
         FlapRun,
+        OverSeeds,
         Recommendation,
         Review,
         ShardBoundary,
@@ -43,6 +44,7 @@ _EXPORTS = {
     "Recommendation": "bgpcascade.review.data",
     "Review": "bgpcascade.review.data",
     "FlapRun": "bgpcascade.review.data",
+    "OverSeeds": "bgpcascade.review.data",
     "ShardReview": "bgpcascade.review.data",
     "WhatIf": "bgpcascade.review.data",
     "WhatIfResult": "bgpcascade.review.data",
@@ -69,6 +71,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "FlapRun",
+    "OverSeeds",
     "Recommendation",
     "Review",
     "Runner",

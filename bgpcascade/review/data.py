@@ -157,9 +157,49 @@ class WhatIfResult:
                 "reason": self.reason or self.row.why or None}
 
 
+@dataclass(frozen=True)
+class OverSeeds:
+    """A shard's worst single flap run under ``runs`` seeds ``first_seed``,
+    ``first_seed + 1``, ... (the timers' phases and jitter: docs/model.md, "Monte
+    Carlo"), with ``phases`` and ``cohorts``: in how many runs the shard's sessions reset
+    through the cascade (``no_cascade_in=SHARD`` fails; for :data:`ZONE`, ``no_cascade``),
+    the zone cascaded (``simulate``'s ``cascade``) and went zone-wide (``zone-outage``),
+    each with its 95 % Wilson interval (computed by properties/montecarlo.py)."""
+
+    trigger: str
+    runs: int
+    first_seed: int
+    phases: str
+    cohorts: int
+    shard_cascades: int
+    shard_ci95: tuple[float, float]
+    cascades: int
+    ci95: tuple[float, float]
+    outages: int
+    outage_ci95: tuple[float, float]
+
+    @property
+    def p_shard_cascade(self) -> float:
+        """The fraction of runs in which the shard's sessions cascaded."""
+        return self.shard_cascades / self.runs
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form (review.json's ``shards[].over_seeds``)."""
+        return {"trigger": self.trigger, "runs": self.runs,
+                "seeds": [self.first_seed, self.first_seed + self.runs - 1],
+                "phases": self.phases, "cohorts": self.cohorts,
+                "p_shard_cascade": round(self.p_shard_cascade, 6),
+                "p_shard_cascade_ci95": [round(x, 6) for x in self.shard_ci95],
+                "p_cascade": round(self.cascades / self.runs, 6),
+                "p_cascade_ci95": [round(x, 6) for x in self.ci95],
+                "p_zone_outage": round(self.outages / self.runs, 6),
+                "p_zone_outage_ci95": [round(x, 6) for x in self.outage_ci95]}
+
+
 @dataclass
 class ShardReview:
-    """One shard of the zone as written: its figures, worst trigger and boundaries."""
+    """One shard of the zone as written: its figures, worst trigger and boundaries, and
+    its worst flap over seeds (``over_seeds``; None when not run)."""
 
     shard: str
     figures: dict[str, Any]
@@ -167,6 +207,7 @@ class ShardReview:
     clients: ShardBoundary | None = None
     capacity: ShardBoundary | None = None
     critical: list[str] = field(default_factory=list)
+    over_seeds: OverSeeds | None = None
 
     @property
     def headroom(self) -> float | None:
@@ -219,6 +260,7 @@ class Review:
     unknown: list[str]
     quick: bool = False
     complete: bool = True  # every representative flap was run (else the budget ran out)
+    seeds: int = 0  # runs per shard's worst flap over seeds (0: none)
     recommendations: list[Recommendation] = field(default_factory=list)  # best first
 
     @property

@@ -16,6 +16,9 @@ never by a formula standing in for it (docs/cli.md, ``review``):
    the zone changed one way at a time, each judged over every representative flap of the
    changed zone, with its shard's boundary.
 5. **Recommendations** (:mod:`~bgpcascade.review.recommend`), ranked by what they buy.
+6. **Over seeds**: each shard's worst single flap run again under ``seeds`` seeds (the
+   timers' phases and jitter, :mod:`bgpcascade.properties.montecarlo`): how often the
+   shard cascades, with its 95 % interval (a quick review: the shard the flaps hurt most).
 
 Each number comes with the command that gives it again (:mod:`~bgpcascade.review.commands`).
 Runs go to ``jobs`` forked worker processes; the answers do not depend on ``jobs``.
@@ -31,12 +34,17 @@ from typing import Any
 
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.params import Space
+from bgpcascade.model.timing import Timing
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded, representative_flaps
+from bgpcascade.properties.library import Selected, parse_property
+from bgpcascade.properties.montecarlo import REVIEW_RUNS, OutOfBudget, distribution, wilson
 from bgpcascade.review.boundaries import find_boundary, search_range
 from bgpcascade.review.commands import (
     boundary_commands,
+    command_number,
+    flap_arg,
     ranking_command,
     run_args,
     show_command,
@@ -46,6 +54,7 @@ from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
     FlapRun,
+    OverSeeds,
     Review,
     ShardBoundary,
     ShardReview,
@@ -206,6 +215,48 @@ def _what_ifs(w: _Work, runner: Runner, ctx: RowContext,
     return results, runs
 
 
+def _shard_prop(shard: str) -> Selected:
+    """What a shard is judged by: ``no_cascade_in=SHARD`` (the zone's ``no_cascade``)."""
+    return parse_property("no_cascade" if shard == ZONE else f"no_cascade_in={shard}")
+
+
+def _over_seeds(w: _Work, runner: Runner, shards: list[ShardReview], seeds: int,
+                timing: Timing) -> None:
+    """Each shard's worst single flap under ``seeds`` seeds from ``timing`` (one
+    distribution per flap, every shard that flap is worst for judged on its runs): into
+    ``ShardReview.over_seeds``, with the command that gives it again. The budget ending
+    it leaves the rest unanswered (``w.unknown``), never safe."""
+    by_flap: dict[str, list[ShardReview]] = {}
+    for sr in shards:
+        if sr.worst is not None:
+            by_flap.setdefault(sr.worst.trigger, []).append(sr)
+    deadline = runner.deadline
+    for label, targets in by_flap.items():
+        props = [_shard_prop(sr.shard) for sr in targets]
+        w.progress(f"review: {label} over {seeds} seeds")
+        try:
+            runner.check()
+            dist = distribution(w.text, w.source, [w.by_label[label]], w.horizon,
+                                runs=seeds, timing=timing, executor=runner.executor,
+                                props=props, budget_left=None if deadline is None else
+                                (lambda: deadline - time.monotonic()))
+        except (BudgetExceeded, OutOfBudget):
+            w.unknown.append(f"{label} over {seeds} seeds (review budget spent)")
+            continue
+        runner.runs += dist.n
+        for sr, prop in zip(targets, props, strict=True):
+            k = dist.violations(prop.label)
+            sr.over_seeds = OverSeeds(label, dist.n, timing.seed, timing.phases, timing.k,
+                                      k, wilson(k, dist.n), dist.cascades, dist.ci95,
+                                      dist.outages, wilson(dist.outages, dist.n))
+        extra = "" if (timing.phases, timing.cohorts) == ("spread", None) else \
+            f" --phases {timing.phases} --cohorts {timing.k}"
+        w.commands.append((f"{label} over {seeds} seeds: how often it cascades",
+                           f"bgpcascade simulate {w.source} --flap {flap_arg(label)} "
+                           f"--runs {seeds} --seed {timing.seed}{extra} --horizon "
+                           f"{command_number(w.horizon)}"))
+
+
 def _hurt(shards: list[ShardReview]) -> ShardReview | None:
     """The shard the flaps hurt most: the most of its sessions reset by its worst flap,
     then the highest queue delay / hold ratio, then its name."""
@@ -239,9 +290,12 @@ def _unique(commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fraction(300),
            at: Fraction = Fraction(30), jobs: int = 1, budget: float = 1800.0,
            z3_budget: float = 5.0, progress: Callable[[str], None] = lambda _m: None,
-           curve: bool = True, quick: bool = False) -> Review:
+           curve: bool = True, quick: bool = False, seeds: int = REVIEW_RUNS,
+           timing: Timing | None = None) -> Review:
     """Review the zone file ``text`` (see the module doc). ``out_prefix``: the directory
-    the report's commands name for the zone files they use (``<out>/zones``).
+    the report's commands name for the zone files they use (``<out>/zones``). ``seeds``:
+    runs of each shard's worst flap over seeds from ``timing`` (default
+    :class:`Timing` (); 0: none).
 
     ``quick`` (the demo's scope, stated in the report): boundaries for the shard the
     flaps hurt most only (its capacity boundary and the what-if headrooms searched
@@ -283,6 +337,9 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
                                         verify=not quick)
         else:
             _explicit_boundaries(w, runner, shards, own, summary, complete)
+        if complete and seeds > 0:
+            _over_seeds(w, runner, [s for s in shards if not quick or s is hurt
+                                    or s.shard == ZONE], seeds, timing or Timing())
         tightest = _tightest(shards, hurt, complete)
         curve_pts: list[tuple[int, ShardBoundary]] = []
         if complete and curve and tightest is not None and "shards" in w.data:
@@ -299,6 +356,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         total_runs = runner.runs + row_runs
     rv = Review(zone.name, source, horizon, at, [t.label() for t in w.flaps], ranking,
                 shards, results, curve_pts, tightest if curve_pts else None, tightest,
-                w.files, _unique(w.commands), total_runs, w.unknown, quick, complete)
+                w.files, _unique(w.commands), total_runs, w.unknown, quick, complete,
+                seeds if complete else 0)
     rv.recommendations = recommend(rv)
     return rv
