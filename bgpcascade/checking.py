@@ -37,11 +37,13 @@ from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import NAMES_HELP, Space
+from bgpcascade.model.timing import DEFAULT_COHORTS, DEFAULT_SEED, PHASES_VALUES, Timing
 from bgpcascade.model.triggers import parse_flap, parse_spike
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
 from bgpcascade.properties.engines.cascade_z3 import SimScan, Z3Search, representative_flaps
 from bgpcascade.properties.engines.hypothesis_engine import HypothesisSearch
+from bgpcascade.properties.engines.offsets import Offsets
 from bgpcascade.properties.library import (
     DEFAULT_PROPERTIES,
     Selected,
@@ -56,6 +58,8 @@ from bgpcascade.properties.verdict import Exit, Status, overall
 ENGINE_MAKERS: Mapping[str, Callable[[], Engine]] = {
     "sim": SimScan, "z3": Z3Search, "hypothesis": HypothesisSearch}
 ENGINES: tuple[str, ...] = tuple(ENGINE_MAKERS)
+#: The default flaps' time, the base of their offsets (``--at`` pins another).
+DEFAULT_AT = 30.0
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -76,8 +80,6 @@ def add_zone_flags(p: argparse.ArgumentParser, *, check: bool) -> None:
                        "sequences of flaps, spikes, restarts and waits, shrunk; all: "
                        "the three")
         p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
-        p.add_argument("--seed", type=int, default=0,
-                       help="hypothesis: the seed (default 0; same seed, same examples)")
         p.add_argument("--examples", type=int, default=200, metavar="N",
                        help="hypothesis: at most N scenarios per zone (default 200)")
         p.add_argument("--max-triggers", type=int, default=1, metavar="N",
@@ -104,12 +106,17 @@ def add_zone_flags(p: argparse.ArgumentParser, *, check: bool) -> None:
                    ("; repeatable" if check else "; exactly one"))
     p.add_argument("--flap", action="append", default=[], metavar="A~B@T",
                    help="the triggers to consider (repeatable; default: one flap per "
-                   "session group, at --at)")
+                   "session group, at 30 s); each is tried at T + k for every whole "
+                   "second k of one KEEPALIVE cycle of the flapped session, unless --at "
+                   "is given")
     p.add_argument("--spike", action="append", default=[], metavar="SPEAKER:WORK@T",
                    help="a spike trigger to consider (repeatable); --vary spike=LO..HI "
                    "varies the work of every spike")
-    p.add_argument("--at", type=float, default=30.0, metavar="T",
-                   help="when the default flaps happen (default 30 s)")
+    p.add_argument("--at", type=float, default=None, metavar="T",
+                   help="pin the trigger times: the default flaps at T only, every "
+                   "trigger at its own time only (default: every offset of a KEEPALIVE "
+                   "cycle from 30 s)")
+    add_timing_flags(p, hypothesis=check)
     p.add_argument("--horizon", type=float, default=300.0, metavar="S",
                    help="seconds after t=0 that are checked (default 300)")
     p.add_argument("--timeout", "--budget", dest="timeout", type=float, default=300.0,
@@ -123,6 +130,36 @@ def add_zone_flags(p: argparse.ArgumentParser, *, check: bool) -> None:
                    "4); the answer does not depend on it")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+
+def add_timing_flags(p: argparse.ArgumentParser, *, hypothesis: bool = False) -> None:
+    """``--seed``, ``--phases`` and ``--cohorts``: the :class:`~bgpcascade.model.timing.Timing`
+    of every run a command makes (``check``, ``search``, ``review``, ``explore``)."""
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help="the seed of the runs' timer phases and jitter" +
+                   (" and of the hypothesis engine's examples" if hypothesis else "") +
+                   f" (default {DEFAULT_SEED}; same seed, same answer)")
+    p.add_argument("--phases", choices=PHASES_VALUES, default="spread",
+                   help="spread: each session's KEEPALIVE timer at its own phase "
+                   "(default); aligned: every session in phase at t=0")
+    p.add_argument("--cohorts", type=int, default=DEFAULT_COHORTS, metavar="K",
+                   help="lockstep cohorts a group of alike speakers is split into (0: one "
+                   f"per speaker; default {DEFAULT_COHORTS})")
+
+
+def timing_of(args: argparse.Namespace) -> Timing:
+    """The :class:`Timing` of ``--seed``, ``--phases`` and ``--cohorts`` (one-line errors)."""
+    if not 0 <= args.seed < 2**63:
+        raise InputError(f"{args.seed}", field="--seed", allowed="an integer 0..2^63-1")
+    if not 0 <= args.cohorts <= 100_000:
+        raise InputError(f"{args.cohorts}", field="--cohorts",
+                         allowed="0 (one per speaker) .. 100000")
+    return Timing(seed=args.seed, phases=args.phases, cohorts=args.cohorts)
+
+
+def offsets_of(args: argparse.Namespace) -> Offsets:
+    """Every offset of a KEEPALIVE cycle, or pinned when ``--at`` is given."""
+    return Offsets(pinned=args.at is not None)
 
 
 def parse_props(args: argparse.Namespace) -> list[Selected]:
@@ -154,18 +191,23 @@ def build_question(args: argparse.Namespace, zone_path: str, props: Sequence[Sel
                          allowed="at most 86400 s (one day)")
     if not 0 < args.timeout <= 86400:
         raise InputError(f"{args.timeout:g} s", field="--timeout", allowed="0 < S <= 86400")
-    at = seconds(args.at, "--at", zero=True)
+    at = seconds(DEFAULT_AT if args.at is None else args.at, "--at", zero=True)
     triggers: list[Trigger] = [parse_flap(zone, f) for f in args.flap] + spikes
     if not triggers:
         triggers = representative_flaps(space, at)
+    offsets = offsets_of(args)
     for t in triggers:
-        if t.t >= horizon:
-            raise InputError(f"{t.label()} is not before the horizon ({args.horizon:g} s)",
-                             field="--horizon", allowed="a horizon after every trigger")
+        last = offsets.of(zone, t)[-1]
+        if last.t >= horizon:
+            raise InputError(f"{last.label()} is not before the horizon ({args.horizon:g} "
+                             "s)", field="--horizon", allowed="a horizon after every "
+                             "trigger" + ("" if offsets.pinned else " at every offset of "
+                                          "its KEEPALIVE cycle (or pin the time with --at)"))
     if not 1 <= args.jobs <= 64:
         raise InputError(f"{args.jobs}", field="--jobs", allowed="1..64")
     return Question(space, tuple(triggers), tuple(props), horizon, budget,
-                    {"jobs": args.jobs}, progress)
+                    {"jobs": args.jobs, "timing": timing_of(args), "offsets": offsets},
+                    progress)
 
 
 def seconds(x: float, flag: str, zero: bool = False) -> Fraction:
@@ -418,6 +460,7 @@ def run_check(args: argparse.Namespace) -> CheckOutcome:
     _validate(questions, engines)
     out = check_out_dir(args.out, inputs=inputs)
     knobs = {"jobs": args.jobs, "seed": args.seed, "examples": args.examples,
+             "timing": timing_of(args), "offsets": offsets_of(args),
              "max_triggers": args.max_triggers,
              "database": None if args.database in ("", "none") else args.database}
     rows: list[CheckRow] = []

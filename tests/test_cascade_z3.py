@@ -507,8 +507,8 @@ def test_the_search_counters_count_what_was_run(zone: str, vary: str, trig: Trig
     scanned: list[int] = []
     real = cascade_z3._plain_batch
 
-    def counting(e: ZoneSearch, indices: list[int], values: Any) -> Any:
-        out = real(e, indices, values)
+    def counting(e: ZoneSearch, triggers: list[Trigger], values: Any) -> Any:
+        out = real(e, triggers, values)
         scanned.append(values[p.name])  # a batch the budget stopped ran nothing
         return out
 
@@ -533,8 +533,8 @@ def test_a_budget_stops_the_walk_with_counters_of_what_ran() -> None:
     done: list[int] = []
     real = cascade_z3._plain_batch
 
-    def counting(e: ZoneSearch, indices: list[int], values: Any) -> Any:
-        out = real(e, indices, values)
+    def counting(e: ZoneSearch, triggers: list[Trigger], values: Any) -> Any:
+        out = real(e, triggers, values)
         done.append(values[p.name])
         return out
 

@@ -122,7 +122,7 @@ def test_the_z3_search_uses_a_given_executor_and_leaves_it_open() -> None:
         eng = ZoneSearch(space, representative_flaps(space, Fraction(30)), props,
                      Fraction(200), jobs=2, executor=executor)
         try:
-            return eng, _plain_batch(eng, list(range(len(eng.triggers))), {})
+            return eng, _plain_batch(eng, eng.triggers, {})
         finally:
             eng.close()
 
@@ -131,7 +131,7 @@ def test_the_z3_search_uses_a_given_executor_and_leaves_it_open() -> None:
         eng, shared = search(given)
         assert eng.executor is given and given.batches == 1 and given.closes == 0
         own, alone = search(None)
-        assert alone == shared and any(v for _i, v in shared)
+        assert alone == shared and any(v for v in shared)
         assert own.executor is not None and own.executor is not given
     finally:
         given.close()

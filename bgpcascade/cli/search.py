@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 from bgpcascade.checking import (
     add_zone_flags,
@@ -75,6 +76,28 @@ def describe(param: Param, res: Boundary) -> str:
     return f"{head}, safe {word} {b:,}{tail}: headroom {hp:g}%"
 
 
+def _bounds(eng: ZoneSearch, res: Boundary) -> dict[str, Any]:
+    """``search --json``'s ``bounds``: the engine's (with ``trigger_offsets``, ``seed``,
+    ``phases``, ``cohorts``) and the walk's counters. ``trigger_offsets`` also says which
+    trigger times the walk covered value by value (``walked``) and how many ran at the
+    boundary reported (``checked_at_boundary``: every offset of every trigger)."""
+    bounds = {**eng.bounds(), "z3_paths": res.z3_paths, "values_scanned": res.scanned,
+              "values_covered_by_z3": res.covered_by_z3}
+    bounds["trigger_offsets"] = {**bounds["trigger_offsets"], "walked": res.walked,
+                                 "checked_at_boundary": res.checked_at_boundary}
+    return bounds
+
+
+def _offsets_line(eng: ZoneSearch, res: Boundary) -> str:
+    """Which trigger times the boundary covers, in one line."""
+    off = eng.offsets.bounds(eng.space.zone, eng.triggers)
+    if off["method"] == "pinned":
+        return f"pinned by --at (each trigger at its own time only); {eng.timing_label()}"
+    return (f"every second of a KEEPALIVE cycle (+{off['from_s']}..+{off['to_s']} s); "
+            f"{len(res.walked)} walked value by value, {res.checked_at_boundary} run at "
+            f"the boundary; {eng.timing_label()}")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """``bgpcascade search ZONE --vary NAME=LO..HI``: exit 0 when the current value is
     within the safe range, 1 when it is past the boundary, 3 when the answer is UNKNOWN."""
@@ -111,8 +134,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         "headroom_percent": None if _beyond_safe_range(param, res)
         else headroom_percent(param, res.boundary),
         "engine": res.engine, "status": res.status, "reason": res.reason or None,
-        "bounds": {**eng.bounds(), "z3_paths": res.z3_paths,
-                   "values_scanned": res.scanned, "values_covered_by_z3": res.covered_by_z3},
+        "bounds": _bounds(eng, res),
         "counterexample": cx["trace"] if cx else None,
         "counterexample_detail": cx}
     print(describe(param, res))
@@ -120,6 +142,7 @@ def cmd_search(args: argparse.Namespace) -> int:
           f"{res.covered_by_z3:,} values, {res.scanned:,} values simulated one by one; "
           f"horizon {json_number(eng.horizon)} s, {len(eng.triggers)} triggers "
           f"({elapsed:.1f} s)")
+    print(f"  trigger times: {_offsets_line(eng, res)}")
     if cx:
         point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())
         print(f"  just past the boundary: {cx['trigger']} at {point} -> {cx['verdict']} "

@@ -22,270 +22,153 @@ once (a binary search with the solver for the first value outside the union of t
 current regions), and stops at the first violating value: the boundary is the value
 before it, exact at the model's resolution (whole numbers).
 
-:class:`ZoneSearch` here is the search state over one zone (budget, counters, the executor
-its plain runs fan out through). :class:`SimScan` (``check --engine sim``) and
-:class:`Z3Search` (``--engine z3``) answer the one engine protocol of
+Every trigger is tried at every whole second of one KEEPALIVE cycle after its own time
+(:mod:`.offsets`; ``--at`` pins one time): :func:`exists_violation` runs every offset,
+:func:`boundary` walks with the offsets that matter and checks the boundary it finds at
+every offset, adding those that fail there and walking again.
+
+:class:`~.zone_search.ZoneSearch` is the search state over one zone (budget, counters,
+the executor its plain runs fan out through, the timing). :class:`SimScan` (``check
+--engine sim``) and :class:`Z3Search` (``--engine z3``) answer the one engine protocol of
 :mod:`bgpcascade.properties.result` with it. Every concrete run goes through
 :mod:`bgpcascade.properties.runner`; how a run is made symbolic is in :mod:`.linear`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import z3
 
-from bgpcascade.model.dynamics import SessionEvent, Trigger
-from bgpcascade.model.numbers import json_number
-from bgpcascade.model.outcomes import Outcome
-from bgpcascade.model.params import Param, Space
-from bgpcascade.model.reflection import View
-from bgpcascade.model.topology import session_name
+from bgpcascade.model.dynamics import Trigger
+from bgpcascade.model.params import Param
 
-from ..executor import Executor, LocalExecutor
-from ..library import Selected
 from ..result import Counterexample, Question, Result
-from ..runner import RunJob, run, run_at, violations
+from ..runner import RunJob, run_at, violations
 from ..verdict import as_status
-from .linear import NotSymbolic, binder, linearise
+from .linear import NotSymbolic, linearise
 from .regions import interval_guess as _interval_guess
-from .symbolic import PathCondition, evaluate, recording
+from .symbolic import PathCondition
+from .zone_search import (
+    BudgetExceeded,
+    Finding,
+    ReplayMismatch,
+    SymbolicPath,
+    ZoneSearch,
+    _point_label,
+    representative_flaps,
+)
 
-__all__ = ["NotSymbolic", "linearise"]  # re-exported: they lived here
+__all__ = ["BudgetExceeded", "Finding", "NotSymbolic", "ReplayMismatch", "SymbolicPath",
+           "ZoneSearch", "linearise", "representative_flaps"]  # re-exported: they lived here
 
 
-class BudgetExceeded(Exception):
-    """The time budget ran out."""
+# -- plain runs, fanned out by the engine's executor ------------------------------------------
+@dataclass(frozen=True)
+class Severity:
+    """How hard one plain run hit the zone: the properties it violates, the sessions reset
+    by the cascade, the clients isolated at the peak, the highest queue delay over the
+    negotiated hold time (RFC 4271 §4.2, §6.5) and the events it took."""
 
-
-class ReplayMismatch(Exception):
-    """A counterexample did not replay identically in the plain simulator (a bug)."""
-
-
-# -- one symbolic path ----------------------------------------------------------------------
-@dataclass
-class SymbolicPath:
-    """One symbolic run: its witness point, path condition, events and verdicts."""
-
-    trigger: Trigger
-    point: dict[str, int]
-    pc: PathCondition
-    events: list[SessionEvent]
-    outcome: Outcome
-    holds: dict[str, bool]
+    violated: tuple[str, ...]
+    cascade: int
+    isolated: int
+    delay_ratio: Fraction
     steps: int
-    #: The run's node keys in order. A group's key names its members (``[a-c1..a-c300]``),
-    #: so a replay at another point of the region has other keys for the same nodes.
-    keys: tuple[str, ...] = ()
 
-    @property
-    def violated(self) -> list[str]:
-        """Labels of the properties this path violates."""
-        return [k for k, ok in self.holds.items() if not ok]
+    def key(self) -> tuple[bool, int, int, Fraction]:
+        """Greater is worse: violating, then cascade, isolation, queue delay."""
+        return bool(self.violated), self.cascade, self.isolated, self.delay_ratio
 
 
-@dataclass
-class ZoneSearch:
-    """The search over one zone: parameters, triggers, properties, horizon, budget."""
-
-    space: Space
-    triggers: list[Trigger]
-    props: list[Selected]
-    horizon: Fraction
-    timeout: float = 60.0
-    progress: Callable[[str], None] = field(default=lambda _msg: None)
-    started: float = field(default_factory=time.monotonic)
-    paths: int = 0
-    max_steps: int = 0
-    solver_calls: int = 0
-    xs: dict[str, z3.ArithRef] = field(default_factory=dict)
-    jobs: int = 1
-    #: Where plain runs fan out (:mod:`bgpcascade.properties.executor`): the caller's
-    #: (the review's, say), which it closes itself; by default a :class:`LocalExecutor`
-    #: of ``jobs`` processes, started on first use and closed by :meth:`close`.
-    executor: Executor | None = None
-    _own_executor: bool = field(default=False, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.xs = {p.name: z3.Int(p.name) for p in self.space.params}
-
-    def fan_out(self) -> Executor:
-        """The executor of plain runs (see :meth:`close`)."""
-        if self.executor is None:
-            self.executor = LocalExecutor(self.jobs)
-            self._own_executor = True
-        return self.executor
-
-    def close(self) -> None:
-        """Stop the worker processes of the executor this search started, if any (one
-        the caller gave is the caller's to close)."""
-        if self._own_executor and self.executor is not None:
-            self.executor.close()
-
-    @classmethod
-    def for_question(cls, q: Question) -> ZoneSearch:
-        """The search of ``q``'s zone, ranges, triggers and properties within its budget
-        (``parameters["jobs"]``: processes for plain runs, default 1)."""
-        assert q.space is not None, "the Z3 engine searches a given zone"
-        return cls(q.space, list(q.triggers), list(q.props), q.horizon, timeout=q.budget,
-                   progress=q.progress, started=q.started,
-                   jobs=int(q.parameters.get("jobs", 1)))
-
-    def bounds(self) -> dict[str, Any]:
-        """The bounds a verdict holds within (``check --json``'s ``bounds``: a contract)."""
-        return {"horizon_s": json_number(self.horizon), "events_max": self.max_steps,
-                "paths": self.paths, "triggers": [t.label() for t in self.triggers],
-                "ranges": {p.name: [p.lo, p.hi] for p in self.space.params},
-                "properties": [s.label for s in self.props]}
-
-    def covered(self) -> str:
-        """The bounds in one line: horizon, triggers, ranges, paths."""
-        ranges = ", ".join(f"{p.name}={p.lo}..{p.hi}" for p in self.space.params
-                           if p.lo < p.hi) or "the zone as written"
-        return f"horizon {json_number(self.horizon)} s, {len(self.triggers)} triggers, " \
-            f"{ranges}; {self.paths} paths of up to {self.max_steps} events"
-
-    # -- budget ---------------------------------------------------------------------------
-    def remaining(self) -> float:
-        """Seconds left of the budget."""
-        return self.timeout - (time.monotonic() - self.started)
-
-    def _check_budget(self) -> None:
-        if self.remaining() <= 0:
-            raise BudgetExceeded
-
-    def _solver(self) -> z3.Solver:
-        self._check_budget()
-        s = z3.Solver()
-        s.set("timeout", max(1, int(self.remaining() * 1000)))
-        return s
-
-    def ranges(self, params: Sequence[Param]) -> list[z3.BoolRef]:
-        """``lo <= x <= hi`` for each parameter."""
-        return [z3.And(self.xs[p.name] >= p.lo, self.xs[p.name] <= p.hi) for p in params]
-
-    # -- runs -----------------------------------------------------------------------------
-    def run(self, trigger: Trigger, point: Mapping[str, int],
-            symbolic: Sequence[Param] | None = None) -> SymbolicPath:
-        """The symbolic run of ``trigger`` at ``point`` (parameters in ``symbolic`` are
-        Z3 terms; default: every parameter whose range has more than one value)."""
-        self._check_budget()
-        if symbolic is None:
-            symbolic = [p for p in self.space.params if p.lo < p.hi]
-        point = self.space.point(point)
-        try:
-            lin = linearise(self.space, point, symbolic, [trigger])
-        except ValueError as exc:
-            raise NotSymbolic(str(exc)) from None
-        zone = self.space.zone_at(point)
-        with recording(self.xs) as pc:
-            r = run(zone, [self.space.trigger_at(trigger, point)], self.horizon,
-                    props=self.props, bind=binder(lin))
-        self.paths += 1
-        self.max_steps = max(self.max_steps, r.steps)
-        return SymbolicPath(trigger, point, pc, list(r.sim.events), r.outcome, r.holds,
-                            r.steps, tuple(r.sim.nodes))
-
-    def replay(self, path: SymbolicPath, point: Mapping[str, int]) -> dict[str, Any]:
-        """Run the plain simulator at ``point`` (inside ``path``'s region) and check it
-        agrees with ``path`` event for event and violates the same properties; return its
-        trace (sampled every second, as ``simulate`` does)."""
-        point = self.space.point(point)
-        r = run_at(self.space, [path.trigger], point, self.horizon, props=self.props,
-                   dt=Fraction(1))
-        sim = r.sim
-        rename = dict(zip(path.keys, sim.nodes, strict=False)) \
-            if len(path.keys) == len(sim.nodes) else {}
-
-        def here(session: str) -> str:
-            a, b = session.split("~", 1)
-            return session_name(rename.get(a, a), rename.get(b, b))
-
-        expected = [(evaluate(e.t, point, self.xs), here(e.session),
-                     evaluate(e.count, point, self.xs), e.kind, e.reason)
-                    for e in path.events]
-        got = [(e.t, e.session, e.count, e.kind, e.reason) for e in sim.events]
-        if expected != got:
-            first = next((i for i, (a, b) in enumerate(zip(expected, got, strict=False))
-                          if a != b), min(len(expected), len(got)))
-            raise ReplayMismatch(f"event {first}: Z3 path {expected[first:first + 1]} vs "
-                                 f"simulator {got[first:first + 1]}")
-        for label, ok in r.holds.items():
-            if ok != path.holds[label]:
-                raise ReplayMismatch(f"{label}: Z3 path says {path.holds[label]}, "
-                                     "the simulator disagrees")
-        return r.trace(self.space.text_at(point),
-                       f"{self.space.source} ({_point_label(point)})")
-
-    def minimise(self, path: SymbolicPath) -> dict[str, int]:
-        """The least stressed point of ``path``'s region (fewest clients and routes, most
-        capacity and hold time, in parameter order), by ``z3.Optimize``."""
-        params = [p for p in self.space.params if p.lo < p.hi]
-        if not params:
-            return dict(path.point)
-        opt = z3.Optimize()
-        opt.set("timeout", max(1, int(min(self.remaining(), 10.0) * 1000)))
-        opt.add(*self.ranges(params), path.pc.formula(self.xs))
-        for p in params:
-            x = self.xs[p.name]
-            opt.minimize(x) if p.worse == "up" else opt.maximize(x)
-        if opt.check() != z3.sat:
-            return dict(path.point)
-        m = opt.model()
-        return {**path.point, **{p.name: m.eval(self.xs[p.name], model_completion=True)
-                                 .as_long() for p in params}}
+def severity(job: RunJob) -> Severity:
+    """Run ``job`` and measure it (:class:`Severity`): what an executor maps to rank the
+    offsets of a trigger."""
+    r = run_at(job.space, job.triggers, job.point, job.horizon, props=job.props,
+               timing=job.timing)
+    o = r.outcome
+    ratio = max((o.peak_delay.get(k, Fraction(0)) / h for k, h in o.hold_of.items() if h),
+                default=Fraction(0))
+    return Severity(tuple(r.violated), o.cascade_size(), o.isolated_peak, ratio, r.steps)
 
 
-def _point_label(point: Mapping[str, int]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(point.items())) or "as written"
+def _jobs(eng: ZoneSearch, triggers: Sequence[Trigger],
+          values: Mapping[str, int]) -> list[RunJob]:
+    point = eng.space.point(values)
+    return [RunJob(eng.space, point, (t,), eng.horizon, tuple(eng.props), eng.timing)
+            for t in triggers]
 
 
-# -- the questions --------------------------------------------------------------------------
-@dataclass
-class Finding:
-    """The answer to one question: status, bounds, and the counterexample if any."""
-
-    status: str  # HOLDS / VIOLATED / UNKNOWN
-    reason: str = ""
-    trigger: Trigger | None = None
-    point: dict[str, int] | None = None
-    violated: list[str] = field(default_factory=list)
-    trace: dict[str, Any] | None = None
-    triggers_checked: int = 0
-
-
-def representative_flaps(space: Space, at: Fraction) -> list[Trigger]:
-    """One flap per session group of the zone at rest (a leaf RR's clients are
-    interchangeable: the first one stands for all), at time ``at``."""
-    zone = space.zone
-    view = View.from_zone(zone)
-    out: list[Trigger] = []
-    for a, b, _rel in view.pairs():
-        na = zone.group(view.nodes[a].group).names[0]
-        nb = zone.group(view.nodes[b].group).names[0]
-        if na == nb:  # a group's members peering each other (explicit full mesh)
-            nb = zone.group(view.nodes[b].group).names[1]
-        x, y = sorted((na, nb))
-        out.append(Trigger("flap", at, x, y))
+def _severities(eng: ZoneSearch, triggers: Sequence[Trigger],
+                values: Mapping[str, int]) -> list[Severity]:
+    """Each trigger at one point in the plain simulator, through the executor, in chunks
+    between which the budget is checked (BudgetExceeded); results in trigger order."""
+    ex = eng.fan_out()
+    chunk = max(8, 4 * ex.workers)
+    out: list[Severity] = []
+    for i in range(0, len(triggers), chunk):
+        eng._check_budget()
+        out += ex.map(severity, _jobs(eng, triggers[i:i + chunk], values))
     return out
 
 
+def _plain_batch(eng: ZoneSearch, triggers: Sequence[Trigger],
+                 values: Mapping[str, int]) -> list[list[str]]:
+    """Run ``triggers`` at one point in the plain simulator; their violations, in trigger
+    order (the same whatever the executor's workers)."""
+    eng._check_budget()
+    return list(eng.fan_out().map(violations, _jobs(eng, triggers, values)))
+
+
+def _plain_violation(eng: ZoneSearch, trig: Trigger, values: Mapping[str, int]) -> Finding:
+    """Run the plain simulator at one point where a property fails: the counterexample,
+    with its trace sampled every second as ``simulate`` writes it."""
+    eng._check_budget()
+    point = eng.space.point(values)
+    r = run_at(eng.space, [trig], point, eng.horizon, props=eng.props, dt=Fraction(1),
+               timing=eng.timing)
+    assert r.violated, "the plain run violated nothing on the second run"
+    trace = r.trace(eng.space.text_at(point), f"{eng.space.source} ({_point_label(point)})")
+    return Finding("VIOLATED", trigger=eng.space.trigger_at(trig, point), point=point,
+                   violated=r.violated, trace=trace)
+
+
+# -- the questions --------------------------------------------------------------------------
+def _start(eng: ZoneSearch, params: Sequence[Param]) -> dict[str, int]:
+    point = eng.space.point()
+    for p in params:
+        point[p.name] = min(max(point[p.name], p.lo), p.hi)
+    return point
+
+
 def exists_violation(eng: ZoneSearch) -> Finding:
-    """Is there a trigger and a point in the ranges where a property fails?"""
+    """Is there a trigger, at one of its offsets, and a point in the ranges where a
+    property fails? Every offset first runs at the starting point in the plain simulator
+    (fanned out): those that violate there are searched first; when no parameter varies,
+    that run is the whole answer for its offset (the plain simulator is exact)."""
     params = [p for p in eng.space.params if p.lo < p.hi]
+    flat = [t for g in eng.grid() for t in g]
     checked = 0
     try:
-        for n, trig in enumerate(eng.triggers, 1):
-            eng.progress(f"z3: trigger {n}/{len(eng.triggers)} {trig.label()}")
+        start = _start(eng, params)
+        eng.progress(f"z3: {len(eng.triggers)} triggers at {len(flat)} times in the simulator")
+        sev = _severities(eng, flat, start)
+        if not params:
+            eng.paths += len(flat)
+            eng.max_steps = max([eng.max_steps, *(s.steps for s in sev)])
+            bad = next((t for t, s in zip(flat, sev, strict=True) if s.violated), None)
+            return Finding("HOLDS", triggers_checked=len(eng.triggers)) if bad is None \
+                else _plain_violation(eng, bad, start)
+        order = sorted(range(len(flat)), key=lambda i: (not sev[i].violated, i))
+        for n, i in enumerate(order, 1):
+            trig = flat[i]
+            eng.progress(f"z3: trigger {n}/{len(flat)} {trig.label()}")
             solver = eng._solver()
             solver.add(*eng.ranges(params))
-            point = eng.space.point()
-            for p in params:
-                point[p.name] = min(max(point[p.name], p.lo), p.hi)
+            point = dict(start)
             while True:
                 path = eng.run(trig, point)
                 if path.violated:
@@ -305,16 +188,17 @@ def exists_violation(eng: ZoneSearch) -> Finding:
             checked += 1
     except BudgetExceeded:
         return Finding("UNKNOWN", f"budget of {eng.timeout:g} s ran out after "
-                       f"{checked} of {len(eng.triggers)} triggers",
+                       f"{checked} of {len(flat)} trigger times",
                        triggers_checked=checked)
     except NotSymbolic as exc:
         return Finding("UNKNOWN", f"no symbolic run there: {exc}", triggers_checked=checked)
-    return Finding("HOLDS", triggers_checked=checked)
+    return Finding("HOLDS", triggers_checked=len(eng.triggers))
 
 
 @dataclass
 class Ranked:
-    """One trigger's outcome at the zone as written (``check --engine sim``)."""
+    """One trigger's outcome at the zone as written (``check --engine sim``), at its worst
+    offset (``trigger`` names that time)."""
 
     trigger: Trigger
     cascade_sessions: int
@@ -325,28 +209,31 @@ class Ranked:
 
 
 def rank_triggers(eng: ZoneSearch) -> list[Ranked]:
-    """Simulate every trigger at the current values; worst first (most sessions reset by
-    the cascade, then most clients isolated, then trigger order): the worst trigger."""
+    """Simulate every trigger at every offset at the current values (fanned out); per
+    trigger its worst offset (violating, then most sessions reset by the cascade, most
+    clients isolated, highest queue delay / hold, earliest); triggers worst first (most
+    sessions reset by the cascade, then most clients isolated, then trigger order)."""
     out: list[tuple[tuple[int, int, int], Ranked]] = []
     point = eng.space.point()
-    for n, trig in enumerate(eng.triggers):
-        eng.progress(f"sim: trigger {n + 1}/{len(eng.triggers)} {trig.label()}")
-        eng._check_budget()
-        ran = run_at(eng.space, [trig], point, eng.horizon, props=eng.props, dt=Fraction(1))
-        trig = eng.space.trigger_at(trig, point)
-        eng.paths += 1
-        eng.max_steps = max(eng.max_steps, ran.steps)
-        o, violated = ran.outcome, ran.violated
+    grid = eng.grid()
+    flat = [t for g in grid for t in g]
+    eng.progress(f"sim: {len(grid)} triggers at {len(flat)} times")
+    sev = iter(_severities(eng, flat, point))
+    for n, times in enumerate(grid):
+        runs = [(next(sev), k) for k in range(len(times))]
+        worst, k = max(runs, key=lambda sk: (sk[0].key(), -sk[1]))
+        eng.paths += len(times)
+        eng.max_steps = max([eng.max_steps, *(s.steps for s, _ in runs)])
+        trig = eng.space.trigger_at(times[k], point)
         finding = None
-        if violated:
-            trace = ran.trace(eng.space.text_at(point),
-                            f"{eng.space.source} ({_point_label(point)})")
-            finding = Finding("VIOLATED", trigger=trig, point=point, violated=violated,
-                              trace=trace)
-            verdict = str(trace["summary"]["verdict"])
+        if worst.violated:
+            finding = _plain_violation(eng, times[k], point)
+            assert finding.trace is not None
+            verdict = str(finding.trace["summary"]["verdict"])
         else:
-            verdict = "contained" if not o.cascaded() else "cascade"
-        r = Ranked(trig, o.cascade_size(), o.isolated_peak, verdict, violated, finding)
+            verdict = "cascade" if worst.cascade else "contained"
+        r = Ranked(trig, worst.cascade, worst.isolated, verdict, list(worst.violated),
+                   finding)
         out.append(((-r.cascade_sessions, -r.clients_isolated_peak, n), r))
     return [r for _, r in sorted(out, key=lambda kr: kr[0])]
 
@@ -444,6 +331,11 @@ class Boundary:
     ``z3+sim-scan`` when some stretches were run value by value in the plain simulator
     (where the regions are narrower than a scan is expensive), ``sim-scan`` when only the
     simulator ran. Every value is decided exactly either way.
+
+    ``walked``: the trigger times the walk covered value by value (each trigger's own
+    time, then the offsets that failed at a boundary the walk had found);
+    ``checked_at_boundary``: the trigger times run at the boundary reported (every offset
+    of every trigger, unless ``--at`` pinned them); ``rounds``: walks made.
     """
 
     param: Param
@@ -454,6 +346,9 @@ class Boundary:
     z3_paths: int = 0
     scanned: int = 0
     covered_by_z3: int = 0
+    walked: list[str] = field(default_factory=list)
+    checked_at_boundary: int = 0
+    rounds: int = 0
 
     @property
     def engine(self) -> str:
@@ -475,30 +370,40 @@ SCAN_FIRST = 8
 
 @dataclass
 class _Walk:
-    """The state of one :func:`boundary` walk: the grid (``start``, ``step``, ``end``)
-    and, per trigger, the last value proved safe (``covered``), the values still to run
-    in the plain simulator before trying Z3 again (``scan_left``) and how many to run
-    next time Z3's regions come out narrow (``scan_len``)."""
+    """The state of one :func:`boundary` walk: the grid (``start``, ``step``, ``end``),
+    the trigger times walked (``triggers``) and, per trigger time, the last value proved
+    safe (``covered``), the values still to run in the plain simulator before trying Z3
+    again (``scan_left``) and how many to run next time Z3's regions come out narrow
+    (``scan_len``)."""
 
     param: Param
     start: int
     step: int
     end: int
-    covered: dict[int, int]
-    scan_left: dict[int, int]
-    scan_len: dict[int, int]
+    triggers: list[Trigger] = field(default_factory=list)
+    covered: dict[int, int] = field(default_factory=dict)
+    scan_left: dict[int, int] = field(default_factory=dict)
+    scan_len: dict[int, int] = field(default_factory=dict)
     scanned: set[int] = field(default_factory=set)
+    at_x: int = 0
 
     @classmethod
-    def of(cls, eng: ZoneSearch, param: Param) -> _Walk:
+    def of(cls, param: Param, triggers: Sequence[Trigger]) -> _Walk:
         """From ``param``'s safe end to the last grid value of its range."""
         step = param.step if param.worse == "up" else -param.step
         end = param.hi if step > 0 else param.lo
         end = param.safe_end + (end - param.safe_end) // step * step  # the last grid value
-        covered = {i: param.safe_end - step for i in range(len(eng.triggers))}
-        return cls(param, param.safe_end, step, end, covered,
-                   dict.fromkeys(covered, SCAN_FIRST), dict.fromkeys(covered,
-                                                                     SCAN_WHEN_NARROWER))
+        walk = cls(param, param.safe_end, step, end, at_x=param.safe_end)
+        for t in triggers:
+            walk.add(t)
+        return walk
+
+    def add(self, trig: Trigger) -> None:
+        """Walk ``trig`` too, from the safe end."""
+        i = len(self.triggers)
+        self.triggers.append(trig)
+        self.covered[i] = self.start - self.step
+        self.scan_left[i], self.scan_len[i] = SCAN_FIRST, SCAN_WHEN_NARROWER
 
     def past(self, a: int, b: int) -> bool:
         """``a`` is beyond ``b`` in the walk's direction."""
@@ -507,11 +412,11 @@ class _Walk:
     def plain(self, eng: ZoneSearch, indices: list[int], x: int) -> dict[int, Finding]:
         """Run ``indices`` at ``x`` in the plain simulator; the counterexamples found."""
         found: dict[int, Finding] = {}
-        batch = _plain_batch(eng, indices, {self.param.name: x})
+        batch = _plain_batch(eng, [self.triggers[i] for i in indices], {self.param.name: x})
         self.scanned.add(x)  # counted once run (a budget may stop the batch)
-        for i, violated in batch:
+        for i, violated in zip(indices, batch, strict=True):
             if violated:
-                found[i] = _plain_violation(eng, eng.triggers[i], {self.param.name: x})
+                found[i] = _plain_violation(eng, self.triggers[i], {self.param.name: x})
             self.covered[i] = x
         return found
 
@@ -520,14 +425,14 @@ class _Walk:
         ``covered[i]`` moved to the end of the path's region (run concretely when the
         parameter cannot be made symbolic there). Raises ReplayMismatch."""
         try:
-            path = eng.run(eng.triggers[i], {self.param.name: x}, symbolic=[self.param])
+            path = eng.run(self.triggers[i], {self.param.name: x}, symbolic=[self.param])
         except NotSymbolic:
             # Run this value concretely, and scan the next ones for this trigger.
             self.scan_left[i] = self.scan_len[i]
             return self.plain(eng, [i], x).get(i)
         res.z3_paths += 1
         if path.violated:
-            return Finding("VIOLATED", trigger=eng.space.trigger_at(eng.triggers[i],
+            return Finding("VIOLATED", trigger=eng.space.trigger_at(self.triggers[i],
                                                                     path.point),
                            point=path.point, violated=path.violated,
                            trace=eng.replay(path, path.point))
@@ -555,6 +460,26 @@ class _Walk:
                 found[i] = f
         return found
 
+    def to_violation(self, eng: ZoneSearch, res: Boundary) -> None:
+        """Walk on until some trigger time violates (``res.boundary`` the value before,
+        ``res.counterexample`` the first trigger's in walk order) or every one covers the
+        end of the range."""
+        res.rounds += 1
+        while True:
+            covered = self.covered.values()
+            frontier = min(covered) if self.step > 0 else max(covered)
+            if frontier == self.end:
+                res.boundary, res.counterexample = self.end, None
+                return
+            x = self.at_x = frontier + self.step
+            eng.progress(f"search: {self.param.name}={x} ({len(self.triggers)} trigger "
+                         "times)")
+            found = self.at(eng, x, res)
+            if found:
+                res.boundary = _before(x, self.start, self.step)
+                res.counterexample = found[min(found)]
+                return
+
     def count(self, res: Boundary) -> None:
         """``res.scanned`` and ``res.covered_by_z3``: the values up to the boundary that
         no plain run decided (a value scanned past the boundary, where the violation was
@@ -563,50 +488,89 @@ class _Walk:
         done = res.boundary if res.boundary is not None else self.start - self.step
         upto = abs(done - self.start) // abs(self.step) + 1
         res.covered_by_z3 = upto - sum(1 for v in self.scanned if not self.past(v, done))
+        res.walked = [t.label() for t in self.triggers]
+
+
+def _failing_offsets(eng: ZoneSearch, walk: _Walk, grid: list[list[Trigger]], x: int,
+                     hot: dict[Trigger, int]) -> list[Trigger]:
+    """Run the trigger times of ``grid`` the walk has not walked at ``x`` (fanned out, in
+    chunks), those that failed at an earlier boundary (``hot``) first, and stop after the
+    first chunk where some fail: per trigger, its worst offset that violates there
+    (:meth:`Severity.key`). An empty list means every one ran and none violates."""
+    walked = set(walk.triggers)
+    todo = [(n, t) for n, times in enumerate(grid) for t in times if t not in walked]
+    todo.sort(key=lambda nt: -hot.get(nt[1], -1))  # stable: the rest in grid order
+    eng.progress(f"search: {walk.param.name}={x} at every offset ({len(todo)} more "
+                 "trigger times)")
+    chunk = max(8, 4 * eng.fan_out().workers)
+    worst: dict[int, tuple[tuple[bool, int, int, Fraction], Trigger]] = {}
+    for i in range(0, len(todo), chunk):
+        part = todo[i:i + chunk]
+        for (n, t), s in zip(part, _severities(eng, [t for _, t in part],
+                                               {walk.param.name: x}), strict=True):
+            if s.violated:
+                hot[t] = s.cascade
+                if n not in worst or s.key() > worst[n][0]:
+                    worst[n] = (s.key(), t)
+        if worst:
+            break
+    return [worst[n][1] for n in sorted(worst)]
 
 
 def boundary(eng: ZoneSearch, param: Param) -> Boundary:
     """The last safe value of ``param`` walking from its safe end (others at their current
-    values), and the counterexample just past it.
+    values), at every offset of every trigger, and the counterexample just past it.
 
-    Each trigger keeps its own frontier: the last value up to which it is proved safe. A
-    symbolic path at value x covers that trigger's whole region at once (the first value
-    outside it comes from the region's bounds, confirmed by Z3). Where a trigger's regions
-    are narrow (near a cascade every few clients change the event order), its next values
-    run one by one in the plain simulator (through ``eng``'s executor), then Z3 is tried
-    again. The walk moves on only when every trigger covers the current value, so the
-    first violation found is at the first violating value; among the triggers violating
-    there, the first in trigger order is the counterexample.
+    Each trigger time keeps its own frontier: the last value up to which it is proved
+    safe. A symbolic path at value x covers that trigger's whole region at once (the first
+    value outside it comes from the region's bounds, confirmed by Z3). Where a trigger's
+    regions are narrow (near a cascade every few clients change the event order), its
+    next values run one by one in the plain simulator (through ``eng``'s executor), then
+    Z3 is tried again. The walk moves on only when every trigger time covers the current
+    value, so the first violation found is at the first violating value; among the
+    trigger times violating there, the first in walk order is the counterexample.
+
+    The walk starts with each trigger at its own time. Unless ``eng.offsets`` is pinned,
+    the boundary it finds is then run at every other offset (:mod:`.offsets`; those that
+    failed at an earlier boundary first, stopping at the first chunk that fails); per
+    trigger the worst offset that fails there joins the walk, which goes on from the
+    safe end for it, until a boundary holds at every offset (the offsets join only
+    where they matter: a boundary is the worst offset's, checked at every offset).
     """
-    walk = _Walk.of(eng, param)
+    grid = eng.grid()
+    walk = _Walk.of(param, [times[0] for times in grid])
     res = Boundary(param, "HOLDS", None, None)
-    x = walk.start
+    checking: int | None = None
+    hot: dict[Trigger, int] = {}
     try:
         while True:
-            eng.progress(f"search: {param.name}={x} ({len(eng.triggers)} triggers)")
-            found = walk.at(eng, x, res)
-            if found:
-                res.boundary = _before(x, walk.start, walk.step)
-                res.counterexample = found[min(found)]
-                return res
-            # Every trigger covers x now; the next value some trigger does not cover:
-            covered = walk.covered.values()
-            frontier = min(covered) if walk.step > 0 else max(covered)
-            if frontier == walk.end:
-                res.boundary = walk.end
+            walk.to_violation(eng, res)
+            if res.boundary is None:
                 break
-            x = frontier + walk.step
+            checking = res.boundary
+            failing = [] if eng.offsets.pinned else \
+                _failing_offsets(eng, walk, grid, res.boundary, hot)
+            checking = None
+            if not failing:
+                res.checked_at_boundary = sum(len(times) for times in grid)
+                break
+            for t in failing:
+                walk.add(t)
     except ReplayMismatch as exc:
-        res.status, res.boundary = "UNKNOWN", _before(x, walk.start, walk.step)
+        res.status, res.boundary = "UNKNOWN", _before(walk.at_x, walk.start, walk.step)
         res.reason = f"internal error: replay disagrees ({exc})"
     except BudgetExceeded:
         res.status = "UNKNOWN"
-        res.boundary = _before(x, walk.start, walk.step)
-        res.reason = f"budget of {eng.timeout:g} s ran out at {param.name}={x}"
+        res.boundary = _before(walk.at_x, walk.start, walk.step)
+        res.reason = f"budget of {eng.timeout:g} s ran out at {param.name}={walk.at_x}"
+        if checking is not None:
+            res.boundary = None
+            res.reason = (f"budget of {eng.timeout:g} s ran out checking {param.name}="
+                          f"{checking} at every offset")
     except SolverGaveUp as exc:
         res.status = "UNKNOWN"
-        res.boundary = _before(x, walk.start, walk.step)
-        res.reason = f"the solver gave up at {param.name}={x} ({exc})"
+        res.boundary = _before(walk.at_x, walk.start, walk.step)
+        res.reason = f"the solver gave up at {param.name}={walk.at_x} ({exc})"
     finally:
         walk.count(res)
     return res
@@ -615,30 +579,6 @@ def boundary(eng: ZoneSearch, param: Param) -> Boundary:
 def _before(x: int, start: int, step: int) -> int | None:
     """The value before ``x`` in the walk, None when ``x`` is the first."""
     return None if x == start else x - step
-
-
-# -- plain runs, fanned out by the engine's executor ------------------------------------------
-def _plain_batch(eng: ZoneSearch, indices: list[int],
-                 values: Mapping[str, int]) -> list[tuple[int, list[str]]]:
-    """Run the triggers ``indices`` at one point in the plain simulator; their violations,
-    in trigger order (the same whatever the executor's workers)."""
-    eng._check_budget()
-    point = eng.space.point(values)
-    jobs = [RunJob(eng.space, point, (eng.triggers[i],), eng.horizon, tuple(eng.props))
-            for i in indices]
-    return list(zip(indices, eng.fan_out().map(violations, jobs), strict=True))
-
-
-def _plain_violation(eng: ZoneSearch, trig: Trigger, values: Mapping[str, int]) -> Finding:
-    """Run the plain simulator at one point where a property fails: the counterexample,
-    with its trace sampled every second as ``simulate`` writes it."""
-    eng._check_budget()
-    point = eng.space.point(values)
-    r = run_at(eng.space, [trig], point, eng.horizon, props=eng.props, dt=Fraction(1))
-    assert r.violated, "the plain run violated nothing on the second run"
-    trace = r.trace(eng.space.text_at(point), f"{eng.space.source} ({_point_label(point)})")
-    return Finding("VIOLATED", trigger=eng.space.trigger_at(trig, point), point=point,
-                   violated=r.violated, trace=trace)
 
 
 class SolverGaveUp(Exception):
