@@ -125,6 +125,11 @@ class Sessions(Ribs):
         """
         v = e.fsm[end]
         running, deadlines = v.running, v.deadline
+        if self._lazy:
+            for timer in _TIMERS:
+                if running[timer]:
+                    self._arm(e.index, end, timer, deadlines[timer])
+            return
         for timer in _TIMERS:
             if running[timer]:
                 at = deadline = deadlines[timer]
@@ -432,9 +437,13 @@ class Sessions(Ribs):
         e = self.edges[edge]
         v = e.fsm[key]
         current = v.deadline[timer]
+        if self._lazy:
+            self._timer_came_up(edge, key, timer, deadline)
         # The same object is the same deadline (a symbolic run needs no condition for it);
         # only a deadline set since is compared.
         if not v.running[timer] or (current is not deadline and current != deadline):
+            if self._lazy and v.running[timer]:
+                self._arm(edge, key, timer, current)  # restarted: due later
             return  # restarted or stopped since
         node = self.nodes[key]
         # The hold time in use: negotiated once an OPEN was accepted, else the OpenSent

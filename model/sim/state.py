@@ -14,10 +14,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal, assert_never
+from typing import Any, ClassVar, Literal, assert_never
 
 from ..fsm import PyConfig, PyVars, state_of
-from ..fsm_vocab import State
+from ..fsm_vocab import State, Timer
 from ..load import cost
 from ..profiles import Profile
 from ..reflection import AdvertisedPath, View
@@ -25,7 +25,7 @@ from ..rules import Relation, invert
 from ..session import session_config
 from ..timing import Timing
 from ..topology import Zone
-from .events import BatchDone, Priority, SessionEvent, SimEvent, Trigger
+from .events import BatchDone, Priority, SessionEvent, SimEvent, TimerFired, Trigger
 
 F = Fraction
 ZERO = Fraction(0)
@@ -186,9 +186,31 @@ class Node:
                 assert_never(param)
 
 
+class _TimerSlot:
+    """One timer of one session end, in a plain run's lazy queue (:meth:`SimState._arm`).
+
+    ``target``: its deadline as last set; ``seqs``: every deadline the eager queue would
+    still hold an entry for, with the scheduling number of the first such entry;
+    ``queued``: the times of its entries in the queue (one, mostly; an earlier deadline
+    queues another).
+    """
+
+    __slots__ = ("prune_at", "queued", "seqs", "target")
+
+    def __init__(self) -> None:
+        self.target: Fraction | None = None
+        self.queued: list[Fraction] = []
+        self.seqs: dict[Fraction, int] = {}
+        self.prune_at = 8
+
+
 class SimState:
     """The state of a run: the zone's view as nodes and edges, the event queue, and the
     counters the measurements read."""
+
+    #: Plain runs queue their timers lazily (:meth:`_arm`); tests/test_engine.py turns
+    #: it off to compare with the eager queue.
+    LAZY_TIMERS: ClassVar[bool] = True
 
     def __init__(self, zone: Zone, triggers: Iterable[Trigger], *, expand: bool,
                  link_delay: Fraction, symbolic: bool, timing: Timing) -> None:
@@ -240,6 +262,11 @@ class SimState:
         # itself, so that every ordering decision is recorded.
         self.heap: list[tuple[Any, Fraction, Priority, int, SimEvent]] = []
         self._float_keys = not symbolic
+        #: Lazy timers (:meth:`_arm`): a plain run without pauses (a pause moves timers
+        #: to when the process wakes; a symbolic run queues every entry, the reference).
+        self._lazy = self.LAZY_TIMERS and not symbolic and \
+            not any(t.kind == "pause" for t in self.triggers)
+        self._slots: dict[tuple[int, str, Timer], _TimerSlot] = {}
         # Pending arrivals and flushes per node, keyed by time through explicit
         # comparisons (never a hash of the time), so that a symbolic run records every
         # "same instant?" decision (properties/engines/symbolic.py).
@@ -316,6 +343,54 @@ class SimState:
         # float(t), computed as numbers.Rational.__float__ does, minus its dispatch.
         key = t.numerator / t.denominator if self._float_keys else t
         heapq.heappush(self.heap, (key, t, prio, self.seq, event))
+
+    def _arm(self, edge: int, end: str, timer: Timer, deadline: Fraction) -> None:
+        """A plain run's lazy timer (docs/model.md, "Engine"): ``end``'s running
+        ``timer`` on ``edge`` is due at ``deadline``.
+
+        Queuing every running timer at every FSM step (as a symbolic or paused run does,
+        :meth:`~.sessions.Sessions._schedule_timers`) fills the queue with entries that
+        are void when they come up (the timer was restarted since). Here a timer has one
+        entry queued no later than its deadline; an earlier entry that comes up void
+        queues the current deadline then (:meth:`_timer_came_up`). Each deadline keeps the
+        scheduling number the eager queue would have given its first entry, so events at
+        one instant come in the same order.
+        """
+        slot = self._slots.get((edge, end, timer))
+        if slot is None:
+            slot = self._slots[(edge, end, timer)] = _TimerSlot()
+        target = slot.target
+        if target is not deadline and (target is None or target != deadline):
+            slot.target = deadline
+            if deadline not in slot.seqs:
+                self.seq += 1
+                slot.seqs[deadline] = self.seq
+                if len(slot.seqs) > slot.prune_at:
+                    now = self.now
+                    slot.seqs = {d: q for d, q in slot.seqs.items() if d >= now}
+                    slot.prune_at = 2 * len(slot.seqs) + 8
+        for q in slot.queued:
+            if q is deadline or q <= deadline:
+                return
+        seq = slot.seqs.get(deadline)
+        if seq is None:  # (defensive: a deadline set since is always numbered)
+            self.seq += 1
+            seq = slot.seqs[deadline] = self.seq
+        slot.queued.append(deadline)
+        heapq.heappush(self.heap, (deadline.numerator / deadline.denominator, deadline,
+                                   Priority.TIMER, seq, TimerFired(edge, end, timer, deadline)))
+
+    def _timer_came_up(self, edge: int, end: str, timer: Timer, deadline: Fraction) -> None:
+        """A lazy timer's entry for ``deadline`` came up: no entry of it is queued now,
+        and entries of that deadline are gone (the first decides; the eager queue's
+        others are void)."""
+        slot = self._slots[(edge, end, timer)]
+        slot.seqs.pop(deadline, None)
+        queued = slot.queued
+        for j, q in enumerate(queued):
+            if q is deadline or q == deadline:
+                del queued[j]
+                break
 
     def next_event_time(self) -> Fraction | None:
         """When the next event is due; ``None`` when nothing is queued."""
