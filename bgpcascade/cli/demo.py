@@ -40,6 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bgpcascade.cli.review import run_review
     from bgpcascade.diagrams import render_trace, render_zone
     from bgpcascade.io import read_zone_text
+    from bgpcascade.model.timing import Timing
     from bgpcascade.model.triggers import parse_flap
     from bgpcascade.properties.runner import run
 
@@ -65,7 +66,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if t % 100 == 0:
             progress(f"simulated {float(t):.0f} of 600 s")
 
-    trace = run(zone, [flap], Fraction(600), dt=Fraction(1), progress=tick).trace(text, source)
+    # Timing(): spread phases from the default seed, as `simulate` runs it (the trace
+    # records the seed, so the replay command below gives the same run).
+    trace = run(zone, [flap], Fraction(600), dt=Fraction(1), progress=tick,
+                timing=Timing()).trace(text, source)
     timeline(console, trace)
     print_sim_summary(console, trace["summary"])
     safe_write(out / "trace.json", dumps_json(trace))
