@@ -30,8 +30,10 @@ profiles:
   cl: {{base: {client}, graceful_restart: {gr}, stale_time: 20}}
 spines: {{count: 2, profile: frr}}
 shards:
-  - {{name: a, rrs: 2, rr_profile: {rr}, client_profile: cl, clients: {clients}, routes_per_client: 300}}
-  - {{name: b, rrs: 2, rr_profile: frr, client_profile: cl, clients: 2, routes_per_client: 100}}
+  - {{name: a, rrs: 2, rr_profile: {rr}, client_profile: cl, clients: {clients},
+      routes_per_client: 300}}
+  - {{name: b, rrs: 2, rr_profile: frr, client_profile: cl, clients: 2,
+      routes_per_client: 100}}
 """
 
 
