@@ -37,13 +37,12 @@ from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import NAMES_HELP, Space
-from bgpcascade.model.timing import DEFAULT_COHORTS, DEFAULT_SEED, PHASES_VALUES, Timing
 from bgpcascade.model.triggers import parse_flap, parse_spike
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
 from bgpcascade.properties.engines.cascade_z3 import SimScan, Z3Search, representative_flaps
 from bgpcascade.properties.engines.hypothesis_engine import HypothesisSearch
-from bgpcascade.properties.engines.offsets import Offsets
+from bgpcascade.properties.engines.offsets import Offsets, add_timing_flags, timing_of
 from bgpcascade.properties.library import (
     DEFAULT_PROPERTIES,
     Selected,
@@ -130,31 +129,6 @@ def add_zone_flags(p: argparse.ArgumentParser, *, check: bool) -> None:
                    "4); the answer does not depend on it")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
-
-
-def add_timing_flags(p: argparse.ArgumentParser, *, hypothesis: bool = False) -> None:
-    """``--seed``, ``--phases`` and ``--cohorts``: the :class:`~bgpcascade.model.timing.Timing`
-    of every run a command makes (``check``, ``search``, ``review``, ``explore``)."""
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
-                   help="the seed of the runs' timer phases and jitter" +
-                   (" and of the hypothesis engine's examples" if hypothesis else "") +
-                   f" (default {DEFAULT_SEED}; same seed, same answer)")
-    p.add_argument("--phases", choices=PHASES_VALUES, default="spread",
-                   help="spread: each session's KEEPALIVE timer at its own phase "
-                   "(default); aligned: every session in phase at t=0")
-    p.add_argument("--cohorts", type=int, default=DEFAULT_COHORTS, metavar="K",
-                   help="lockstep cohorts a group of alike speakers is split into (0: one "
-                   f"per speaker; default {DEFAULT_COHORTS})")
-
-
-def timing_of(args: argparse.Namespace) -> Timing:
-    """The :class:`Timing` of ``--seed``, ``--phases`` and ``--cohorts`` (one-line errors)."""
-    if not 0 <= args.seed < 2**63:
-        raise InputError(f"{args.seed}", field="--seed", allowed="an integer 0..2^63-1")
-    if not 0 <= args.cohorts <= 100_000:
-        raise InputError(f"{args.cohorts}", field="--cohorts",
-                         allowed="0 (one per speaker) .. 100000")
-    return Timing(seed=args.seed, phases=args.phases, cohorts=args.cohorts)
 
 
 def offsets_of(args: argparse.Namespace) -> Offsets:

@@ -8,6 +8,7 @@ import argparse
 from bgpcascade.io import check_out_dir, dumps_json, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.progress import Progress
+from bgpcascade.properties.engines.offsets import add_timing_flags, timing_of
 from bgpcascade.properties.verdict import Exit
 
 from .common import add_common, positive
@@ -19,7 +20,7 @@ def add_explore_args(p: argparse.ArgumentParser) -> None:
                    help="run properties (repeatable; default no_cascade and no_zone_outage)")
     p.add_argument("--examples", type=int, default=100, metavar="N",
                    help="generated zones to try (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="the seed (default 0)")
+    add_timing_flags(p)
     p.add_argument("--budget", type=float, default=300.0, metavar="S",
                    help="seconds (default 300); out of budget before a failure: UNKNOWN")
     p.add_argument("--horizon", type=float, default=300.0, metavar="S",
@@ -57,11 +58,12 @@ def cmd_explore(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out)
     if not 1 <= args.min_rrs <= 3:
         raise InputError(f"{args.min_rrs}", field="--min-rrs", allowed="1..3")
+    timing = timing_of(args)
     res = ExploreSearch().check(Question(
         None, props=tuple(props), horizon=horizon, budget=budget, progress=Progress(args.quiet),
         parameters={"examples": args.examples, "seed": args.seed,
                     "max_clients": args.max_clients, "profiles": profiles,
-                    "min_rrs": args.min_rrs}))
+                    "min_rrs": args.min_rrs, "timing": timing}))
     cx = res.counterexample
     if cx is not None:
         assert cx.trace is not None

@@ -27,8 +27,10 @@ from bgpcascade.diagrams.review_report import (
 )
 from bgpcascade.io import check_out_dir, dumps_json, read_zone_text, safe_write
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.timing import Timing
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
+from bgpcascade.properties.engines.offsets import add_timing_flags, timing_of
 from bgpcascade.properties.verdict import Exit
 from bgpcascade.review import Review, review
 
@@ -58,6 +60,7 @@ def add_review_args(p: argparse.ArgumentParser) -> None:
                    "(the report says so)")
     p.add_argument("--no-curve", action="store_true",
                    help="skip the boundary curve (clients against capacity)")
+    add_timing_flags(p)
     p.add_argument("--json", metavar="FILE", help="also write review.json here")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
@@ -93,8 +96,11 @@ def write_review(rv: Review, out: Path, inputs: tuple[str, ...] = ()) -> dict[st
 def run_review(zone_path: str, out_dir: str, *, horizon: float = 300.0, at: float = 30.0,
                jobs: int = 1, budget: float = 1800.0, z3_budget: float = 5.0,
                curve: bool = True, quick: bool = False, quiet: bool = False,
-               progress: Progress | None = None) -> tuple[Review, dict[str, Path]]:
-    """Validate, review, write: what ``bgpcascade review`` and ``demo`` do."""
+               progress: Progress | None = None,
+               timing: Timing | None = None) -> tuple[Review, dict[str, Path]]:
+    """Validate, review, write: what ``bgpcascade review`` and ``demo`` do. ``timing``:
+    the runs' seed, phases and cohorts (``--seed``, ``--phases``, ``--cohorts``; default
+    the review's own)."""
     h = _positive(horizon, "--horizon")
     t = _positive(at, "--at", zero=True)
     if t >= h:
@@ -108,9 +114,14 @@ def run_review(zone_path: str, out_dir: str, *, horizon: float = 300.0, at: floa
     load_zone(text, source=zone_path)  # one clear line for a bad zone, before any run
     out = check_out_dir(out_dir, inputs=(zone_path,))
     progress = progress or Progress(quiet)
-    rv = review(text, zone_path, out_prefix=str(out), horizon=h, at=t, jobs=jobs,
-                budget=budget, z3_budget=z3_budget, progress=progress, curve=curve,
-                quick=quick)
+    if timing is None:
+        rv = review(text, zone_path, out_prefix=str(out), horizon=h, at=t, jobs=jobs,
+                    budget=budget, z3_budget=z3_budget, progress=progress, curve=curve,
+                    quick=quick)
+    else:
+        rv = review(text, zone_path, out_prefix=str(out), horizon=h, at=t, jobs=jobs,
+                    budget=budget, z3_budget=z3_budget, progress=progress, curve=curve,
+                    quick=quick, timing=timing)
     return rv, write_review(rv, out, inputs=(zone_path,))
 
 
@@ -155,7 +166,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     """``bgpcascade review``."""
     rv, written = run_review(args.zone, args.out, horizon=args.horizon, at=args.at,
                              jobs=args.jobs, budget=args.budget, z3_budget=args.z3_budget,
-                             curve=not args.no_curve, quick=args.quick, quiet=args.quiet)
+                             curve=not args.no_curve, quick=args.quick, quiet=args.quiet,
+                             timing=timing_of(args))
     if args.json:
         safe_write(args.json, dumps_json(review_json(rv)), inputs=(args.zone,))
     print_summary(rv, written)

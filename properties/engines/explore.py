@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from random import Random
 from typing import Any
@@ -24,6 +24,7 @@ from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import Space
+from bgpcascade.model.timing import Timing
 from bgpcascade.model.zonefile import load_zone
 
 from ..library import Selected
@@ -31,6 +32,7 @@ from ..result import Counterexample, Question, Result
 from ..runner import Run, run
 from ..verdict import as_status
 from .cascade_z3 import representative_flaps
+from .offsets import cycle_seconds, question_timing, timing_bounds
 from .strategies import PROFILES, scenarios
 
 
@@ -47,21 +49,29 @@ class Explored:
     reason: str = ""
 
 
-def _run(text: str, flap: int, at: int, props: list[Selected], horizon: Fraction,
-         dt: Fraction | None = None) -> tuple[Trigger, Run]:
-    """Simulate flap number ``flap`` (modulo the zone's representative flaps) at ``at`` s,
-    sampling every ``dt`` (default: only the horizon; the verdict does not depend on it),
-    judging ``props``."""
+#: The base time of a generated flap: it fires at BASE_AT + an offset in one KEEPALIVE
+#: cycle of the flapped session (:mod:`.offsets`).
+BASE_AT = Fraction(30)
+
+
+def _run(text: str, flap: int, offset: int, props: list[Selected], horizon: Fraction,
+         dt: Fraction | None = None, timing: Timing | None = None) -> tuple[Trigger, Run]:
+    """Simulate flap number ``flap`` (modulo the zone's representative flaps) at
+    :data:`BASE_AT` + ``offset`` s (modulo the flapped session's KEEPALIVE cycle, so that
+    every offset of the cycle can be drawn), sampling every ``dt`` (default: only the
+    horizon; the verdict does not depend on it), judging ``props``, with ``timing``."""
     zone = load_zone(text, source="<generated>")
-    flaps = representative_flaps(Space(text, "<generated>", zone), Fraction(at))
+    flaps = representative_flaps(Space(text, "<generated>", zone), BASE_AT)
     trig = flaps[flap % len(flaps)]
-    return trig, run(zone, [trig], horizon, props=props, dt=dt)
+    trig = replace(trig, t=BASE_AT + offset % cycle_seconds(zone, trig))
+    return trig, run(zone, [trig], horizon, props=props, dt=dt, timing=timing)
 
 
 def explore(props: list[Selected], horizon: Fraction, *, examples: int = 100,
             seed: int = 0, budget: float = 300.0, max_clients: int = 400,
             profiles: tuple[str, ...] = PROFILES, min_rrs: int = 2,
-            progress: Callable[[str], None] = lambda _m: None) -> Explored:
+            progress: Callable[[str], None] = lambda _m: None,
+            timing: Timing | None = None) -> Explored:
     """Find the smallest generated zone where one flap violates ``props``. By default
     every shard has two RRs or more: a single-homed client isolated by its own flap is a
     design error ``lint`` already reports, not a cascade."""
@@ -78,7 +88,7 @@ def explore(props: list[Selected], horizon: Fraction, *, examples: int = 100,
         if count[0] % 20 == 0:
             progress(f"explore: {count[0]} zones")
         violated = _run(yaml.safe_dump(spec, sort_keys=False), flap, at, props,
-                        horizon)[1].violated
+                        horizon, timing=timing)[1].violated
         if violated:
             found[0] = True
         return bool(violated)
@@ -98,7 +108,7 @@ def explore(props: list[Selected], horizon: Fraction, *, examples: int = 100,
     # The shrunk zone, run afresh with one-second samples: the verdict shown is judged on
     # the run whose trace is shown.
     text = yaml.safe_dump(spec, sort_keys=False)
-    trig, ran = _run(text, flap, at, props, horizon, Fraction(1))
+    trig, ran = _run(text, flap, at, props, horizon, Fraction(1), timing)
     if not ran.violated:
         return Explored("UNKNOWN", examples=count[0], reason="internal error: the shrunk "
                         f"zone does not violate when replayed ({trig.label()})")
@@ -128,19 +138,24 @@ class ExploreSearch:
         """Find the smallest generated zone where one flap violates ``question.props``."""
         q, knobs = question, question.parameters
         seed = int(knobs.get("seed", 0))
+        timing = question_timing(knobs)
         res = explore(list(q.props), q.horizon, examples=int(knobs.get("examples", 100)),
                       seed=seed, budget=q.budget,
                       max_clients=int(knobs.get("max_clients", 400)),
                       profiles=tuple(knobs.get("profiles", PROFILES)),
-                      min_rrs=int(knobs.get("min_rrs", 2)), progress=q.progress)
+                      min_rrs=int(knobs.get("min_rrs", 2)), progress=q.progress,
+                      timing=timing)
         cx = None
         if res.status == "VIOLATED":
             assert res.trigger is not None and res.trace is not None
             cx = Counterexample(res.zone_text, "explored.yaml", (res.trigger,), {},
                                 tuple(res.violated or ()), res.trace)
         status = as_status(res.status)
-        bounds = {"horizon_s": json_number(q.horizon), "examples": res.examples, "seed": seed,
-                  "properties": [s.label for s in q.props]}
+        bounds = {"horizon_s": json_number(q.horizon), "examples": res.examples,
+                  **timing_bounds(timing), "seed": seed,
+                  "properties": [s.label for s in q.props],
+                  "trigger_offsets": {"from_s": 0, "to_s": None, "step_s": 1, "count": None,
+                                      "method": "drawn", "base_s": json_number(BASE_AT)}}
         return Result(self.name, status, bounds, cx, {"examples": res.examples},
                       f"no violation in {res.examples} generated zones (seed {seed}; a "
                       "bounded search, not a proof)", res.reason, res)

@@ -45,11 +45,19 @@ from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.numbers import json_number
 from bgpcascade.model.outcomes import Outcome
 from bgpcascade.model.params import Space
+from bgpcascade.model.timing import Timing
 
 from ..library import Selected
 from ..result import Counterexample, Question, Result
 from ..runner import run_at
 from ..verdict import as_status
+from .offsets import (
+    Offsets,
+    cycle_seconds,
+    question_offsets,
+    question_timing,
+    timing_bounds,
+)
 
 #: The waits a scenario may insert between triggers (seconds): around a keepalive
 #: interval, a hold time, a connect-retry time.
@@ -101,6 +109,11 @@ class _Search:
     budget: float
     max_triggers: int
     spike_work: tuple[int, int]
+    timing: Timing | None = None
+    #: The first trigger's time: ``base`` + an offset in [0, ``cycle``) seconds (one
+    #: KEEPALIVE cycle, :mod:`.offsets`; ``cycle`` 1 when ``--at`` pins the time).
+    base: Fraction = Fraction(30)
+    cycle: int = 1
     started: float = field(default_factory=time.monotonic)
     stats: dict[str, int] = field(
         default_factory=lambda: {"examples": 0, "runs": 0, "skipped": 0})
@@ -133,7 +146,8 @@ class _Search:
         if key not in self.cache:
             if len(self.cache) > 256:
                 self.cache.clear()
-            r = run_at(self.space, triggers, point, self.horizon, props=self.props)
+            r = run_at(self.space, triggers, point, self.horizon, props=self.props,
+                       timing=self.timing)
             self.stats["runs"] += 1
             self.cache[key] = (r.violated, r.outcome)
         return self.cache[key]
@@ -163,7 +177,9 @@ class _ScenarioRules(RuleBasedStateMachine):
                 # Shrinks toward the least stressed value (the safe end of the range).
                 k = data.draw(st.integers(0, p.hi - p.lo), label=p.name)
                 self.point[p.name] = p.lo + k if p.worse == "up" else p.hi - k
-        self.clock = Fraction(data.draw(st.sampled_from((10, 30)), label="first_at"))
+        # Shrinks toward the base time (offset 0 of the KEEPALIVE cycle).
+        offset = data.draw(st.integers(0, search.cycle - 1), label="first_offset")
+        self.clock = search.base + offset
 
     def _add(self, trig: Trigger) -> None:
         if self.over_budget or len(self.triggers) >= self.search.max_triggers or \
@@ -250,7 +266,8 @@ def _database(search: _Search, database: Path | None) -> DirectoryBasedExampleDa
     key = hashlib.sha256("\n".join(
         [space.text, *(f"{p.name}={p.lo}..{p.hi}" for p in space.params),
          *(t.label() for t in search.flaps), *(s.label for s in search.props),
-         str(search.horizon), str(search.max_triggers)]).encode()).hexdigest()[:16]
+         str(search.horizon), str(search.max_triggers), str(search.timing),
+         str(search.base), str(search.cycle)]).encode()).hexdigest()[:16]
     return DirectoryBasedExampleDatabase(str(database / key))
 
 
@@ -259,19 +276,30 @@ def hypothesis_search(space: Space, triggers: list[Trigger], props: list[Selecte
                       max_examples: int = 200, max_triggers: int = 1,
                       database: Path | None = None,
                       progress: Callable[[str], None] = lambda _m: None,
-                      spike_work: tuple[int, int] | None = None) -> HypothesisResult:
+                      spike_work: tuple[int, int] | None = None,
+                      timing: Timing | None = None,
+                      offsets: Offsets | None = None) -> HypothesisResult:
     """Search scenarios on ``space``'s zone for a violation of ``props``.
 
     ``triggers``: the flaps (sessions that may flap, one per session group) and the
     user's spikes (which the search may fire at any time; their work follows the
     ``spike`` parameter). Generated spikes and restarts pick among the speakers these
     name. ``spike_work``: the range of generated spike sizes (default: up to a hold time
-    of the largest capacity). The search stops at ``max_examples`` or
+    of the largest capacity). ``timing``: every run's (default lockstep). ``offsets``:
+    the first trigger fires at the triggers' base time (the earliest given) plus an
+    offset drawn in one KEEPALIVE cycle (the longest of the triggers'), or at the base
+    time only when pinned (the default, as before offsets). The search stops at
+    ``max_examples`` or
     when ``budget`` seconds have passed (then shrinking, if a failure was found, still
     runs to the end).
     """
+    offsets = offsets or Offsets(pinned=True)
+    base = min((t.t for t in triggers), default=Fraction(30))
+    cycle = 1 if offsets.pinned else \
+        max((cycle_seconds(space.zone, t) for t in triggers), default=1)
     search = _Search(space, triggers, props, horizon, budget, max_triggers,
-                     spike_work or _default_spike_work(space))
+                     spike_work or _default_spike_work(space), timing, base,
+                     min(cycle, max(1, int(horizon - base))))
     conf = settings(max_examples=max_examples, deadline=None,
                     database=_database(search, database),
                     stateful_step_count=2 * max_triggers + 2, derandomize=False,
@@ -305,7 +333,7 @@ def _result(search: _Search, max_examples: int) -> HypothesisResult:
     if search.found is not None:
         sc = search.found
         r = run_at(space, sc.triggers, sc.point, search.horizon, props=search.props,
-                   dt=Fraction(1))
+                   dt=Fraction(1), timing=search.timing)
         if r.violated:
             res.status, res.scenario, res.violated = "VIOLATED", sc, r.violated
             res.trace = r.trace(space.text_at(sc.point), f"{space.source} (hypothesis)")
@@ -340,15 +368,18 @@ class HypothesisSearch:
         assert q.space is not None, "the Hypothesis engine searches a given zone"
         seed, triggers = int(knobs.get("seed", 0)), int(knobs.get("max_triggers", 1))
         database = knobs.get("database")
+        timing, offsets = question_timing(knobs), question_offsets(knobs)
         res = hypothesis_search(q.space, list(q.triggers), list(q.props), q.horizon,
                                 budget=max(0.0, q.remaining()), seed=seed,
                                 max_examples=int(knobs.get("examples", 200)),
                                 max_triggers=triggers,
                                 database=None if database is None else Path(database),
-                                progress=q.progress)
+                                progress=q.progress, timing=timing, offsets=offsets)
         bounds = {"horizon_s": json_number(q.horizon), "examples": res.examples, "runs": res.runs,
-                  "seed": seed, "triggers": [t.label() for t in q.triggers],
-                  "ranges": {p.name: [p.lo, p.hi] for p in q.space.params}}
+                  **timing_bounds(timing), "seed": seed,
+                  "triggers": [t.label() for t in q.triggers],
+                  "ranges": {p.name: [p.lo, p.hi] for p in q.space.params},
+                  "trigger_offsets": offsets.bounds(q.space.zone, q.triggers, "drawn")}
         covered = f"{res.examples} scenarios of up to {triggers} trigger(s), seed {seed}, " \
             f"horizon {json_number(q.horizon)} s (a bounded search, not a proof)"
         cx = None

@@ -21,6 +21,7 @@ bounds say which (``trigger_offsets``, method ``grid`` or ``pinned``).
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -28,9 +29,10 @@ from fractions import Fraction
 from typing import Any
 
 from bgpcascade.model.dynamics import Trigger
+from bgpcascade.model.errors import InputError
 from bgpcascade.model.numbers import json_number
 from bgpcascade.model.rules import session_keepalive
-from bgpcascade.model.timing import Timing
+from bgpcascade.model.timing import DEFAULT_COHORTS, DEFAULT_SEED, PHASES_VALUES, Timing
 from bgpcascade.model.topology import Zone
 
 
@@ -117,3 +119,29 @@ def question_timing(parameters: Any) -> Timing | None:
     """The timing a question's ``parameters`` give (``timing``; None: lockstep)."""
     got = parameters.get("timing")
     return got if isinstance(got, Timing) else None
+
+
+# -- the flags that choose a Timing (check, search, review, explore) --------------------
+def add_timing_flags(p: argparse.ArgumentParser, *, hypothesis: bool = False) -> None:
+    """``--seed``, ``--phases`` and ``--cohorts``: the :class:`~bgpcascade.model.timing.Timing`
+    of every run a command makes (``check``, ``search``, ``review``, ``explore``)."""
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help="the seed of the runs' timer phases and jitter" +
+                   (" and of the hypothesis engine's examples" if hypothesis else "") +
+                   f" (default {DEFAULT_SEED}; same seed, same answer)")
+    p.add_argument("--phases", choices=PHASES_VALUES, default="spread",
+                   help="spread: each session's KEEPALIVE timer at its own phase "
+                   "(default); aligned: every session in phase at t=0")
+    p.add_argument("--cohorts", type=int, default=DEFAULT_COHORTS, metavar="K",
+                   help="lockstep cohorts a group of alike speakers is split into (0: one "
+                   f"per speaker; default {DEFAULT_COHORTS})")
+
+
+def timing_of(args: argparse.Namespace) -> Timing:
+    """The :class:`Timing` of ``--seed``, ``--phases`` and ``--cohorts`` (one-line errors)."""
+    if not 0 <= args.seed < 2**63:
+        raise InputError(f"{args.seed}", field="--seed", allowed="an integer 0..2^63-1")
+    if not 0 <= args.cohorts <= 100_000:
+        raise InputError(f"{args.cohorts}", field="--cohorts",
+                         allowed="0 (one per speaker) .. 100000")
+    return Timing(seed=args.seed, phases=args.phases, cohorts=args.cohorts)

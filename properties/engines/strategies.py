@@ -68,9 +68,11 @@ def zone_texts(**kw: Any) -> st.SearchStrategy[str]:
 @st.composite
 def scenarios(draw: st.DrawFn, /, **kw: Any) -> tuple[dict[str, Any], int, int]:
     """A zone, which of its session groups flaps (an index into the representative
-    flaps, taken modulo their number) and when (10 or 30 s): shrinks toward the first
-    session group of the smallest zone, flapping at 10 s."""
+    flaps, taken modulo their number) and when: an offset in seconds after the base time,
+    taken modulo the flapped session's KEEPALIVE cycle (``explore``: every second of one
+    cycle, docs/model.md "Every offset"). Shrinks toward the first session group of the
+    smallest zone, flapping at the base time."""
     spec = draw(zone_specs(**kw), label="zone")
     flap = draw(st.integers(0, 10_000), label="flap")
-    at = draw(st.sampled_from((10, 30)), label="at")
-    return spec, flap, at
+    offset = draw(st.integers(0, 10_000), label="offset")
+    return spec, flap, offset
