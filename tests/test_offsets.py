@@ -127,7 +127,7 @@ def test_a_counterexample_names_its_offset_and_replays(tmp_path: Path) -> None:
     cx = data["counterexample"]
     at = Fraction(cx["trigger"].split("@")[1])
     assert at in {t.t for t in bad}
-    trace = json.loads(Path(cx["trace"]).read_text())
+    trace = json.loads((tmp_path / cx["trace"]).read_text())
     assert [Fraction(str(t["t"])) for t in trace["triggers"]] == [at]
     pinned = _cli("check", str(OFFSETS_ZONE), "--engine", "sim", "--flap",
                   f"spine1~a-rr1@{at}", "--at", str(at), "--horizon", str(horizon),

@@ -19,6 +19,7 @@ from typing import Any
 
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.params import Space
+from bgpcascade.model.timing import Timing
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded, representative_flaps
@@ -32,12 +33,13 @@ def _zone_props() -> list[Selected]:
     return [parse_property(p) for p in DEFAULT_PROPERTIES]
 
 
-def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction) -> FlapRun:
+def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction,
+            timing: Timing | None = None) -> FlapRun:
     """Simulate ``trigger`` on the zone ``zone_text`` up to ``horizon`` (the plain
     simulator, exact; :func:`bgpcascade.properties.runner.run`, judged by ``check``'s
-    default properties) and summarise it per shard."""
+    default properties, with ``timing``: default lockstep) and summarise it per shard."""
     zone = load_zone(zone_text, source=source)
-    done = run_scenario(zone, [trigger], horizon, props=_zone_props())
+    done = run_scenario(zone, [trigger], horizon, props=_zone_props(), timing=timing)
     sim, o = done.sim, done.outcome
     shard_cascade: dict[str, int] = {}
     reasons: dict[str, int] = {}
@@ -62,17 +64,20 @@ def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction) ->
                    dict(sorted(reasons.items())))
 
 
-def _job(args: tuple[str, str, Trigger, Fraction]) -> FlapRun:
+def _job(args: tuple[str, str, Trigger, Fraction, Timing | None]) -> FlapRun:
     return run_one(*args)
 
 
 class Runner:
     """Runs triggers on zones through an executor of ``jobs`` processes
     (:class:`~bgpcascade.properties.executor.LocalExecutor`, :attr:`executor`, which the
-    review's what-if rows share), held to a deadline, and counts the runs."""
+    review's what-if rows share), held to a deadline, and counts the runs. ``timing``:
+    the seed, phases and cohorts of every run (default lockstep)."""
 
-    def __init__(self, jobs: int, deadline: float | None = None) -> None:
+    def __init__(self, jobs: int, deadline: float | None = None,
+                 timing: Timing | None = None) -> None:
         self.jobs = jobs
+        self.timing = timing
         self.runs = 0
         self.deadline = deadline
         self.executor: Executor = LocalExecutor(max(1, jobs))
@@ -103,7 +108,7 @@ class Runner:
         batch = max(1, self.jobs) if stop is not None else len(triggers)
         for i in range(0, len(triggers), batch):
             self.check()
-            got = self.executor.map(_job, [(zone_text, source, t, horizon)
+            got = self.executor.map(_job, [(zone_text, source, t, horizon, self.timing)
                                            for t in triggers[i:i + batch]])
             for r in got:
                 out.append(r)
