@@ -21,7 +21,6 @@ docs/model.md, "The session FSM", each with its source.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from fractions import Fraction
 
 from . import rules
@@ -44,6 +43,7 @@ from .fsm_vars import (
     Vars,
     initial_vars,
     state_of,
+    vars_of,
 )
 from .fsm_vocab import (
     COUNTER_INC,
@@ -60,11 +60,41 @@ from .fsm_vocab import (
 )
 
 __all__ = [
-    "CODE_STATE", "PY", "STATE_CODE", "TABLE", "TIMER_EVENT", "Action", "Arith", "Config",
-    "Event", "Guard", "PyArith", "PyConfig", "PyVars", "State", "Timer", "TimerValue",
-    "Transition", "Vars", "apply_actions", "check_defined", "due_timers", "expire",
-    "guard_holds", "initial_vars", "keepalive_interval", "rows_for", "select",
-    "send_hold_time", "state_of", "step", "table_json",
+    "CODE_STATE",
+    "PY",
+    "RESTART_ROWS",
+    "STATE_CODE",
+    "TABLE",
+    "TIMER_EVENT",
+    "Action",
+    "Arith",
+    "Config",
+    "Event",
+    "Guard",
+    "PyArith",
+    "PyConfig",
+    "PyVars",
+    "State",
+    "Timer",
+    "TimerValue",
+    "Transition",
+    "Vars",
+    "apply_actions",
+    "check_defined",
+    "due_timers",
+    "expire",
+    "guard_holds",
+    "initial_vars",
+    "keepalive_interval",
+    "negotiated_values",
+    "restart_timers",
+    "rows_for",
+    "select",
+    "send_hold_time",
+    "state_of",
+    "step",
+    "table_json",
+    "vars_of",
 ]
 
 
@@ -80,19 +110,20 @@ def send_hold_time(ar: Arith[N, B], cfg: Config[N, B], hold: N) -> N:
     return rules.send_hold_time(ar, cfg.send_hold_factor, cfg.send_hold_min, hold)
 
 
-def _timer_value(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B], timer: Timer,
+def _timer_value(ar: Arith[N, B], cfg: Config[N, B], idle: N, hold: N, timer: Timer,
                  value: TimerValue) -> N:
+    """What ``start timer=value`` starts ``timer`` with, given the current IdleHoldTime
+    ``idle`` and negotiated hold ``hold`` (RFC 4271 §8.2.2, §10; RFC 9687 §4)."""
     if value is TimerValue.large:
         return cfg.large_hold
     if value is TimerValue.initial:
         return {
             Timer.ConnectRetryTimer: cfg.connect_retry_time,
             Timer.DelayOpenTimer: cfg.delay_open_time,
-            Timer.IdleHoldTimer: v.idle_hold_time,
+            Timer.IdleHoldTimer: idle,
             Timer.HoldTimer: cfg.hold_time,
             Timer.KeepaliveTimer: cfg.keepalive_time,
         }.get(timer, cfg.hold_time)
-    hold = v.negotiated_hold
     if timer is Timer.HoldTimer:
         return hold
     if timer is Timer.KeepaliveTimer:
@@ -128,12 +159,10 @@ def apply_actions(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B],
     acts = tuple(actions)
     if opened_hold is not None and any(a in (KEEPALIVE_NEG, HOLD_NEG) for a in acts):
         hold = opened_hold
-    cur = replace(v, negotiated_hold=hold)
     for a in acts:
-        cur = replace(cur, negotiated_hold=hold, idle_hold_time=idle)
         if a.kind == "start":
             assert a.timer is not None and a.value is not None
-            value = _timer_value(ar, cfg, cur, a.timer, a.value)
+            value = _timer_value(ar, cfg, idle, hold, a.timer, a.value)
             running[a.timer] = ar.not_(ar.eq(value, ar.const(0)))
             deadline[a.timer] = ar.add(now, value)
         elif a.kind == "stop":
@@ -158,9 +187,8 @@ def apply_actions(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B],
             idle = ar.ite(on, doubled, idle)
         elif a == DELETE_ROUTES:
             deleted = ar.true()
-    return Vars(state=ar.const(STATE_CODE[next_state]), counter=counter,
-                idle_hold_time=idle, negotiated_hold=hold, running=running,
-                deadline=deadline, routes_deleted=deleted)
+    return vars_of(ar.const(STATE_CODE[next_state]), counter, idle, hold, running, deadline,
+                   deleted)
 
 
 def guard_holds(ar: Arith[N, B], cfg: Config[N, B], v: Vars[N, B], guard: Guard,
@@ -221,6 +249,64 @@ def expire(v: PyVars, timer: Timer) -> PyVars:
     """``timer`` fired: it is no longer running (the event is applied next)."""
     running = dict(v.running)
     running[timer] = False
-    return replace(v, running=running)
+    return vars_of(v.state, v.counter, v.idle_hold_time, v.negotiated_hold, running,
+                   v.deadline, v.routes_deleted)
+
+
+# -- the rows that only restart timers (the simulator's fast path) ----------------------
+
+
+def _restarts(row: Transition) -> tuple[Timer, ...] | None:
+    """The timers ``row`` starts with their negotiated value (in the order ``Timer``
+    declares them), when that is all it does to the session's attributes and it keeps
+    the state (its other actions send messages or process an UPDATE); ``None``
+    otherwise."""
+    if row.guard is not Guard.always or row.next_state is not row.state or \
+            row.state is State.Idle:
+        return None
+    timers: list[Timer] = []
+    for a in row.actions:
+        if a.kind == "start" and a.value is TimerValue.negotiated and a.timer is not None:
+            timers.append(a.timer)
+        elif a.kind == "start" or a.kind == "stop" or a in _ATTRIBUTE_ACTIONS:
+            return None
+    return tuple(t for t in Timer if t in timers)
+
+
+#: The actions besides ``start`` and ``stop`` that change a session attribute
+#: (:func:`apply_actions`).
+_ATTRIBUTE_ACTIONS = (RELEASE, COUNTER_ZERO, COUNTER_INC, DAMP, DELETE_ROUTES)
+
+#: ``(state, event)`` -> (its one row, the timers it restarts) for every row that only
+#: restarts timers with their negotiated values (:func:`_restarts`): what the KEEPALIVEs
+#: and UPDATEs of an Established session do. :func:`restart_timers` applies one without
+#: the interpreter; tests/test_engine.py checks it equals :func:`step` on every such row.
+RESTART_ROWS: dict[tuple[State, Event], tuple[Transition, tuple[Timer, ...]]] = {}
+for _row in TABLE:
+    _timers = _restarts(_row)
+    if _timers is not None and len(rows_for(_row.state, _row.event)) == 1:
+        RESTART_ROWS[(_row.state, _row.event)] = (_row, _timers)
+
+
+def negotiated_values(cfg: PyConfig, hold: Fraction) -> dict[Timer, Fraction]:
+    """What ``start T=negotiated`` starts each timer with at negotiated ``hold``
+    (:func:`apply_actions`' values: the hold, the keepalive and send-hold times in use)."""
+    return {t: _timer_value(PY, cfg, hold, hold, t, TimerValue.negotiated) for t in Timer}
+
+
+def restart_timers(v: PyVars, timers: tuple[Timer, ...], values: dict[Timer, Fraction],
+                   now: Fraction) -> PyVars:
+    """A :data:`RESTART_ROWS` row applied to ``v`` at ``now`` (``values``:
+    :func:`negotiated_values` at ``v``'s negotiated hold): what :func:`apply_actions`
+    gives for it, each timer running until ``now`` + its value unless that is 0, the
+    state and counters kept, ``routes_deleted`` false."""
+    running = dict(v.running)
+    deadline = dict(v.deadline)
+    for t in timers:
+        value = values[t]
+        running[t] = value != 0
+        deadline[t] = now + value
+    return vars_of(v.state, v.counter, v.idle_hold_time, v.negotiated_hold, running,
+                   deadline, False)
 
 

@@ -19,7 +19,21 @@ from fractions import Fraction as F
 import pytest
 
 from bgpcascade.model.dynamics import Sim, Trigger
+from bgpcascade.model.fsm import (
+    RESTART_ROWS,
+    Event,
+    State,
+    initial_vars,
+    negotiated_values,
+    restart_timers,
+    state_of,
+    step,
+)
+from bgpcascade.model.profiles import BUILTIN_PROFILES
+from bgpcascade.model.session import session_config
+from bgpcascade.model.sim.state import Edge
 from bgpcascade.model.timing import Timing
+from bgpcascade.model.topology import Timers
 from bgpcascade.model.zonefile import load_zone
 
 
@@ -94,3 +108,74 @@ def test_lazy_timers_give_the_eager_queues_run(name: str, timing: Timing | None,
     assert _outcome(lazy) == _outcome(eager)
     assert len(lazy.events) > 2
     assert lazy.processed < eager.processed
+
+
+def _fsm_steps(text: str, triggers: list[Trigger], horizon: int,
+               timing: Timing | None, monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """Every FSM step of a run, in the order it happened: (time, session, end, event)."""
+    steps: list[tuple[object, ...]] = []
+    real = Sim._fsm
+
+    def record(self: Sim, e: Edge, key: str, event: Event, **kw: object) -> None:
+        steps.append((self.now, e.a, e.b, key, event.name))
+        real(self, e, key, event, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Sim, "_fsm", record)
+    sim = Sim(load_zone(text), triggers, expand=True, timing=timing)
+    sim.run(horizon)
+    monkeypatch.setattr(Sim, "_fsm", real)
+    return steps
+
+
+#: A zone in lockstep where the order of timers at one instant decides what happens: the
+#: appliance RR's KEEPALIVEs wait behind a spike in its FIFO, so every client's
+#: HoldTimer expires at the same instant, each client sends a NOTIFICATION and restarts,
+#: and the order of those steps is the order of the clients' timers (set at one instant
+#: by one batch, queued lazily since the first of them came up void).
+SAME_INSTANT = zone("appliance", "frr", clients=4)
+
+
+def test_lazy_timers_keep_the_order_of_timers_at_one_instant(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    triggers = [Trigger("spike", F(4), "a-rr1", work=F(600_000)),
+                Trigger("flap", F(5), "spine1", "a-rr2")]
+    lazy = _fsm_steps(SAME_INSTANT, triggers, 60, None, monkeypatch)
+    monkeypatch.setattr(Sim, "LAZY_TIMERS", False)
+    eager = _fsm_steps(SAME_INSTANT, triggers, 60, None, monkeypatch)
+    assert lazy == eager
+    # The run has what makes the order matter: hold expiries of several sessions at one
+    # instant (so a wrong order of their timers would show in the steps above).
+    expiries = [s for s in lazy if s[4] == "HoldTimer_Expires"]
+    at_once = max(sum(1 for s in expiries if s[0] == t) for t, *_ in expiries)
+    assert at_once >= 2, expiries
+
+
+def test_restart_rows_equal_the_interpreter() -> None:
+    """The FSM rows the simulator applies without the interpreter (an Established
+    session's KEEPALIVE, UPDATE, KeepaliveTimer, and every row that only restarts timers
+    with their negotiated values) give what ``step`` gives, for every built-in profile,
+    in every state they apply to, at hold times with and without KEEPALIVEs."""
+    checked = 0
+    for name, profile in BUILTIN_PROFILES.items():
+        for hold in (F(0), F(3), F(9), F(90)):
+            cfg = session_config(profile, Timers(hold=hold, keepalive=hold / 3))
+            v = initial_vars(F(str(profile.idle_hold_initial)))
+            states = {}
+            for ev, kw in ((Event.ManualStart, {}), (Event.Tcp_CR_Acked, {}),
+                           (Event.BGPOpen, {"opened_hold": hold}),
+                           (Event.KeepAliveMsg, {})):
+                v, _ = step(cfg, v, ev, F(1), **kw)  # type: ignore[arg-type]
+                states[state_of(v)] = v
+            for (state, event), (row, timers) in RESTART_ROWS.items():
+                if state not in states:
+                    continue
+                v = states[state]
+                now = F(7, 3)
+                want, want_row = step(cfg, v, event, now)
+                got = restart_timers(v, timers, negotiated_values(cfg, v.negotiated_hold), now)
+                assert want_row is row, (name, state, event)
+                assert got == want, (name, hold, state, event)
+                checked += 1
+    assert checked > 100
+    assert {(State.Established, Event.KeepAliveMsg), (State.Established, Event.UpdateMsg),
+            (State.Established, Event.KeepaliveTimer_Expires)} <= set(RESTART_ROWS)

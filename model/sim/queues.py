@@ -37,12 +37,16 @@ class Queues(SimState):
 
     def _work(self, key: str, it: WorkItem) -> F:
         """The work units of one item at ``key`` (docs/model.md, "Queues")."""
-        p = self.nodes[key].profile
         if it.work is not None:
             return it.work
-        if it.kind in ("update", "update-rib", "clear"):
-            return cost(p, "cost_rx_route") * it.routes
-        return cost(p, "cost_msg") * max(1, it.routes)
+        node = self.nodes[key]
+        name = "cost_rx_route" if it.kind in ("update", "update-rib", "clear") else "cost_msg"
+        unit = node.costs.get(name)
+        if unit is None:
+            unit = node.costs[name] = cost(node.profile, name)
+        if name == "cost_rx_route":
+            return unit * it.routes
+        return unit * max(1, it.routes)
 
     def _enqueue(self, key: str, items: list[WorkItem], work: F | None = None) -> F:
         """Append one batch to ``key``'s FIFO; return its completion time.

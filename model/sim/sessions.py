@@ -24,16 +24,19 @@ from typing import Literal, assert_never
 
 from ..fsm import (
     PY,
+    RESTART_ROWS,
     TIMER_EVENT,
+    Action,
     PyConfig,
     PyVars,
     Transition,
     expire,
     initial_vars,
     keepalive_interval,
-    send_hold_time,
+    restart_timers,
     state_of,
     step,
+    vars_of,
 )
 from ..fsm_vocab import (
     DELETE_ROUTES,
@@ -45,7 +48,6 @@ from ..fsm_vocab import (
     State,
     Timer,
 )
-from ..profiles import JitterTimer
 from ..rules import negotiated_hold, open_received, restart_after_drop
 from ..topology import session_name
 from .events import (
@@ -60,15 +62,14 @@ from .events import (
     Trigger,
     Wake,
 )
-from .ribs import Ribs
 from .state import ZERO, Edge, F, WorkItem
+from .timers import Timers
 
-#: The FSM's timers, in declaration order (iterating the enum itself is slower).
-_TIMERS = tuple(Timer)
-#: The timers an implementation may jitter, with their name in a profile (RFC 4271 §10).
-_JITTERED: tuple[tuple[Timer, JitterTimer], ...] = (
-    (Timer.ConnectRetryTimer, "connect_retry"), (Timer.KeepaliveTimer, "keepalive"),
-    (Timer.HoldTimer, "hold"), (Timer.IdleHoldTimer, "idle_hold"))
+#: What :meth:`Sessions._actions` does for each action of a row: ``tcp`` (initiate TCP),
+#: ``drop`` (drop TCP), ``delete`` (delete routes), a message to send, or nothing.
+_Plan = tuple[tuple[Literal["tcp", "drop", "delete", "open", "keepalive", "notification"],
+                    Action], ...]
+_PLANS: dict[int, _Plan] = {}
 _MESSAGE_EVENT = {"open": Event.BGPOpen, "keepalive": Event.KeepAliveMsg,
                   "notification": Event.NotifMsg, "update": Event.UpdateMsg}
 
@@ -81,7 +82,7 @@ def established_vars(cfg: PyConfig, v: PyVars, hold: F) -> PyVars:
     return v
 
 
-class Sessions(Ribs):
+class Sessions(Timers):
     """The FSM of every session end, TCP, session messages, and triggers."""
 
     def _sessions_at_rest(self) -> None:
@@ -116,27 +117,6 @@ class Sessions(Ribs):
                     e.fsm[end] = replace(v, deadline=deadline)
                 self._schedule_timers(e, end)
 
-    def _schedule_timers(self, e: Edge, end: str) -> None:
-        """Queue every running timer of ``end`` at its deadline (RFC 4271 §8.2.2 timers).
-
-        A deadline already past happens only while a pause is ending: the woken process
-        handles its overdue timers now (:meth:`_wake` queued them first), so the event is
-        queued at ``now``, never in the past, and the simulated clock never runs backwards.
-        """
-        v = e.fsm[end]
-        running, deadlines = v.running, v.deadline
-        if self._lazy:
-            for timer in _TIMERS:
-                if running[timer]:
-                    self._arm(e.index, end, timer, deadlines[timer])
-            return
-        for timer in _TIMERS:
-            if running[timer]:
-                at = deadline = deadlines[timer]
-                if self._paused and at < self.now:
-                    at = self.now
-                self._push(at, Priority.TIMER, TimerFired(e.index, end, timer, deadline))
-
     # -- the FSM at one end of an edge -------------------------------------------------
     def _fsm_message(self, key: str, it: WorkItem) -> None:
         """A received OPEN, KEEPALIVE, NOTIFICATION or UPDATE reaches the FSM (§8.2.2).
@@ -161,7 +141,16 @@ class Sessions(Ribs):
     def _fsm(self, e: Edge, key: str, event: Event, *, opened_hold: F | None = None,
              reason: str = "", direct: bool = False) -> None:
         """One FSM step of ``key`` on ``e``, its actions, and what the session's change of
-        state means for the zone (a drop recorded, a table sent to a new peer)."""
+        state means for the zone (a drop recorded, a table sent to a new peer).
+
+        A plain run applies a row that only restarts timers (:data:`RESTART_ROWS
+        <bgpcascade.model.fsm.RESTART_ROWS>`: an Established session's KEEPALIVE,
+        UPDATE, KeepaliveTimer) without the interpreter (:meth:`_restart_step`)."""
+        if opened_hold is None and self._float_keys:
+            fast = RESTART_ROWS.get((e.states[key], event))
+            if fast is not None:
+                self._restart_step(e, key, fast[0], fast[1])
+                return
         old = e.fsm[key]
         before = state_of(old)
         was_up = e.established()
@@ -186,29 +175,20 @@ class Sessions(Ribs):
         if not was_up and e.established():
             self._came_up(e, key)
 
-    def _jittered(self, e: Edge, key: str, old: PyVars, v: PyVars,
-                  only: Timer | None = None) -> PyVars:
-        """RFC 4271 §10 jitter: every timer ``key``'s implementation jitters
-        (:meth:`Profile.jitter_range <bgpcascade.model.profiles.Profile.jitter_range>`)
-        that this step set (a new deadline object) runs for its value times a factor
-        drawn anew for this setting (:meth:`Timing.jitter
-        <bgpcascade.model.timing.Timing.jitter>`). ``only``: look at that timer alone."""
-        profile = self.nodes[key].profile
-        changed: dict[Timer, F] | None = None
-        for timer, name in _JITTERED:
-            if only is not None and timer is not only:
-                continue
-            span = profile.jitter_range(name)
-            due = v.deadline[timer]
-            if span is None or not v.running[timer] or due is old.deadline[timer]:
-                continue
-            n = self._draws[(e.index, key, timer)] = self._draws.get((e.index, key, timer),
-                                                                    0) + 1
-            factor = self.timing.jitter(session_name(e.a, e.b), key, name, n, *span)
-            if factor != 1:
-                changed = dict(v.deadline) if changed is None else changed
-                changed[timer] = self.now + (due - self.now) * factor
-        return v if changed is None else replace(v, deadline=changed)
+    def _restart_step(self, e: Edge, key: str, row: Transition,
+                      timers: tuple[Timer, ...]) -> None:
+        """``row`` (a :data:`RESTART_ROWS <bgpcascade.model.fsm.RESTART_ROWS>` row) at
+        ``key``: what :func:`~bgpcascade.model.fsm.step` gives, by
+        :func:`~bgpcascade.model.fsm.restart_timers` with the session end's values at its
+        negotiated hold (:meth:`_values`); the state is kept, so nothing else changes."""
+        old = e.fsm[key]
+        v = restart_timers(old, timers, self._values(e, key, old.negotiated_hold)[0],
+                           self.now)
+        if self.timing.spread:
+            v = self._jittered(e, key, old, v)
+        dict.__setitem__(e.fsm, key, v)  # the state is kept: so are the edge's caches
+        self._rearm(e, key, timers)
+        self._actions(e, key, row)
 
     def _came_up(self, e: Edge, key: str) -> None:
         """Both ends are Established (``key``'s step made it so): each sends its whole
@@ -263,25 +243,23 @@ class Sessions(Ribs):
 
     def _actions(self, e: Edge, key: str, row: Transition) -> None:
         """What a row's actions do outside the FSM: TCP, route deletion, messages."""
-        other = e.other(key)
-        for a in row.actions:
-            if a == INITIATE_TCP:
+        plan = _PLANS.get(id(row))
+        if plan is None:
+            plan = _PLANS[id(row)] = _plan(row)
+        for what, a in plan:
+            if what == "tcp":
                 self._connect(e, key)
-            elif a == DROP_TCP:
+            elif what == "drop":
                 if e.tcp is not None:
                     e.tcp = None
                     self._push(self.now + self.link_delay, Priority.INPUT,
-                               TcpSignal(e.index, other, Event.TcpConnectionFails))
-            elif a == DELETE_ROUTES:
+                               TcpSignal(e.index, e.other(key), Event.TcpConnectionFails))
+            elif what == "delete":
                 self._delete_routes(e, key, row.event)
-            elif a in (SEND_OPEN, SEND_KEEPALIVE) or (
-                    a.kind == "send_notification" and a.condition is None):
-                kind: Literal["open", "keepalive", "notification"] = \
-                    "open" if a == SEND_OPEN else "keepalive" if a == SEND_KEEPALIVE \
-                    else "notification"
-                self._send(e, key, WorkItem(kind=kind, edge=e.index, sender=key,
+            else:
+                self._send(e, key, WorkItem(kind=what, edge=e.index, sender=key,
                                             hold=e.cfg[key].hold_time, code=a.code or 0,
-                                            routes=self.nodes[key].count))
+                                            routes=self.nodes[key].count, conn=e.conn))
 
     def _delete_routes(self, e: Edge, key: str, event: Event) -> None:
         """``delete routes`` (RFC 4271 §8.2.2): clear what ``key`` learned over ``e``, as
@@ -323,7 +301,7 @@ class Sessions(Ribs):
         sender's ``keepalive_tx`` path: through its main loop (``main-loop``), else at
         once (``fifo``, ``priority``)."""
         mode = self.nodes[key].profile.keepalive_tx
-        it = replace(it, conn=e.conn)  # made for this connection, and only for it
+        # ``it`` was made for this connection (``it.conn``), and only for it.
         if mode == "main-loop":
             peers = self.nodes[e.other(key)].count
             self._local(key, WorkItem(kind="send", edge=-1, sender=key, message=it.kind,
@@ -378,23 +356,6 @@ class Sessions(Ribs):
                              WorkItem(kind="eor", edge=e.index, sender=key,
                                       routes=self.nodes[key].count, conn=e.conn))
 
-    def _note_sent(self, e: Edge, key: str) -> None:
-        """Every send restarts the SendHoldTimer (RFC 9687) and KeepaliveTimer (§8.2.2)."""
-        v = e.fsm[key]
-        deadline = dict(v.deadline)
-        if v.running[Timer.SendHoldTimer]:
-            deadline[Timer.SendHoldTimer] = self.now + send_hold_time(
-                PY, e.cfg[key], v.negotiated_hold)
-        if v.running[Timer.KeepaliveTimer] and state_of(v) is State.Established:
-            deadline[Timer.KeepaliveTimer] = self.now + keepalive_interval(
-                PY, e.cfg[key], v.negotiated_hold)
-        if deadline != v.deadline:
-            new = replace(v, deadline=deadline)
-            if self.timing.spread:  # §10: the KeepaliveTimer set again is jittered again
-                new = self._jittered(e, key, v, new, only=Timer.KeepaliveTimer)
-            e.fsm[key] = new
-            self._schedule_timers(e, key)
-
     # -- TCP and timers -----------------------------------------------------------------
     def _connect(self, e: Edge, key: str) -> None:
         """``initiate TCP``: the SYN reaches the other end one link delay later."""
@@ -446,18 +407,21 @@ class Sessions(Ribs):
                 self._arm(edge, key, timer, current)  # restarted: due later
             return  # restarted or stopped since
         node = self.nodes[key]
-        # The hold time in use: negotiated once an OPEN was accepted, else the OpenSent
-        # "large value" (RFC 4271 §8.2.2). Never 0, or the timer would re-arm forever.
-        in_use = v.negotiated_hold if v.negotiated_hold > 0 else e.cfg[key].large_hold
         if timer is Timer.HoldTimer and node.profile.keepalive_rx == "rearm-on-backlog" \
-                and node.pending_from[(edge, e.conn)] + node.pending_from[(edge, -1)] > 0 \
-                and in_use > 0:  # a closed connection's input does not count
-            rearm = dict(v.deadline)
-            rearm[Timer.HoldTimer] = self.now + in_use
-            e.fsm[key] = replace(v, deadline=rearm)
-            self._schedule_timers(e, key)
-            return
-        e.fsm[key] = expire(v, timer)
+                and node.pending_from[(edge, e.conn)] + node.pending_from[(edge, -1)] > 0:
+            # a closed connection's input does not count. The hold time in use:
+            # negotiated once an OPEN was accepted, else the OpenSent "large value" (RFC
+            # 4271 §8.2.2). Never 0, or the timer would re-arm forever.
+            in_use = v.negotiated_hold if v.negotiated_hold > 0 else e.cfg[key].large_hold
+            if in_use > 0:
+                rearm = dict(v.deadline)
+                rearm[Timer.HoldTimer] = self.now + in_use
+                dict.__setitem__(e.fsm, key, vars_of(
+                    v.state, v.counter, v.idle_hold_time, v.negotiated_hold, v.running,
+                    rearm, v.routes_deleted))  # the state is kept
+                self._rearm(e, key, (Timer.HoldTimer,))
+                return
+        dict.__setitem__(e.fsm, key, expire(v, timer))  # the state is kept
         self._fsm(e, key, TIMER_EVENT[timer])
 
     # -- triggers -----------------------------------------------------------------------
@@ -581,3 +545,23 @@ class Sessions(Ribs):
         for prio, event in deferred:
             if type(event) is not TimerFired:
                 self._push(self.now, prio, event)
+
+
+def _plan(row: Transition) -> _Plan:
+    """What :meth:`Sessions._actions` does for each of ``row``'s actions, in order."""
+    out: list[tuple[Literal["tcp", "drop", "delete", "open", "keepalive", "notification"],
+                    Action]] = []
+    for a in row.actions:
+        if a == INITIATE_TCP:
+            out.append(("tcp", a))
+        elif a == DROP_TCP:
+            out.append(("drop", a))
+        elif a == DELETE_ROUTES:
+            out.append(("delete", a))
+        elif a == SEND_OPEN:
+            out.append(("open", a))
+        elif a == SEND_KEEPALIVE:
+            out.append(("keepalive", a))
+        elif a.kind == "send_notification" and a.condition is None:
+            out.append(("notification", a))
+    return tuple(out)

@@ -3,7 +3,8 @@
 :class:`SimState` builds the state of a zone's view (one :class:`Node` per speaker or
 lockstep group, one :class:`Edge` per session group) and owns the priority queue of
 events. The behaviour is layered on it: :mod:`.queues` (FIFOs and batches), :mod:`.ribs`
-(RFC 4456 decisions), :mod:`.sessions` (the FSM at both ends, TCP, triggers),
+(RFC 4456 decisions), :mod:`.timers` (each session end's timers), :mod:`.sessions` (the
+FSM at both ends, TCP, triggers),
 :mod:`.measurements`, and :mod:`.core` (the step function).
 """
 
@@ -36,6 +37,10 @@ DEFAULT_LINK_DELAY = Fraction(1, 1000)
 #: One outgoing route change: (edge, class, path or None for a withdrawal, routes each
 #: member of the receiving node gets from each member of the sender).
 Change = tuple[int, str, AdvertisedPath | None, int]
+
+#: A session end's numbers at one negotiated hold: what ``start T=negotiated`` starts
+#: each timer with, its SendHoldTime and its KeepaliveTime (``Timers._values``).
+TimerValues = tuple[dict[Timer, Fraction], Fraction, Fraction]
 
 #: What a work item is: a session message received (``open``, ``keepalive``,
 #: ``notification``), an UPDATE (``update``; ``update-rib`` when an ``io-thread`` reader
@@ -170,6 +175,8 @@ class Node:
     #: What its process would have done while paused: (priority, event), in order.
     deferred: list[tuple[Priority, SimEvent]] = field(default_factory=list)
     coalescing: set[int] = field(default_factory=set)  # edges whose table waits
+    #: The profile's cost fields as exact rationals, read once (``Queues._work``).
+    costs: dict[str, Fraction] = field(default_factory=dict)
 
     def bind(self, param: NodeParam, value: Any) -> None:
         """Replace one number a zone parameter moves (members, routes per member,
@@ -190,7 +197,8 @@ class _TimerSlot:
     """One timer of one session end, in a plain run's lazy queue (:meth:`SimState._arm`).
 
     ``target``: its deadline as last set; ``seqs``: every deadline the eager queue would
-    still hold an entry for, with the scheduling number of the first such entry;
+    still hold an entry for (as its numerator and denominator: an exact key that hashes
+    faster than the Fraction), with the scheduling number of the first such entry;
     ``queued``: the times of its entries in the queue (one, mostly; an earlier deadline
     queues another).
     """
@@ -200,7 +208,7 @@ class _TimerSlot:
     def __init__(self) -> None:
         self.target: Fraction | None = None
         self.queued: list[Fraction] = []
-        self.seqs: dict[Fraction, int] = {}
+        self.seqs: dict[tuple[int, int], int] = {}
         self.prune_at = 8
 
 
@@ -223,10 +231,17 @@ class SimState:
         self.link_delay = link_delay
         #: One node per speaker (``True``) or lumped groups; a trace records it for replay.
         self.expand = expand
+        self._build(zone, timing)
+        self._init_queue(symbolic)
+        self._init_counters()
+
+    def _build(self, zone: Zone, timing: Timing) -> None:
+        """The zone's view (:class:`~bgpcascade.model.reflection.View`) as nodes and
+        edges, each trigger's speakers on nodes of their own."""
         # One node per speaker (``expand``, or ``cohorts: 0``), else each symmetry group
         # split into the timing's cohorts (lockstep: one node per group).
         k = timing.k
-        view = View.from_zone(zone, expand=expand or k == 0, cohorts=max(k, 1))
+        view = View.from_zone(zone, expand=self.expand or k == 0, cohorts=max(k, 1))
         for trig in self.triggers:
             for name in (trig.a, trig.b):
                 if name is not None:
@@ -254,6 +269,9 @@ class SimState:
             self.edges_of[b].append(edge.index)
         self.classes = sorted((k for k, n in self.nodes.items() if n.routes > 0),
                               key=lambda k: self.nodes[k].order)
+
+    def _init_queue(self, symbolic: bool) -> None:
+        """The event queue, the lazy timers' slots and the pending arrivals and flushes."""
         self.now = F(0)
         self.seq = 0
         # Entries: (key, t, priority, seq, event). In a plain run the key is float(t),
@@ -267,11 +285,18 @@ class SimState:
         self._lazy = self.LAZY_TIMERS and not symbolic and \
             not any(t.kind == "pause" for t in self.triggers)
         self._slots: dict[tuple[int, str, Timer], _TimerSlot] = {}
+        #: Per session end, its negotiated hold and the numbers its timers run with at it
+        #: (``Sessions._values``); per node, the timers its profile jitters.
+        self._timer_values: dict[tuple[int, str], tuple[Fraction, TimerValues]] = {}
+        self._spans: dict[str, tuple[tuple[Timer, Any, tuple[Fraction, Fraction]], ...]] = {}
         # Pending arrivals and flushes per node, keyed by time through explicit
         # comparisons (never a hash of the time), so that a symbolic run records every
         # "same instant?" decision (properties/engines/symbolic.py).
         self.arrivals: dict[str, list[tuple[Fraction, list[WorkItem]]]] = defaultdict(list)
         self._flushes: dict[str, list[Fraction]] = defaultdict(list)
+
+    def _init_counters(self) -> None:
+        """What the run records and the measurements read, and the caches kept with it."""
         self.events: list[SessionEvent] = []
         self.peak_delay: dict[str, Fraction] = dict.fromkeys(self.nodes, F(0))
         self.last_change = F(0)
@@ -362,20 +387,22 @@ class SimState:
         target = slot.target
         if target is not deadline and (target is None or target != deadline):
             slot.target = deadline
-            if deadline not in slot.seqs:
+            exact = (deadline.numerator, deadline.denominator)
+            if exact not in slot.seqs:
                 self.seq += 1
-                slot.seqs[deadline] = self.seq
+                slot.seqs[exact] = self.seq
                 if len(slot.seqs) > slot.prune_at:
                     now = self.now
-                    slot.seqs = {d: q for d, q in slot.seqs.items() if d >= now}
+                    slot.seqs = {d: q for d, q in slot.seqs.items()
+                                 if Fraction(d[0], d[1]) >= now}
                     slot.prune_at = 2 * len(slot.seqs) + 8
         for q in slot.queued:
             if q is deadline or q <= deadline:
                 return
-        seq = slot.seqs.get(deadline)
+        seq = slot.seqs.get((deadline.numerator, deadline.denominator))
         if seq is None:  # (defensive: a deadline set since is always numbered)
             self.seq += 1
-            seq = slot.seqs[deadline] = self.seq
+            seq = slot.seqs[(deadline.numerator, deadline.denominator)] = self.seq
         slot.queued.append(deadline)
         heapq.heappush(self.heap, (deadline.numerator / deadline.denominator, deadline,
                                    Priority.TIMER, seq, TimerFired(edge, end, timer, deadline)))
@@ -385,7 +412,7 @@ class SimState:
         and entries of that deadline are gone (the first decides; the eager queue's
         others are void)."""
         slot = self._slots[(edge, end, timer)]
-        slot.seqs.pop(deadline, None)
+        slot.seqs.pop((deadline.numerator, deadline.denominator), None)
         queued = slot.queued
         for j, q in enumerate(queued):
             if q is deadline or q == deadline:
