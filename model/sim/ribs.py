@@ -95,10 +95,17 @@ class Ribs(Queues):
         nothing; a node re-decides a class only when what it learned for it changed since
         it last decided it (a decision reads nothing else while the zone settles), so the
         sweeps reach the same RIBs, in the same order, as deciding everything each time.
+        Only a route reflector's decision for a class it does not originate reads what it
+        learned: an origin advertises its own routes on every session, another speaker
+        nothing (RFC 4271 §9.2), so those are decided once, and never made dirty again.
         """
         order = sorted(self.nodes, key=lambda k: self.nodes[k].order)
         index = {c: j for j, c in enumerate(self.classes)}
-        dirty: dict[str, set[str]] = {key: set(self.classes) for key in order}
+        origins = set(self.classes)
+        dirty: dict[str, set[str]] = {
+            key: set(self.classes) if self.nodes[key].is_rr else {key} & origins
+            for key in order}
+        reads = {key for key in order if self.nodes[key].is_rr}
         changed = True
         rounds = 0
         while changed:
@@ -120,14 +127,15 @@ class Ribs(Queues):
                     for nbr_edge, path in out.items():
                         other = self.edges[nbr_edge].other(key)
                         ins = self.nodes[other].adj_in[c]
-                        if ins.get(nbr_edge) != path:
+                        if ins.get(nbr_edge) != path and other in reads and other != c:
                             dirty[other].add(c)
                         ins[nbr_edge] = path
                         self.nodes[other].adj_routes[(c, nbr_edge)] = \
                             self._routes_per_member(key, other, c, nbr_edge)
                     for nbr_edge in set(node.adv_out[c]) - set(out):
                         other = self.edges[nbr_edge].other(key)
-                        if self.nodes[other].adj_in[c].pop(nbr_edge, None) is not None:
+                        if self.nodes[other].adj_in[c].pop(nbr_edge, None) is not None \
+                                and other in reads and other != c:
                             dirty[other].add(c)
                     node.adv_out[c] = out
 
