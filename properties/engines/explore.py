@@ -50,8 +50,8 @@ class Explored:
 
 
 #: The base time of a generated flap: it fires at BASE_AT + an offset in one KEEPALIVE
-#: cycle of the flapped session (:mod:`.offsets`).
-BASE_AT = Fraction(30)
+#: cycle of the flapped session (:mod:`.offsets`), before the horizon.
+BASE_AT = Fraction(10)
 
 
 def _run(text: str, flap: int, offset: int, props: list[Selected], horizon: Fraction,
@@ -63,7 +63,8 @@ def _run(text: str, flap: int, offset: int, props: list[Selected], horizon: Frac
     zone = load_zone(text, source="<generated>")
     flaps = representative_flaps(Space(text, "<generated>", zone), BASE_AT)
     trig = flaps[flap % len(flaps)]
-    trig = replace(trig, t=BASE_AT + offset % cycle_seconds(zone, trig))
+    cycle = min(cycle_seconds(zone, trig), max(1, int(horizon - BASE_AT)))
+    trig = replace(trig, t=BASE_AT + offset % cycle)
     return trig, run(zone, [trig], horizon, props=props, dt=dt, timing=timing)
 
 
