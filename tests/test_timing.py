@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bgpcascade.model.dynamics import Sim, Trigger
-from bgpcascade.model.fsm_vocab import State, Timer
 from bgpcascade.model.fsm_vars import state_of
+from bgpcascade.model.fsm_vocab import State, Timer
 from bgpcascade.model.profiles import BUILTIN_PROFILES
 from bgpcascade.model.reflection import View
 from bgpcascade.model.timing import DEFAULT_COHORTS, Timing, unit
