@@ -60,6 +60,11 @@ class Node:
     routes: int
     client_to_client: bool
     advertise_to_sender: bool
+    #: What the run's random draws are keyed by (model/timing.py): the speaker's name for
+    #: one speaker, ``first#j`` for cohort j of a group whose first member is ``first``.
+    #: Unlike ``key`` it does not change with the group's size, so a zone parameter that
+    #: moves a count moves no phase (the Z3 engine's regions rely on it).
+    label: str = ""
 
     @property
     def count(self) -> int:
@@ -118,11 +123,14 @@ class View:
                 for j in range(k):
                     members = range(j * g.count // k, (j + 1) * g.count // k)
                     key = _part_key(g, members)
-                    nodes[key] = _node(g, key, members, (gi, members.start), adv_back)
+                    nodes[key] = replace(_node(g, key, members, (gi, members.start),
+                                               adv_back), label=f"{g.names[0]}#{j}")
                     keys.append(key)
                 parts[g.key] = keys
             else:
-                nodes[g.key] = _node(g, g.key, range(g.count), (gi, 0), adv_back)
+                nodes[g.key] = replace(_node(g, g.key, range(g.count), (gi, 0), adv_back),
+                                       label=g.names[0] if g.count == 1 else
+                                       f"{g.names[0]}#0")
                 parts[g.key] = [g.key]
         adj: dict[str, list[tuple[str, Relation]]] = {k: [] for k in nodes}
         for s in zone.sessions:
@@ -185,7 +193,8 @@ class View:
         else:
             rest_members = tuple(i for i in node.members if i != index)
         rest_key = _part_key(group, rest_members)
-        single = replace(node, key=speaker, members=(index,), order=(node.order[0], index))
+        single = replace(node, key=speaker, members=(index,), order=(node.order[0], index),
+                         label=speaker)
         remainder = replace(node, key=rest_key, members=rest_members,
                             order=(node.order[0], rest_members[0]))
         del self.nodes[key]
@@ -228,7 +237,7 @@ def _node(g: SpeakerGroup, key: str, members: range | tuple[int, ...],
     cluster = g.effective_cluster_id(members[0]) if g.is_rr else ""
     return Node(key=key, group=g.key, members=members, is_rr=g.is_rr, cluster_id=cluster,
                 order=order, routes=g.routes, client_to_client=g.client_to_client,
-                advertise_to_sender=adv_back)
+                advertise_to_sender=adv_back, label=key)
 
 
 def _part_key(group: SpeakerGroup, members: range | tuple[int, ...]) -> str:

@@ -58,12 +58,14 @@ def test_spread_phases_place_each_session_end_in_its_own_phase() -> None:
     ka = {e.fsm[e.a].deadline[Timer.KeepaliveTimer] for e in aligned.edges}
     assert ka == {F(30)}  # every KeepaliveTimer in phase
     dues = []
+    label = {k: n.label for k, n in spread.view.nodes.items()}
     for e in spread.edges:
-        name = session_name(e.a, e.b)
+        name = spread.draw_name(e)
+        assert name == session_name(label[e.a], label[e.b])
         for end in (e.a, e.b):
             v = e.fsm[end]
-            p = spread.timing.phase(name, end)
-            q = spread.timing.phase(name, e.other(end))
+            p = spread.timing.phase(name, label[end])
+            q = spread.timing.phase(name, label[e.other(end)])
             assert v.deadline[Timer.KeepaliveTimer] == 30 - 30 * p
             # the peer last sent at -q x 30: the hold timer runs 90 s from then
             assert v.deadline[Timer.HoldTimer] == 90 - 30 * q
@@ -173,3 +175,23 @@ def test_default_timing_splits_into_the_default_cohorts() -> None:
     assert sum(n.count for n in clients) == 50
     explicit = Sim(z, timing=Timing(cohorts=0))
     assert len([n for n in explicit.nodes.values() if not n.is_rr]) == 50
+
+
+@pytest.mark.parametrize("cohorts", [1, 3])
+def test_a_count_moves_no_phase(cohorts: int) -> None:
+    """Draws are keyed by labels that do not change with a group's size (``a-c1#0``), so
+    a zone parameter that varies a count varies no phase: the Z3 engine's regions over a
+    count (properties/engines/linear.py) see the same timers at every point."""
+    def dues(clients: int) -> list[tuple[str, str, F]]:
+        sim = Sim(load_zone(zone(clients=clients)), timing=Timing(seed=8, cohorts=cohorts))
+        out = []
+        for e in sim.edges:
+            for end in (e.a, e.b):
+                out.append((sim.draw_name(e), sim.view.nodes[end].label,
+                            e.fsm[end].deadline[Timer.KeepaliveTimer]))
+        return sorted(out)
+
+    assert dues(9) == dues(10) == dues(11)
+    labels = {n.label for n in View.from_zone(load_zone(zone(clients=9)),
+                                              cohorts=cohorts).nodes.values()}
+    assert "spine1" in labels and "a-c1#0" in labels

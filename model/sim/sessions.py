@@ -99,12 +99,12 @@ class Sessions(Timers):
         for e in self.edges:
             hold = negotiated_hold(e.cfg[e.a].hold_time, e.cfg[e.b].hold_time)
             shift: dict[str, F] = {}
-            name = session_name(e.a, e.b)
+            name = self.draw_name(e)
             for end in (e.a, e.b):
                 v = initial_vars(F(str(self.nodes[end].profile.idle_hold_initial)))
                 e.fsm[end] = established_vars(e.cfg[end], v, hold)
                 keepalive = keepalive_interval(PY, e.cfg[end], hold)
-                shift[end] = keepalive * self.timing.phase(name, end)
+                shift[end] = keepalive * self.timing.phase(name, self.view.nodes[end].label)
             for end in (e.a, e.b):
                 if shift[e.a] or shift[e.b]:
                     v = e.fsm[end]

@@ -25,7 +25,7 @@ from ..reflection import AdvertisedPath, View
 from ..rules import Relation, invert
 from ..session import session_config
 from ..timing import Timing
-from ..topology import Zone
+from ..topology import Zone, session_name
 from .events import BatchDone, Priority, SessionEvent, SimEvent, TimerFired, Trigger
 
 F = Fraction
@@ -418,6 +418,13 @@ class SimState:
             if q is deadline or q == deadline:
                 del queued[j]
                 break
+
+    def draw_name(self, e: Edge) -> str:
+        """The session group ``e`` as the run's random draws know it: its ends' labels
+        (:attr:`bgpcascade.model.reflection.Node.label`), which do not change with a
+        group's size, so that varying a count varies no phase or jitter draw."""
+        v = self.view.nodes
+        return session_name(v[e.a].label, v[e.b].label)
 
     def next_event_time(self) -> Fraction | None:
         """When the next event is due; ``None`` when nothing is queued."""

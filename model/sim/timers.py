@@ -23,7 +23,6 @@ from ..fsm import (
 )
 from ..fsm_vocab import State, Timer
 from ..profiles import JitterTimer
-from ..topology import session_name
 from .events import Priority, TimerFired
 from .ribs import Ribs
 from .state import Edge, F
@@ -114,7 +113,8 @@ class Timers(Ribs):
                 continue
             n = self._draws[(e.index, key, timer)] = self._draws.get((e.index, key, timer),
                                                                     0) + 1
-            factor = self.timing.jitter(session_name(e.a, e.b), key, name, n, *span)
+            factor = self.timing.jitter(self.draw_name(e), self.view.nodes[key].label, name,
+                                        n, *span)
             if factor != 1:
                 changed = dict(v.deadline) if changed is None else changed
                 changed[timer] = self.now + (due - self.now) * factor
