@@ -128,7 +128,7 @@ def test_a_counterexample_names_its_offset_and_replays(tmp_path: Path) -> None:
     at = Fraction(cx["trigger"].split("@")[1])
     assert at in {t.t for t in bad}
     trace = json.loads((tmp_path / cx["trace"]).read_text())
-    assert [Fraction(str(t["t"])) for t in trace["triggers"]] == [at]
+    assert [Fraction(str(t["t"])) for t in trace["params"]["triggers"]] == [at]
     pinned = _cli("check", str(OFFSETS_ZONE), "--engine", "sim", "--flap",
                   f"spine1~a-rr1@{at}", "--at", str(at), "--horizon", str(horizon),
                   "--json", "p.json", "-q", "--jobs", "1", cwd=tmp_path)

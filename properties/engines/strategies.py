@@ -74,5 +74,6 @@ def scenarios(draw: st.DrawFn, /, **kw: Any) -> tuple[dict[str, Any], int, int]:
     smallest zone, flapping at the base time."""
     spec = draw(zone_specs(**kw), label="zone")
     flap = draw(st.integers(0, 10_000), label="flap")
-    offset = draw(st.integers(0, 10_000), label="offset")
+    # At most the longest KEEPALIVE cycle of HOLDS (240 / 3 s), so shrinking is short.
+    offset = draw(st.integers(0, max(HOLDS) // 3 - 1), label="offset")
     return spec, flap, offset
