@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .arith import fraction
 from .rules import negotiated_hold
 from .topology import session_name
 
@@ -84,8 +85,9 @@ class Outcome:
             first_trigger=sim.triggers[0].t if sim.triggers else ZERO,
             horizon=rec.horizon, clients=clients, isolated_peak=rec.isolated_peak,
             reach=tuple(rec.reach),
-            settled=max(sim.last_change, sim.last_backlog), converged=converged,
-            peak_delay=dict(sim.peak_delay), hold_of=hold_of, shard_of=shard_of,
+            settled=fraction(max(sim.last_change, sim.last_backlog)), converged=converged,
+            peak_delay={k: fraction(v) for k, v in sim.peak_delay.items()},
+            hold_of=hold_of, shard_of=shard_of,
             rr_sessions=frozenset(session_name(e.a, e.b) for e in sim.edges
                                   if sim.nodes[e.a].is_rr and sim.nodes[e.b].is_rr))
 

@@ -10,14 +10,21 @@ A plain run queues its FSM timers lazily (model/sim/state.py, ``SimState._arm``)
 reference queues every running timer at every step (``LAZY_TIMERS = False``, what a
 symbolic run does). Both must give the same events at the same exact times, the same
 queue delays and RIBs, with fewer events processed.
+
+A plain run computes on ``Q``, a faster exact rational (model/arith.py); it must give
+every operation's exact result, and the run it gives must be the run on plain
+``Fraction`` (``FAST_RATIONALS = False``).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction as F
 
+import random
+
 import pytest
 
+from bgpcascade.model.arith import Q, exact, fraction
 from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.fsm import (
     RESTART_ROWS,
@@ -179,3 +186,77 @@ def test_restart_rows_equal_the_interpreter() -> None:
     assert checked > 100
     assert {(State.Established, Event.KeepAliveMsg), (State.Established, Event.UpdateMsg),
             (State.Established, Event.KeepaliveTimer_Expires)} <= set(RESTART_ROWS)
+
+
+def test_q_computes_what_fraction_computes() -> None:
+    """Every operation the simulator uses, on Q against Fraction (either side a Q, a
+    Fraction or an int): the same exact number, a Q when it takes the fast path, and
+    the same str, repr and hash."""
+    rng = random.Random(7)
+    dens = [1, 2, 3, 7, 10, 1000, 4000, 2**61 - 1]
+
+    def draw() -> F:
+        return F(rng.randint(-10**6, 10**6), rng.choice(dens))
+
+    arith = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
+             lambda a, b: a / b]
+    compare = [lambda a, b: a == b, lambda a, b: a != b, lambda a, b: a < b,
+               lambda a, b: a <= b, lambda a, b: a > b, lambda a, b: a >= b]
+    for _ in range(3000):
+        x, y = draw(), draw()
+        if rng.random() < 0.2:
+            y = x  # equal values, equal denominators
+        elif rng.random() < 0.2:
+            y = F(rng.randint(-5, 5))
+        for a, b in ((exact(x), exact(y)), (exact(x), y), (x, exact(y)),
+                     (exact(x), int(y)), (int(x), exact(y))):
+            ref_a, ref_b = F(a), F(b)
+            for op in arith:
+                if op is arith[3] and not ref_b:
+                    with pytest.raises(ZeroDivisionError):
+                        op(a, b)
+                    continue
+                got, want = op(a, b), op(ref_a, ref_b)
+                assert type(got) is Q and got == want, (a, b, got, want)
+                assert (got.numerator, got.denominator) == (want.numerator, want.denominator)
+                assert str(got) == str(want) and repr(got) == repr(want)
+                assert hash(got) == hash(want)
+            for op in compare:
+                assert op(a, b) is op(ref_a, ref_b), (a, b)
+            for pick in (max, min):
+                got = pick(a, b)
+                assert got == pick(ref_a, ref_b) and (got is a or got is b)
+    assert type(fraction(exact(F(1, 3)))) is F and fraction(exact(F(1, 3))) == F(1, 3)
+
+
+@pytest.mark.parametrize("timing", [None, Timing()], ids=["lockstep", "spread"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_fast_rationals_give_the_fraction_run(name: str, timing: Timing | None,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    text, triggers = SCENARIOS[name]
+    fast = Sim(load_zone(text), triggers, expand=True, timing=timing)
+    fast.run(120)
+    monkeypatch.setattr(Sim, "FAST_RATIONALS", False)
+    ref = Sim(load_zone(text), triggers, expand=True, timing=timing)
+    ref.run(120)
+    assert sum(type(x) is Q for x in _flat(fast)) > 20
+    assert not any(type(x) is Q for x in _flat(ref))
+    assert all(type(e.t) is F for e in fast.events)
+    assert _outcome(fast) == _outcome(ref)
+    assert [str(x) for x in _flat(fast)] == [str(x) for x in _flat(ref)]
+    assert fast.processed == ref.processed and len(fast.events) > 2
+
+
+def _flat(sim: Sim) -> list[object]:
+    """Every exact number the run ends with: queue delays, work, FSM deadlines."""
+    out: list[object] = [sim.now, sim.last_change, sim.last_backlog]
+    out += [sim.peak_delay[k] for k in sorted(sim.peak_delay)]
+    for k in sorted(sim.nodes):
+        n = sim.nodes[k]
+        out += [n.work_served, n.work_arrived, n.busy_until]
+    for e in sim.edges:
+        for end in sorted(e.fsm):
+            v = e.fsm[end]
+            out += [v.deadline[t] for t in sorted(v.deadline, key=lambda t: t.name)]
+            out += [v.negotiated_hold, v.idle_hold_time]
+    return out

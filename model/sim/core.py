@@ -60,7 +60,7 @@ class Sim(Sessions, Measurements):
         self._sessions_at_rest()
         self._settle_ribs()
         for trig in self.triggers:
-            self._push(trig.t, Priority.INPUT, TriggerFired(trig))
+            self._push(self._exact(trig.t), Priority.INPUT, TriggerFired(trig))
 
     def step(self) -> bool:
         """Take the next event and apply it; False when there is none.

@@ -43,7 +43,7 @@ class Queues(SimState):
         name = "cost_rx_route" if it.kind in ("update", "update-rib", "clear") else "cost_msg"
         unit = node.costs.get(name)
         if unit is None:
-            unit = node.costs[name] = cost(node.profile, name)
+            unit = node.costs[name] = self._exact(cost(node.profile, name))
         if name == "cost_rx_route":
             return unit * it.routes
         return unit * max(1, it.routes)
@@ -56,7 +56,7 @@ class Queues(SimState):
         """
         node = self.nodes[key]
         if work is None:
-            work = sum((self._work(key, it) for it in items), F(0))
+            work = sum((self._work(key, it) for it in items), self._zero)
         start = max(self.now, node.busy_until)
         if self._paused and node.paused_until > start:
             start = node.paused_until  # work queued during a pause waits for its end
@@ -92,7 +92,7 @@ class Queues(SimState):
         node = self.nodes[key]
         items, changes, eor = node.local_items, node.local_changes, node.local_eor
         node.local_items, node.local_changes, node.local_eor = [], [], []
-        work = sum((self._work(key, it) for it in items), F(0))
+        work = sum((self._work(key, it) for it in items), self._zero)
         if changes or eor:
             work += self._tx_cost(key, changes)
             edges = sorted({i for i, _, _, _ in changes} | set(eor))

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Literal, assert_never
 
+from ..arith import fraction
 from ..fsm import (
     PY,
     RESTART_ROWS,
@@ -74,11 +75,12 @@ _MESSAGE_EVENT = {"open": Event.BGPOpen, "keepalive": Event.KeepAliveMsg,
                   "notification": Event.NotifMsg, "update": Event.UpdateMsg}
 
 
-def established_vars(cfg: PyConfig, v: PyVars, hold: F) -> PyVars:
-    """An FSM in Established at t=0 with negotiated ``hold`` (a zone at rest)."""
+def established_vars(cfg: PyConfig, v: PyVars, hold: F, zero: F = ZERO) -> PyVars:
+    """An FSM in Established at t=0 (``zero``: the run's 0) with negotiated ``hold`` (a
+    zone at rest)."""
     for ev, kw in ((Event.ManualStart, {}), (Event.Tcp_CR_Acked, {}),
                    (Event.BGPOpen, {"opened_hold": hold}), (Event.KeepAliveMsg, {})):
-        v, _ = step(cfg, v, ev, F(0), **kw)  # type: ignore[arg-type]
+        v, _ = step(cfg, v, ev, zero, **kw)  # type: ignore[arg-type]
     return v
 
 
@@ -102,7 +104,7 @@ class Sessions(Timers):
             name = self.draw_name(e)
             for end in (e.a, e.b):
                 v = initial_vars(F(str(self.nodes[end].profile.idle_hold_initial)))
-                e.fsm[end] = established_vars(e.cfg[end], v, hold)
+                e.fsm[end] = established_vars(e.cfg[end], v, hold, self.now)
                 keepalive = keepalive_interval(PY, e.cfg[end], hold)
                 shift[end] = keepalive * self.timing.phase(name, self.view.nodes[end].label)
             for end in (e.a, e.b):
@@ -237,8 +239,8 @@ class Sessions(Timers):
         """Record a session group going down or coming up (the run's ``events``)."""
         count = self.nodes[e.a].count * self.nodes[e.b].count
         self._reach_changed()  # its ends were marked as the edge went up or down
-        self.events.append(SessionEvent(self.now, session_name(e.a, e.b), count, kind,
-                                        reason, at, direct, detail))
+        self.events.append(SessionEvent(fraction(self.now), session_name(e.a, e.b), count,
+                                        kind, reason, at, direct, detail))
         self.last_change = self.now
 
     def _actions(self, e: Edge, key: str, row: Transition) -> None:

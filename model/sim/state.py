@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar, Literal, assert_never
 
+from ..arith import exact
 from ..fsm import PyConfig, PyVars, state_of
 from ..fsm_vocab import State, Timer
 from ..load import cost
@@ -219,16 +220,24 @@ class SimState:
     #: Plain runs queue their timers lazily (:meth:`_arm`); tests/test_engine.py turns
     #: it off to compare with the eager queue.
     LAZY_TIMERS: ClassVar[bool] = True
+    #: Plain runs compute on :class:`~bgpcascade.model.arith.Q` (:meth:`_exact`);
+    #: tests/test_engine.py turns it off to compare with plain ``Fraction``.
+    FAST_RATIONALS: ClassVar[bool] = True
 
     def __init__(self, zone: Zone, triggers: Iterable[Trigger], *, expand: bool,
                  link_delay: Fraction, symbolic: bool, timing: Timing) -> None:
         self.zone = zone
+        #: A plain run (not symbolic) computes on :class:`~bgpcascade.model.arith.Q`, the
+        #: fast exact rational: its clock, durations, capacities and costs are seeded
+        #: with it (:meth:`_exact`), so that every time derived from them is one.
+        self._plain = not symbolic and self.FAST_RATIONALS
+        self._zero = self._exact(F(0))
         #: Phases, jitter and cohorts of this run; a trace records it for replay.
         self.timing = timing
         #: How many times each (edge, end, timer) was set with jitter: the draw's index.
         self._draws: dict[tuple[int, str, Any], int] = {}
         self.triggers = tuple(sorted(triggers, key=lambda t: (t.t, t.label())))
-        self.link_delay = link_delay
+        self.link_delay = self._exact(link_delay)
         #: One node per speaker (``True``) or lumped groups; a trace records it for replay.
         self.expand = expand
         self._build(zone, timing)
@@ -253,7 +262,8 @@ class SimState:
             self.nodes[key] = Node(
                 key=key, count=vn.count, is_rr=vn.is_rr, cluster_id=vn.cluster_id,
                 order=vn.order, profile=profile, routes=vn.routes,
-                client_to_client=vn.client_to_client, capacity=cost(profile, "capacity"))
+                client_to_client=vn.client_to_client,
+                capacity=self._exact(cost(profile, "capacity")))
         #: Each node's place in the zone's order: the tie-break among equal paths.
         self.rank = {k: i for i, k in enumerate(sorted(self.nodes,
                                                        key=lambda k: self.nodes[k].order))}
@@ -272,7 +282,7 @@ class SimState:
 
     def _init_queue(self, symbolic: bool) -> None:
         """The event queue, the lazy timers' slots and the pending arrivals and flushes."""
-        self.now = F(0)
+        self.now = self._zero
         self.seq = 0
         # Entries: (key, t, priority, seq, event). In a plain run the key is float(t),
         # which orders like t (float() is monotone) and compares far faster than a
@@ -298,9 +308,10 @@ class SimState:
     def _init_counters(self) -> None:
         """What the run records and the measurements read, and the caches kept with it."""
         self.events: list[SessionEvent] = []
-        self.peak_delay: dict[str, Fraction] = dict.fromkeys(self.nodes, F(0))
-        self.last_change = F(0)
-        self.last_backlog = F(0)  # completion of the last batch that waited >= BACKLOG_S
+        zero = self._zero
+        self.peak_delay: dict[str, Fraction] = dict.fromkeys(self.nodes, zero)
+        self.last_change = zero
+        self.last_backlog = zero  # completion of the last batch that waited >= BACKLOG_S
         self.processed = 0
         #: Bumped whenever what a speaker has learned or a session's state changes, so that
         #: isolation and reachability peaks are measured after every such step.
@@ -329,6 +340,11 @@ class SimState:
         #: ``reach_version`` bumps since the last measurement that say what they changed
         #: (in ``_stale``); any other bump makes the next measurement start afresh.
         self._explained = 0
+
+    def _exact(self, x: Fraction) -> Fraction:
+        """``x`` as the run computes on it: a :class:`~bgpcascade.model.arith.Q` (the
+        same number) in a plain run; as it is in a symbolic run."""
+        return exact(x) if self._plain else x
 
     def _reach_changed(self, key: str | None = None, classes: set[str] | None = None) -> None:
         """What ``key`` has learned of ``classes`` changed, or (no ``key``) a session went
@@ -365,8 +381,12 @@ class SimState:
         """Queue ``event`` at ``t`` with ``prio`` (after every event already queued at
         the same time and priority)."""
         self.seq += 1
-        # float(t), computed as numbers.Rational.__float__ does, minus its dispatch.
-        key = t.numerator / t.denominator if self._float_keys else t
+        # float(t), computed as numbers.Rational.__float__ does, minus its dispatch (and
+        # reading Fraction's slots, not its properties).
+        if self._float_keys:
+            key: Any = t._numerator / t._denominator  # type: ignore[attr-defined]
+        else:
+            key = t
         heapq.heappush(self.heap, (key, t, prio, self.seq, event))
 
     def _arm(self, edge: int, end: str, timer: Timer, deadline: Fraction) -> None:
@@ -387,24 +407,27 @@ class SimState:
         target = slot.target
         if target is not deadline and (target is None or target != deadline):
             slot.target = deadline
-            exact = (deadline.numerator, deadline.denominator)
+            exact = (deadline._numerator, deadline._denominator)  # type: ignore[attr-defined]
             if exact not in slot.seqs:
                 self.seq += 1
                 slot.seqs[exact] = self.seq
                 if len(slot.seqs) > slot.prune_at:
+                    # d >= now, on the exact numerators and (positive) denominators
                     now = self.now
+                    num, den = now._numerator, now._denominator  # type: ignore[attr-defined]
                     slot.seqs = {d: q for d, q in slot.seqs.items()
-                                 if Fraction(d[0], d[1]) >= now}
+                                 if d[0] * den >= num * d[1]}
                     slot.prune_at = 2 * len(slot.seqs) + 8
         for q in slot.queued:
             if q is deadline or q <= deadline:
                 return
-        seq = slot.seqs.get((deadline.numerator, deadline.denominator))
+        exact = (deadline._numerator, deadline._denominator)  # type: ignore[attr-defined]
+        seq = slot.seqs.get(exact)
         if seq is None:  # (defensive: a deadline set since is always numbered)
             self.seq += 1
-            seq = slot.seqs[(deadline.numerator, deadline.denominator)] = self.seq
+            seq = slot.seqs[exact] = self.seq
         slot.queued.append(deadline)
-        heapq.heappush(self.heap, (deadline.numerator / deadline.denominator, deadline,
+        heapq.heappush(self.heap, (exact[0] / exact[1], deadline,
                                    Priority.TIMER, seq, TimerFired(edge, end, timer, deadline)))
 
     def _timer_came_up(self, edge: int, end: str, timer: Timer, deadline: Fraction) -> None:
@@ -412,7 +435,8 @@ class SimState:
         and entries of that deadline are gone (the first decides; the eager queue's
         others are void)."""
         slot = self._slots[(edge, end, timer)]
-        slot.seqs.pop((deadline.numerator, deadline.denominator), None)
+        exact = (deadline._numerator, deadline._denominator)  # type: ignore[attr-defined]
+        slot.seqs.pop(exact, None)
         queued = slot.queued
         for j, q in enumerate(queued):
             if q is deadline or q == deadline:

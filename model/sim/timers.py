@@ -71,8 +71,9 @@ class Timers(Ribs):
         if cached is not None and cached[0] == hold:
             return cached[1]
         cfg = e.cfg[key]
-        out = (negotiated_values(cfg, hold), send_hold_time(PY, cfg, hold),
-               keepalive_interval(PY, cfg, hold))
+        exact = self._exact
+        out = ({t: exact(x) for t, x in negotiated_values(cfg, hold).items()},
+               exact(send_hold_time(PY, cfg, hold)), exact(keepalive_interval(PY, cfg, hold)))
         self._timer_values[(e.index, key)] = (hold, out)
         return out
 
