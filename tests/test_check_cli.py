@@ -123,6 +123,20 @@ def test_bad_check_input_is_one_line(tmp_path: Path, args: list[str], needle: st
     assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr
 
 
+@pytest.mark.parametrize("props", [["p_cascade_below=0.1"],
+                                   ["no_cascade", "p_cascade_below=0.5"]])
+def test_search_refuses_a_probability_in_one_line(tmp_path: Path, props: list[str]) -> None:
+    """``search`` judges one run at a time: a property over seeds is refused before any
+    run, pointing to ``check --runs``."""
+    flags = [x for p in props for x in ("--property", p)]
+    r = _cli("search", str(APPLIANCE), "--vary", "a.clients=1..100", *flags, "--json",
+             "s.json", "-q", cwd=tmp_path)
+    assert r.returncode == 2 and not r.stdout
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "p_cascade_below" in r.stderr and "check --runs N" in r.stderr
+    assert not (tmp_path / "s.json").exists()
+
+
 def test_explore_shrinks_to_the_smallest_failing_zone(tmp_path: Path) -> None:
     """`explore` draws zones and shrinks the first failure: with a property nearly every
     zone fails (reconverge within 1 s of a flap), the smallest, simplest zone remains, and

@@ -110,6 +110,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise InputError(f"{next(p.label for p in props if p.static)} is static",
                          field="--property", allowed="properties of runs (search varies "
                          "loads; `check` judges static properties)")
+    chance = next((p for p in props if p.probabilistic), None)
+    if chance is not None:
+        raise InputError(f"{chance.label} is a probability over seeds", field="--property",
+                         allowed="properties of one run: search judges one run at a time; "
+                         "for a probability, use `check --runs N`")
     eng = ZoneSearch.for_question(build_question(args, args.zone, props, progress,
                                              args.timeout))
     param = eng.space.params[0]
