@@ -18,9 +18,8 @@ every operation's exact result, and the run it gives must be the run on plain
 
 from __future__ import annotations
 
-from fractions import Fraction as F
-
 import random
+from fractions import Fraction as F
 
 import pytest
 

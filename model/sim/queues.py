@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from ..load import cost, tx_work
 from .events import Arrival, BatchDone, Flush, Priority
-from .state import BACKLOG_S, ZERO, Change, F, SimState, WorkItem
+from .state import BACKLOG_S, Change, F, SimState, WorkItem
 
 
 class Queues(SimState):
@@ -118,6 +118,6 @@ class Queues(SimState):
             other = self.nodes[e.other(key)]
             # From one member of the sender: routes were counted over the sender's members,
             # so the division is exact (and stays polynomial in a symbolic run).
-            per_peer = (ZERO + routes) / max(1, node.count)
+            per_peer = (self._zero + routes) / max(1, node.count)
             groups[(c, e.relation(key))].append((per_peer, other.count))
         return sum((tx_work(node.profile, peers) for peers in groups.values()), F(0))

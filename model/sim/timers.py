@@ -68,7 +68,7 @@ class Timers(Ribs):
         4271 §10). Kept per end until the hold changes (plain runs: a symbolic run works
         them out at each use, so that it records what they compare)."""
         cached = self._timer_values.get((e.index, key))
-        if cached is not None and cached[0] == hold:
+        if cached is not None and (cached[0] is hold or cached[0] == hold):
             return cached[1]
         cfg = e.cfg[key]
         exact = self._exact
