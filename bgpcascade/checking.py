@@ -37,6 +37,7 @@ from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.numbers import json_number
 from bgpcascade.model.params import NAMES_HELP, Space
+from bgpcascade.model.timing import Timing
 from bgpcascade.model.triggers import parse_flap, parse_spike
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
@@ -193,8 +194,27 @@ def seconds(x: float, flag: str, zero: bool = False) -> Fraction:
 
 
 # -- counterexamples ---------------------------------------------------------------------------
-def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fraction) -> str:
-    """The ``bgpcascade simulate`` command that reruns ``triggers`` on a zone file."""
+def timing_args(timing: Timing) -> str:
+    """``--seed S --phases P --cohorts K``: the flags that give ``simulate`` a run's
+    timing (docs/model.md, "Time: phases, jitter and cohorts")."""
+    return f"--seed {timing.seed} --phases {timing.phases} --cohorts {timing.k}"
+
+
+def recorded_timing(trace: Mapping[str, Any]) -> Timing:
+    """The timing a trace's ``params`` record (``seed``, ``phases``, ``cohorts``);
+    lockstep for a trace that records none (made before timings existed)."""
+    params = trace.get("params", {})
+    if "seed" not in params:
+        return Timing.lockstep()
+    return Timing(seed=int(params["seed"]), phases=params["phases"],
+                  cohorts=int(params["cohorts"]))
+
+
+def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fraction,
+                   timing: Timing | None = None) -> str:
+    """The ``bgpcascade simulate`` command that reruns ``triggers`` on a zone file, with
+    ``timing``'s seed, phases and cohorts (the run's own, so that the command gives that
+    run exactly; None: simulate's defaults)."""
     flags = []
     for t in triggers:
         kind, what = t.label().split(" ", 1)
@@ -206,6 +226,8 @@ def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fracti
     down = max((t.down_for for t in triggers if t.kind == "flap"), default=Fraction(0))
     if down:
         flags.append(f"--down {json_number(down)}")
+    if timing is not None:
+        flags.append(timing_args(timing))
     return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {json_number(horizon)}"
 
 
@@ -225,7 +247,8 @@ def write_counterexample(out: Path, stem: str, cx: Counterexample, horizon: Frac
             "point": dict(sorted(cx.point.items())), "violated": list(cx.violated),
             "verdict": cx.trace["summary"]["verdict"], "trace": str(trace_path),
             "zone": str(zone_path), "replay": f"bgpcascade simulate --replay {trace_path}",
-            "simulate": replay_command(zone_path, cx.triggers, horizon)}
+            "simulate": replay_command(zone_path, cx.triggers, horizon,
+                                       recorded_timing(cx.trace))}
 
 
 # -- what a check found -----------------------------------------------------------------------

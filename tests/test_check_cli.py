@@ -153,6 +153,16 @@ def test_explore_shrinks_to_the_smallest_failing_zone(tmp_path: Path) -> None:
     r2 = _cli("simulate", "--replay", "out/explore-counterexample.trace.json", "-q",
               cwd=tmp_path)
     assert r2.returncode == 0
+    # The printed command names the run's timing (explore's defaults) and gives that run.
+    import shlex
+    cmd = next(x for x in r.stdout.splitlines() if x.startswith("replay: "))
+    assert "--seed 1 --phases spread --cohorts 4" in cmd
+    r3 = _cli(*shlex.split(cmd)[2:], "-q", "--json", "s.json", cwd=tmp_path)
+    trace = json.loads((tmp_path / "out" / "explore-counterexample.trace.json").read_text())
+    run = json.loads((tmp_path / "s.json").read_text())
+    assert r3.returncode in (0, 1), r3.stderr
+    assert (run["verdict"], run["reconverged_at_s"]) == \
+        (trace["summary"]["verdict"], trace["summary"]["reconverged_at_s"])
 
 
 def test_explore_finds_nothing_in_few_small_zones_and_says_it_is_bounded(
@@ -196,3 +206,29 @@ def test_a_replay_command_with_a_hold_down_runs_as_printed(tmp_path: Path) -> No
     assert proc.returncode in (0, 1), proc.stderr
     trig = json.loads((tmp_path / "s.json").read_text())["triggers"][0]
     assert trig["down_for"] == 5 and trig["label"] == flap.label()
+
+
+def test_a_printed_replay_command_gives_the_counterexample_run(tmp_path: Path) -> None:
+    """``check``'s "or: bgpcascade simulate ..." names the Timing the counterexample ran
+    with (--seed, --phases, --cohorts), so the command gives that run: the same verdict
+    and first cascaded reset as its trace (simulate's defaults, seed 1 and 4 cohorts,
+    put the first reset of this flap a second and a half later)."""
+    import shlex
+
+    zone = ROOT / "examples" / "keepalive-offsets.yaml"
+    r = _cli("check", str(zone), "--engine", "sim", "--flap", "spine1~a-rr1@12", "--at",
+             "12", "--seed", "7", "--cohorts", "2", "--horizon", "120", "--out", "ck",
+             "--json", "ck.json", "-q", cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    cx = json.loads((tmp_path / "ck.json").read_text())["runs"][0]["counterexample"]
+    assert "--seed 7 --phases spread --cohorts 2" in cx["simulate"]
+    assert f"or: {cx['simulate']}" in r.stdout
+    trace = json.loads((tmp_path / cx["trace"]).read_text())["summary"]
+    args = shlex.split(cx["simulate"])[1:]
+    got = _cli(*args, "--quiet", "--json", "s.json", cwd=tmp_path)
+    assert got.returncode in (0, 1), got.stderr
+    run = json.loads((tmp_path / "s.json").read_text())
+    assert (run["verdict"], run["first_cascade_reset_s"]) == \
+        (trace["verdict"], trace["first_cascade_reset_s"])
+    assert run["verdict"] == "cascade" and run["first_cascade_reset_s"] is not None
+    assert (run["seed"], run["phases"], run["cohorts"]) == (7, "spread", 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from bgpcascade.checking import recorded_timing, replay_command
 from bgpcascade.io import check_out_dir, dumps_json, safe_write
 from bgpcascade.model.errors import InputError
 from bgpcascade.progress import Progress
@@ -72,13 +73,12 @@ def cmd_explore(args: argparse.Namespace) -> int:
         safe_write(zone_path, cx.zone_text)
         safe_write(trace_path, dumps_json(cx.trace))
         trigger = cx.triggers[0]
-        kind, what = trigger.label().split(" ", 1)
         print(f"VIOLATED {', '.join(cx.violated)} after {res.statistics['examples']} zones; "
               f"the smallest zone found ({zone_path}):\n")
         print(cx.zone_text)
         print(f"trigger: {trigger.label()} -> {cx.trace['summary']['verdict']}")
-        print(f"replay: bgpcascade simulate {zone_path} --{kind} {what} "
-              f"--horizon {float(horizon):g}")
+        ran_with = recorded_timing(cx.trace)
+        print(f"replay: {replay_command(zone_path, [trigger], horizon, ran_with)}")
         print(f"   or: bgpcascade simulate --replay {trace_path}")
         return Exit.VIOLATED
     if res.status == "UNKNOWN":
