@@ -170,3 +170,39 @@ def test_at_every_boundary_search_reports_every_offset_of_every_flap_is_containe
                     if t.label() == cx["trigger"])
         assert run_at(space, [trig], cx["point"], horizon, props=PROPS,
                       timing=Timing()).violated
+
+
+def test_a_count_split_into_cohorts_is_not_made_symbolic() -> None:
+    """The Z3 engine's probes build the simulator with the run's Timing: a group split
+    into K cohorts moves by whole members per cohort, not linearly, so its count is run
+    concretely; with one cohort it stays symbolic. (Probing without the Timing once bound
+    a cohort's count to the whole group's and the replay caught the disagreement.)"""
+    from bgpcascade.properties.engines.linear import linearise
+
+    space = Space(OFFSETS_ZONE.read_text(), str(OFFSETS_ZONE))
+    space.add("a.clients=20..40")
+    flap = Trigger("flap", Fraction(30), "spine1", "a-rr1")
+    point = {"a.clients": 27}
+    lumped = linearise(space, point, space.params, [flap], Timing(cohorts=1))
+    assert any(k[0] == "node" and k[2] == "count" for k in lumped.coef)
+    with pytest.raises(ValueError):
+        linearise(space, point, space.params, [flap], Timing(cohorts=4))
+
+
+def test_the_z3_search_runs_a_count_split_into_cohorts_concretely() -> None:
+    """The search's symbolic run probes with its own Timing: at 27 clients in 4 cohorts
+    it declines (NotSymbolic: the point runs in the plain simulator), and in one cohort
+    its path replays event for event."""
+    from bgpcascade.properties.engines.linear import NotSymbolic
+    from bgpcascade.properties.engines.zone_search import ZoneSearch
+
+    space = Space(OFFSETS_ZONE.read_text(), str(OFFSETS_ZONE))
+    space.add("a.clients=20..40")
+    flap = Trigger("flap", Fraction(30), "spine1", "a-rr1")
+    point = {"a.clients": 27}
+    split = ZoneSearch(space, [flap], PROPS, Fraction(200), timing=Timing(cohorts=4))
+    with pytest.raises(NotSymbolic):
+        split.run(flap, point)
+    lumped = ZoneSearch(space, [flap], PROPS, Fraction(200), timing=Timing(cohorts=1))
+    path = lumped.run(flap, point)
+    lumped.replay(path, point)  # raises ReplayMismatch if the path and the run differ

@@ -20,6 +20,7 @@ from typing import Any
 from bgpcascade.model.dynamics import Sim, Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.params import Param, Space
+from bgpcascade.model.timing import Timing
 
 from .symbolic import Sym, recip
 
@@ -56,12 +57,12 @@ class _Captured(Exception):
         self.found = found
 
 
-def _capture(zone: Any, triggers: Sequence[Trigger]) -> Fields:
+def _capture(zone: Any, triggers: Sequence[Trigger], timing: Timing | None) -> Fields:
     def grab(sim: Sim) -> None:
         raise _Captured(_numeric_fields(sim))
 
     try:
-        Sim(zone, triggers, bind=grab)
+        Sim(zone, triggers, bind=grab, timing=timing)
     except _Captured as c:
         return c.found
     raise AssertionError("bind was not called")
@@ -77,15 +78,22 @@ class Linear:
 
 
 def linearise(space: Space, point: Mapping[str, int], symbolic: Sequence[Param],
-              triggers: Sequence[Trigger]) -> Linear:  # triggers as given, not at a point
+              triggers: Sequence[Trigger],  # as given, not at a point
+              timing: Timing | None = None) -> Linear:
     """Probe the zone at ``point`` and at two neighbours per symbolic parameter.
+
+    The probes build the simulator with the run's ``timing``: its cohorts decide the
+    nodes a count is spread over (a group of n split into K cohorts has sizes that move
+    by whole members, not linearly, so a count split into cohorts is not made symbolic;
+    the point is run concretely).
 
     A field that moves with a parameter must move linearly (a count, a capacity, a
     timer): the third probe checks it, and the Sim's shape (nodes, sessions) must not
     change, else the parameter cannot be made symbolic at this point.
     """
     def at(values: Mapping[str, int]) -> Fields:
-        return _capture(space.zone_at(values), [space.trigger_at(t, values) for t in triggers])
+        return _capture(space.zone_at(values), [space.trigger_at(t, values) for t in triggers],
+                        timing)
 
     base = at(point)
     coef: dict[tuple[Any, ...], dict[str, Fraction]] = {}

@@ -173,7 +173,7 @@ class ZoneSearch:
             symbolic = [p for p in self.space.params if p.lo < p.hi]
         point = self.space.point(point)
         try:
-            lin = linearise(self.space, point, symbolic, [trigger])
+            lin = linearise(self.space, point, symbolic, [trigger], self.timing)
         except ValueError as exc:
             raise NotSymbolic(str(exc)) from None
         zone = self.space.zone_at(point)
