@@ -519,4 +519,5 @@ def review_json(review: Review) -> dict[str, Any]:
                               "method": b.method} for c, b in review.curve]},
         "commands": [{"shows": w, "command": c} for w, c in review.commands],
         "runs": review.runs, "unknown": review.unknown, "seeds": review.seeds,
+        "bounds": review.bounds,
     }

@@ -17,6 +17,7 @@ import yaml
 from bgpcascade.cli.review import exit_code
 from bgpcascade.io import read_zone_text
 from bgpcascade.model.zonefile import load_zone
+from bgpcascade.properties.engines.offsets import Offsets
 from bgpcascade.review import (
     Runner,
     ShardBoundary,
@@ -407,20 +408,29 @@ def test_shard_figures_are_the_worst_of_the_shards_rrs(
     assert by["a"]["capacity"] < by["b"]["capacity"]  # the appliance is the slower RR
 
 
-def test_commands_name_the_flap_time_only_when_it_is_not_checks_default(
+def test_commands_name_the_flap_time_and_the_timing_the_review_ran(
         unsafe_review: tuple[Path, dict], tmp_path: Path) -> None:
-    """Every command behind a number runs what the review ran: the horizon always, and
-    ``--at`` when the flaps are not at ``check``'s default 30 s."""
+    """Every command behind a number runs what the review ran: the horizon and the timing
+    always; a review at every offset names ``--at`` only to pin named ``--flap``s at
+    their own times (``check`` tries every offset otherwise, as the review's ranking
+    did); a pinned review (``--at 20``) names ``--at 20`` everywhere."""
     _, data = unsafe_review
-    runs = [c["command"] for c in data["commands"] if " --horizon " in c["command"]]
-    assert runs and not any("--at" in c for c in (c["command"] for c in data["commands"]))
+    cmds = [c["command"] for c in data["commands"]]
+    runs = [c for c in cmds if " --horizon " in c]
+    assert runs and all("--seed 1 --phases spread --cohorts 4" in c for c in runs)
+    for c in cmds:
+        pins = c.split()[1] == "check" and "--flap" in c.split()
+        assert ("--at 30" in c) == pins and c.count("--at") == pins, c
     text = LAB.read_text()
-    rv = review(text, str(LAB), out_prefix="rv", at=Fraction(20), quick=True, budget=900)
+    rv = review(text, str(LAB), out_prefix="rv", at=Fraction(20), quick=True, budget=900,
+                offsets=Offsets(pinned=True))
     assert rv.verdict == "HOLDS" and all(r.trigger.endswith("@20") for r in rv.ranking)
+    assert rv.bounds["trigger_offsets"]["method"] == "pinned"
     sims = [c for _, c in rv.commands if c.split()[1] in ("check", "simulate")]
     assert len(sims) >= 4
     for c in sims:
-        assert c.endswith("--horizon 300 --at 20"), c
+        assert "--horizon 300 --at 20 --seed 1 --phases spread --cohorts 4" in c, c
+        assert c.count("--at") == 1, c
         argv = c.split()
         assert all(argv[i + 1].endswith("@20") for i, a in enumerate(argv) if a == "--flap")
     ranking = next(c for w, c in rv.commands if w.startswith("the ranking"))

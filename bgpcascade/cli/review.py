@@ -27,10 +27,14 @@ from bgpcascade.diagrams.review_report import (
 )
 from bgpcascade.io import check_out_dir, dumps_json, read_zone_text, safe_write
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.params import Space
 from bgpcascade.model.timing import Timing
+from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
-from bgpcascade.properties.engines.offsets import add_timing_flags, timing_of
+from bgpcascade.properties.engines.cascade_z3 import representative_flaps
+from bgpcascade.properties.engines.offsets import Offsets, add_timing_flags, timing_of
+from bgpcascade.properties.montecarlo import MAX_RUNS, REVIEW_RUNS
 from bgpcascade.properties.verdict import Exit
 from bgpcascade.review import Review, review
 
@@ -43,8 +47,9 @@ def add_review_args(p: argparse.ArgumentParser) -> None:
                    "charts, zones/)")
     p.add_argument("--horizon", type=float, default=300.0, metavar="S",
                    help="seconds each run simulates (default 300, as check)")
-    p.add_argument("--at", type=float, default=30.0, metavar="T",
-                   help="when the flap happens (default 30 s)")
+    p.add_argument("--at", type=float, default=None, metavar="T",
+                   help="pin the flap time at T (default: each flap at 30 s + every whole "
+                   "second of one KEEPALIVE cycle of its session)")
     p.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
                    help="simulator processes (default: the CPUs, at most 4); the answers "
                    "do not depend on it")
@@ -61,6 +66,9 @@ def add_review_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-curve", action="store_true",
                    help="skip the boundary curve (clients against capacity)")
     add_timing_flags(p)
+    p.add_argument("--seeds", type=int, default=REVIEW_RUNS, metavar="N",
+                   help="seeds each shard's worst flap runs under, for how often it "
+                   f"cascades (default {REVIEW_RUNS}, from --seed)")
     p.add_argument("--json", metavar="FILE", help="also write review.json here")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
@@ -71,6 +79,17 @@ def _positive(x: float, flag: str, *, zero: bool = False, most: float = 86400) -
         raise InputError(f"{x:g}", field=flag, allowed=f"{'0 <=' if zero else '0 <'} S <= "
                          f"{most:g}")
     return Fraction(str(x))
+
+
+def _offsets_before(zone: Zone, text: str, source: str, offsets: Offsets, at: Fraction,
+                    horizon: Fraction) -> None:
+    """One line when a flap's last offset is not before the horizon."""
+    for flap in representative_flaps(Space(text, source, zone), at):
+        last = offsets.of(zone, flap)[-1]
+        if last.t >= horizon:
+            raise InputError(f"{last.label()} is not before the horizon ({float(horizon):g} s)",
+                             field="--horizon", allowed="a horizon after every flap at every "
+                             "offset of its KEEPALIVE cycle (or pin the time with --at)")
 
 
 def write_review(rv: Review, out: Path, inputs: tuple[str, ...] = ()) -> dict[str, Path]:
@@ -93,35 +112,36 @@ def write_review(rv: Review, out: Path, inputs: tuple[str, ...] = ()) -> dict[st
     return written
 
 
-def run_review(zone_path: str, out_dir: str, *, horizon: float = 300.0, at: float = 30.0,
-               jobs: int = 1, budget: float = 1800.0, z3_budget: float = 5.0,
-               curve: bool = True, quick: bool = False, quiet: bool = False,
-               progress: Progress | None = None,
-               timing: Timing | None = None) -> tuple[Review, dict[str, Path]]:
+def run_review(zone_path: str, out_dir: str, *, horizon: float = 300.0,
+               at: float | None = None, jobs: int = 1, budget: float = 1800.0,
+               z3_budget: float = 5.0, curve: bool = True, quick: bool = False,
+               quiet: bool = False, progress: Progress | None = None,
+               timing: Timing | None = None,
+               seeds: int = REVIEW_RUNS) -> tuple[Review, dict[str, Path]]:
     """Validate, review, write: what ``bgpcascade review`` and ``demo`` do. ``timing``:
     the runs' seed, phases and cohorts (``--seed``, ``--phases``, ``--cohorts``; default
-    the review's own)."""
+    the review's own). ``at``: the pinned flap time (None: every offset of a KEEPALIVE
+    cycle from 30 s). ``seeds``: runs of each shard's worst flap over seeds."""
     h = _positive(horizon, "--horizon")
-    t = _positive(at, "--at", zero=True)
+    offsets = Offsets(pinned=at is not None)
+    t = _positive(30.0 if at is None else at, "--at", zero=True)
     if t >= h:
-        raise InputError(f"--at {at:g} is not before the horizon ({horizon:g} s)",
+        raise InputError(f"--at {t:g} is not before the horizon ({horizon:g} s)",
                          field="--at", allowed="a flap time before --horizon")
+    if type(seeds) is not int or not 1 <= seeds <= MAX_RUNS:
+        raise InputError(f"{seeds}", field="--seeds", allowed=f"an integer 1..{MAX_RUNS}")
     _positive(budget, "--budget")
     _positive(z3_budget, "--z3-budget", zero=True)
     if not 1 <= jobs <= 64:
         raise InputError(f"{jobs}", field="--jobs", allowed="1..64")
     text = read_zone_text(zone_path)
-    load_zone(text, source=zone_path)  # one clear line for a bad zone, before any run
+    zone = load_zone(text, source=zone_path)  # one clear line for a bad zone, before any run
+    _offsets_before(zone, text, zone_path, offsets, t, h)
     out = check_out_dir(out_dir, inputs=(zone_path,))
     progress = progress or Progress(quiet)
-    if timing is None:
-        rv = review(text, zone_path, out_prefix=str(out), horizon=h, at=t, jobs=jobs,
-                    budget=budget, z3_budget=z3_budget, progress=progress, curve=curve,
-                    quick=quick)
-    else:
-        rv = review(text, zone_path, out_prefix=str(out), horizon=h, at=t, jobs=jobs,
-                    budget=budget, z3_budget=z3_budget, progress=progress, curve=curve,
-                    quick=quick, timing=timing)
+    rv = review(text, zone_path, out_prefix=str(out), horizon=h, at=t, jobs=jobs,
+                budget=budget, z3_budget=z3_budget, progress=progress, curve=curve,
+                quick=quick, timing=timing, offsets=offsets, seeds=seeds)
     return rv, write_review(rv, out, inputs=(zone_path,))
 
 
@@ -167,7 +187,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     rv, written = run_review(args.zone, args.out, horizon=args.horizon, at=args.at,
                              jobs=args.jobs, budget=args.budget, z3_budget=args.z3_budget,
                              curve=not args.no_curve, quick=args.quick, quiet=args.quiet,
-                             timing=timing_of(args))
+                             timing=timing_of(args), seeds=args.seeds)
     if args.json:
         safe_write(args.json, dumps_json(review_json(rv)), inputs=(args.zone,))
     print_summary(rv, written)

@@ -193,7 +193,8 @@ def _by_z3(runner: Runner, text: str, source: str, label: str, rng: tuple[int, i
     space = Space(text, source)
     param = space.add(f"{label}={lo}..{hi}" + (f"/{step}" if step > 1 else ""))
     eng = ZoneSearch(space, critical, [prop], horizon, timeout=z3_budget, jobs=runner.jobs,
-                 executor=runner.executor)  # the review's workers, not a second pool
+                     executor=runner.executor,  # the review's workers, not a second pool
+                     timing=runner.timing)  # each critical flap at its own time
     try:
         res = boundary(eng, param)
     finally:
@@ -216,8 +217,10 @@ def find_boundary(runner: Runner, data: dict[str, Any], text: str, source: str, 
                   hint: int | None = None, known: Probe | None = None) -> ShardBoundary:
     """The boundary of ``<shard>.<fld>`` (see the module doc): Z3 first, within
     ``z3_budget`` seconds, on the critical triggers; else the simulator's bracket. Then
-    the boundary value is run against every representative flap; a flap that fails
-    there joins the critical ones and the search repeats (at most three times).
+    the boundary value is run against ``all_triggers`` (in the review: every
+    representative flap at every offset of its KEEPALIVE cycle, as ``search`` checks its
+    boundary, worst first, stopping at the first batch with a failure); a flap time that
+    fails there joins the critical ones and the search repeats (at most three times).
     ``verify`` False skips that last run (the boundary is then against the critical
     flaps only); ``known``: a value already known safe against every flap."""
     current = shard_value(text, source, shard, fld)
@@ -234,14 +237,18 @@ def find_boundary(runner: Runner, data: dict[str, Any], text: str, source: str, 
 
     def found(value: int | None, past: int | None, past_trigger: str | None, status: str,
               checked_all: bool = False, reason: str = "") -> ShardBoundary:
+        at_value = len(all_triggers) if checked_all else len(critical) if value else 0
         return ShardBoundary(shard, fld, current, lo, hi, step, value, past, past_trigger,
                              status, method, reason=reason,
                              triggers=[t.label() for t in critical],
-                             checked_all=checked_all, runs=bs.runs, z3_paths=z3_paths)
+                             checked_all=checked_all, runs=bs.runs, z3_paths=z3_paths,
+                             checked_at_boundary=at_value)
 
-    for _round in range(3):
+    # Each round adds a flap time that fails at the last boundary found (so it ends: at
+    # most one round per flap time); the budget (BudgetExceeded) ends it sooner.
+    for n_round in range(len(all_triggers) + 1):
         answer: tuple[int | None, int | None, str | None, str] | None = None
-        if z3_budget > 0:
+        if z3_budget > 0 and n_round < 3:
             progress(f"review: {label} by Z3 ({len(critical)} trigger(s), "
                      f"budget {z3_budget:g} s)")
             answer, paths = _by_z3(runner, text, source, label, (lo, hi, step), critical,
@@ -250,17 +257,20 @@ def find_boundary(runner: Runner, data: dict[str, Any], text: str, source: str, 
         if answer is None:
             progress(f"review: {label} by the simulator ({len(critical)} trigger(s))")
             if bs.critical != critical:
-                bs.critical = critical
-                bs.cache.clear()
+                bs.critical = list(critical)
+                # A value that failed still fails with more flaps; a safe one must rerun.
+                bs.cache = {v: p for v, p in bs.cache.items() if not p.safe}
             answer = (*bs.search(hint), "sim-bracket")
         value, past, past_trigger, method = answer
         if value is None or not verify:
             return found(value, past, past_trigger, "HOLDS")
-        # The boundary value against every flap.
+        # The boundary value against every flap (at every offset, in the review).
         others = [t for t in all_triggers if t not in critical]
-        progress(f"review: {label}={value} against all {len(all_triggers)} flaps")
+        progress(f"review: {label}={value} against all {len(all_triggers)} flap times")
         check = bs.probe(value, others) if others else Probe(value, True, 0.0, None)
         if check.safe:
             return found(value, past, past_trigger, "HOLDS", checked_all=True)
         critical.append(next(t for t in all_triggers if t.label() == check.failing))
-    return found(None, None, None, "UNKNOWN", reason="three rounds of new critical flaps")
+        bs.cache[value] = Probe(value, False, check.ratio, check.failing)
+        hint = value  # the boundary is below it now: start the next bracket there
+    return found(None, None, None, "UNKNOWN", reason="every flap time joined the search")

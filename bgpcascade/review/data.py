@@ -60,7 +60,9 @@ class ShardBoundary:
     none in the range is safe. ``past``: the first failing value beyond it (None when the
     whole range is safe: then the boundary is "at least ``value``"). ``status``: HOLDS
     (found), UNKNOWN (budget, ``reason`` says). ``method``: which engine found it.
-    ``checked_all``: the boundary value was checked against every representative flap.
+    ``checked_all``: the boundary value was checked against every representative flap
+    (in a review that tries every offset: at every offset of its KEEPALIVE cycle).
+    ``checked_at_boundary``: the flap times the boundary value is known safe against.
     """
 
     shard: str
@@ -79,6 +81,7 @@ class ShardBoundary:
     checked_all: bool = False
     runs: int = 0
     z3_paths: int = 0
+    checked_at_boundary: int = 0
 
     @property
     def worse(self) -> str:
@@ -109,7 +112,8 @@ class ShardBoundary:
                 "headroom_percent": self.headroom_percent, "status": self.status,
                 "method": self.method, "reason": self.reason or None,
                 "triggers": list(self.triggers or []), "checked_all_flaps": self.checked_all,
-                "runs": self.runs, "z3_paths": self.z3_paths}
+                "runs": self.runs, "z3_paths": self.z3_paths,
+                "checked_at_boundary": self.checked_at_boundary}
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,9 @@ class Review:
     quick: bool = False
     complete: bool = True  # every representative flap was run (else the budget ran out)
     seeds: int = 0  # runs per shard's worst flap over seeds (0: none)
+    #: What the runs covered (review.json's ``bounds``): ``trigger_offsets``, ``seed``,
+    #: ``phases``, ``cohorts``.
+    bounds: dict[str, Any] = field(default_factory=dict)
     recommendations: list[Recommendation] = field(default_factory=list)  # best first
 
     @property

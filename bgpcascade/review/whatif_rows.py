@@ -11,12 +11,13 @@ runs nothing and reuses the review's own verdict and boundary.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.timing import Timing
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded
 from bgpcascade.properties.executor import Executor
@@ -44,6 +45,11 @@ class RowContext:
     deadline: float
     fingerprint: tuple[Any, ...]
     ranking: list[FlapRun]
+    timing: Timing | None = None  # every run's (None: lockstep)
+    #: Per representative flap (its label at ``at``), its worst time in the zone as
+    #: written: a row judges each flap there.
+    worst_at: dict[str, Fraction] = field(default_factory=dict)
+    pin: str = ""  # commands.what_if_command's
 
 
 @dataclass
@@ -142,8 +148,9 @@ def _row_boundary(ctx: RowContext, row: WhatIf, wtext: str, wsource: str,
 
 
 def judge_row(job: tuple[RowContext, WhatIf]) -> RowAnswer:
-    """One what-if row: its verdict over the changed zone's flaps (the first that violates
-    ends them) and the boundary of its shard; with the zone files and commands behind
+    """One what-if row: its verdict over the changed zone's flaps, each at its worst
+    offset in the zone as written (the first that violates ends them) and the boundary
+    of its shard; with the zone files and commands behind
     them."""
     ctx, row = job
     ans = RowAnswer(WhatIfResult(row, "n/a", None, None, 0, 0))
@@ -161,8 +168,9 @@ def judge_row(job: tuple[RowContext, WhatIf]) -> RowAnswer:
     if fingerprint(wtext, wsource) == ctx.fingerprint:
         ans.result = _as_written(ctx, row, wsource)
         return ans
-    wflaps = order_like(flaps_of(wtext, wsource, ctx.at), ctx.base_order)
-    with Runner(1, ctx.deadline) as runner:
+    wflaps = order_like([replace(t, t=ctx.worst_at.get(t.label(), t.t))
+                         for t in flaps_of(wtext, wsource, ctx.at)], ctx.base_order)
+    with Runner(1, ctx.deadline, timing=ctx.timing) as runner:
         try:
             runs = runner.run(wtext, wsource, wflaps, ctx.horizon,
                               stop=lambda r: bool(r.violated))
@@ -178,7 +186,7 @@ def judge_row(job: tuple[RowContext, WhatIf]) -> RowAnswer:
                                   bad.verdict if bad else "contained", len(wflaps),
                                   len(runs), zone_file=wsource)
         ans.commands.append(what_if_command(row.id, wsource, bad.trigger if bad else None,
-                                            ctx.h))
+                                            ctx.h, ctx.pin))
         if row.target is not None:
             _row_boundary(ctx, row, wtext, wsource, wflaps, runs, runner, ans)
         ans.runs = runner.runs

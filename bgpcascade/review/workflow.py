@@ -4,9 +4,13 @@ What an architect asks of a zone, answered by runs of the one model (model/dynam
 never by a formula standing in for it (docs/cli.md, ``review``):
 
 1. **The worst single trigger.** Every representative single flap is simulated at the
-   zone as written (:mod:`~bgpcascade.review.runs`); per shard, the flap that resets most
-   of that shard's sessions through the cascade, or, when none does, the one that brings
-   its speakers closest to their hold time.
+   zone as written (:mod:`~bgpcascade.review.runs`) at every whole second of one
+   KEEPALIVE cycle of its session (:mod:`bgpcascade.properties.engines.offsets`; ``--at``
+   pins one time); per shard, the flap and offset that reset most of that shard's
+   sessions through the cascade, or, when none does, the one that brings its speakers
+   closest to their hold time. The boundaries are checked at every offset of every flap
+   (as ``search`` checks its boundary); the what-ifs judge each flap at its worst offset
+   in the zone as written.
 2. **The safe boundary of each shard** (:mod:`~bgpcascade.review.boundaries`): the most
    clients and the least RR capacity at which no single flap makes that shard's sessions
    reset through the cascade; in an explicit zone, its RRs' capacity in percent.
@@ -38,6 +42,7 @@ from bgpcascade.model.timing import Timing
 from bgpcascade.model.topology import Zone
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded, representative_flaps
+from bgpcascade.properties.engines.offsets import Offsets, timing_bounds
 from bgpcascade.properties.library import Selected, parse_property
 from bgpcascade.properties.montecarlo import REVIEW_RUNS, OutOfBudget, distribution, wilson
 from bgpcascade.review.boundaries import find_boundary, search_range
@@ -48,6 +53,7 @@ from bgpcascade.review.commands import (
     ranking_command,
     run_args,
     show_command,
+    timing_args,
     worst_flap_command,
 )
 from bgpcascade.review.data import (
@@ -96,14 +102,31 @@ class _Work:
     data: dict[str, Any]
     flaps: list[Trigger]
     base: list[FlapRun] = field(default_factory=list)  # every flap run at the zone as written
+    reps: list[Trigger] = field(default_factory=list)  # the representative flaps (base time)
+    pin: str = ""  # pins a command's --flap times (--at) when offsets are not pinned
     files: dict[str, str] = field(default_factory=dict)
     commands: list[tuple[str, str]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
 
     @property
     def by_label(self) -> dict[str, Trigger]:
-        """The zone's flaps by their labels."""
+        """The zone's flaps (every offset) by their labels."""
         return {t.label(): t for t in self.flaps}
+
+    def worst_at(self) -> dict[str, Fraction]:
+        """Per representative flap (its label at the base time), its worst offset's time."""
+        return {rep.label(): self.by_label[r.trigger].t
+                for rep, r in zip(self.reps, self.worst_per_flap(), strict=False)}
+
+    def worst_per_flap(self) -> list[FlapRun]:
+        """Per representative flap, its worst run over the offsets run (the ranking's
+        order; ties: the earliest offset), in the representative flaps' order."""
+        by_rep: dict[tuple[str, str, str | None, str | None], list[FlapRun]] = {}
+        key = {t.label(): (t.kind, str(t.down_for), t.a, t.b) for t in self.flaps}
+        for r in self.base:
+            by_rep.setdefault(key[r.trigger], []).append(r)
+        reps = [(t.kind, str(t.down_for), t.a, t.b) for t in self.reps]
+        return [rank(by_rep[k])[0] for k in reps if k in by_rep]
 
 
 def _first_ranking(w: _Work, runner: Runner) -> bool:
@@ -111,13 +134,13 @@ def _first_ranking(w: _Work, runner: Runner) -> bool:
     runs first. The first ranking is held to the budget too, a batch of ``jobs`` runs at a
     time: when it runs out, the review says what was run and answers nothing else (a
     violating run already found still makes the verdict VIOLATED)."""
-    batch = max(1, runner.jobs)
+    batch = 8 * max(1, runner.jobs)  # every offset of a flap: many short runs
     try:
         for i in range(0, len(w.flaps), batch):
             w.base += runner.run(w.text, w.source, w.flaps[i:i + batch], w.horizon)
     except BudgetExceeded:
-        w.unknown.append(f"every single flap ({len(w.base)} of {len(w.flaps)} run: review "
-                         "budget spent)")
+        w.unknown.append(f"every single flap ({len(w.base)} of {len(w.flaps)} flap times "
+                         "run: review budget spent)")
         return False
     return True
 
@@ -140,7 +163,7 @@ def _boundary(w: _Work, runner: Runner, data: dict[str, Any], sr: ShardReview, f
     if b.status != "HOLDS":
         w.unknown.append(f"{sr.shard}.{fld} ({b.reason})")
     boundary_commands(b, data, w.source, w.out_prefix, w.h, w.files, w.commands,
-                      search_source=search_source, z3_budget=z3_budget)
+                      search_source=search_source, z3_budget=z3_budget, pin=w.pin)
     return b
 
 
@@ -188,7 +211,8 @@ def _curve(w: _Work, runner: Runner, sr: ShardReview) -> list[tuple[int, ShardBo
             w.unknown.append(f"curve at capacity {c} ({b.reason})")
         points.append((c, b))
         boundary_commands(b, d, f"{w.out_prefix}/zones/{fname}", w.out_prefix, w.h, w.files,
-                          w.commands, search_source=None, z3_budget=0, tag=f"curve-{c}")
+                          w.commands, search_source=None, z3_budget=0, tag=f"curve-{c}",
+                          pin=w.pin)
     return points
 
 
@@ -249,11 +273,9 @@ def _over_seeds(w: _Work, runner: Runner, shards: list[ShardReview], seeds: int,
             sr.over_seeds = OverSeeds(label, dist.n, timing.seed, timing.phases, timing.k,
                                       k, wilson(k, dist.n), dist.cascades, dist.ci95,
                                       dist.outages, wilson(dist.outages, dist.n))
-        extra = "" if (timing.phases, timing.cohorts) == ("spread", None) else \
-            f" --phases {timing.phases} --cohorts {timing.k}"
         w.commands.append((f"{label} over {seeds} seeds: how often it cascades",
                            f"bgpcascade simulate {w.source} --flap {flap_arg(label)} "
-                           f"--runs {seeds} --seed {timing.seed}{extra} --horizon "
+                           f"--runs {seeds} {timing_args(timing)} --horizon "
                            f"{command_number(w.horizon)}"))
 
 
@@ -287,15 +309,42 @@ def _unique(commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(what, cmd) for cmd, what in unique.items()]
 
 
+def _bounds(w: _Work, offs: Offsets, timing: Timing, ran: int) -> dict[str, Any]:
+    """review.json's ``bounds``: the flap times covered (``trigger_offsets``, as
+    ``check``'s, with ``flap_times_run``: runs of the zone as written, every flap at every
+    offset; ``boundaries``: every offset at each boundary value; ``what_ifs``: each flap
+    at its worst offset as written) and the timing of every run."""
+    off = offs.bounds(w.zone, w.reps)
+    off.update({"flap_times_run": ran,
+                "boundaries": "pinned" if offs.pinned else "every offset",
+                "what_ifs": "pinned" if offs.pinned else "worst offset as written"})
+    return {"trigger_offsets": off, **timing_bounds(timing)}
+
+
+def _start(text: str, source: str, out_prefix: str, horizon: Fraction, at: Fraction,
+           progress: Callable[[str], None], timing: Timing, offs: Offsets) -> _Work:
+    """A review's inputs: the zone, its representative flaps at ``at`` and each at every
+    time ``offs`` tries, and the arguments every command names (horizon, ``--at`` when
+    pinned, the timing)."""
+    zone = load_zone(text, source=source)
+    reps = representative_flaps(Space(text, source, zone), at)
+    return _Work(text, source, out_prefix, horizon,
+                 f"{run_args(horizon, at, offs.pinned)} {timing_args(timing)}", progress,
+                 zone, zone_data(text, source), [x for t in reps for x in offs.of(zone, t)],
+                 reps=reps, pin="" if offs.pinned else f" --at {command_number(at)}")
+
+
 def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fraction(300),
            at: Fraction = Fraction(30), jobs: int = 1, budget: float = 1800.0,
            z3_budget: float = 5.0, progress: Callable[[str], None] = lambda _m: None,
            curve: bool = True, quick: bool = False, seeds: int = REVIEW_RUNS,
-           timing: Timing | None = None) -> Review:
+           timing: Timing | None = None, offsets: Offsets | None = None) -> Review:
     """Review the zone file ``text`` (see the module doc). ``out_prefix``: the directory
-    the report's commands name for the zone files they use (``<out>/zones``). ``seeds``:
-    runs of each shard's worst flap over seeds from ``timing`` (default
-    :class:`Timing` (); 0: none).
+    the report's commands name for the zone files they use (``<out>/zones``). ``timing``:
+    every run's seed, phases and cohorts (default :class:`Timing` ()). ``seeds``: runs of
+    each shard's worst flap over seeds from ``timing`` (0: none). ``offsets``: the flap
+    times tried, ``at`` + every whole second of a KEEPALIVE cycle (default) or ``at`` only
+    (pinned, ``--at``).
 
     ``quick`` (the demo's scope, stated in the report): boundaries for the shard the
     flaps hurt most only (its capacity boundary and the what-if headrooms searched
@@ -306,16 +355,18 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
     from bgpcascade.model.summary import zone_summary
 
     deadline = time.monotonic() + budget
-    zone = load_zone(text, source=source)
-    w = _Work(text, source, out_prefix, horizon, run_args(horizon, at), progress, zone,
-              zone_data(text, source), representative_flaps(Space(text, source, zone), at))
+    timing = timing or Timing()
+    offs = offsets or Offsets()
+    w = _start(text, source, out_prefix, horizon, at, progress, timing, offs)
+    zone, reps = w.zone, w.reps
     own = trigger_shards(text, source, w.flaps)
     w.commands.append(show_command(source))
-    with Runner(jobs, deadline) as runner:
-        progress(f"review: {zone.name}: every single flap ({len(w.flaps)}) at the zone as "
-                 "written")
+    with Runner(jobs, deadline, timing=timing) as runner:
+        progress(f"review: {zone.name}: every single flap ({len(reps)}) at the zone as "
+                 f"written" + ("" if offs.pinned else f", at every offset ({len(w.flaps)} "
+                                                    "flap times)"))
         complete = _first_ranking(w, runner)
-        ranking = rank(w.base)
+        ranking = rank(w.worst_per_flap())
         w.commands.append(ranking_command(source, w.h))
         summary = zone_summary(zone)
         shards = shard_reviews(zone, summary, w.base, own)
@@ -339,7 +390,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
             _explicit_boundaries(w, runner, shards, own, summary, complete)
         if complete and seeds > 0:
             _over_seeds(w, runner, [s for s in shards if not quick or s is hurt
-                                    or s.shard == ZONE], seeds, timing or Timing())
+                                    or s.shard == ZONE], seeds, timing)
         tightest = _tightest(shards, hurt, complete)
         curve_pts: list[tuple[int, ShardBoundary]] = []
         if complete and curve and tightest is not None and "shards" in w.data:
@@ -349,14 +400,16 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         if complete:
             ctx = RowContext(zone.name, source, out_prefix, horizon, at, w.h,
                              [r.trigger for r in ranking], shards, quick, deadline,
-                             fingerprint(text, source), ranking)
+                             fingerprint(text, source), ranking, timing, w.worst_at(),
+                             w.pin)
             results, row_runs = _what_ifs(w, runner, ctx, tightest)
         else:
             progress("review: 0 what-ifs")
         total_runs = runner.runs + row_runs
-    rv = Review(zone.name, source, horizon, at, [t.label() for t in w.flaps], ranking,
+    rv = Review(zone.name, source, horizon, at, [t.label() for t in reps], ranking,
                 shards, results, curve_pts, tightest if curve_pts else None, tightest,
                 w.files, _unique(w.commands), total_runs, w.unknown, quick, complete,
-                seeds if complete else 0)
+                seeds if complete else 0,
+                bounds=_bounds(w, offs, timing, len(w.base)))
     rv.recommendations = recommend(rv)
     return rv
