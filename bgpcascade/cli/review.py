@@ -126,7 +126,7 @@ def run_review(zone_path: str, out_dir: str, *, horizon: float = 300.0,
     offsets = Offsets(pinned=at is not None)
     t = _positive(30.0 if at is None else at, "--at", zero=True)
     if t >= h:
-        raise InputError(f"--at {t:g} is not before the horizon ({horizon:g} s)",
+        raise InputError(f"--at {float(t):g} is not before the horizon ({horizon:g} s)",
                          field="--at", allowed="a flap time before --horizon")
     if type(seeds) is not int or not 1 <= seeds <= MAX_RUNS:
         raise InputError(f"{seeds}", field="--seeds", allowed=f"an integer 1..{MAX_RUNS}")
