@@ -142,7 +142,8 @@ def _row_boundary(ctx: RowContext, row: WhatIf, wtext: str, wsource: str,
         return
     ans.result.boundary = b
     boundary_commands(b, bdata, wsource, ctx.out_prefix, ctx.h, ans.files, ans.commands,
-                      search_source=None, z3_budget=0, tag=f"what-if-{row.id}")
+                      search_source=None, z3_budget=0, tag=f"what-if-{row.id}",
+                      pin=ctx.pin)
     if b.status != "HOLDS":
         ans.unknown.append(f"what-if {row.id} headroom ({b.reason})")
 
