@@ -40,27 +40,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_simulate import bench_sizes, sized_zone_text  # the same zone shapes
+
 ROOT = Path(__file__).resolve().parent.parent
 FLAP_T = 30
-
-
-def zone_text(sizes: list[int]) -> str:
-    """2 FRR spines; shard s0 on appliance RRs (CLUSTER_ID shared), the others FRR; 2 RRs
-    per shard; 150 routes per client; hold 90, keepalive 30 (bench_simulate.py's shape)."""
-    lines = ["zone: bench", "timers: {hold: 90, keepalive: 30}", "spines: {count: 2}",
-             "shards:"]
-    for i, n in enumerate(sizes):
-        prof, cluster = ("appliance", "shared") if i == 0 else ("frr", "per-rr")
-        lines.append(f"  - {{name: s{i}, rrs: 2, rr_profile: {prof}, cluster_id: {cluster}, "
-                     f"clients: {n}, routes_per_client: 150}}")
-    return "\n".join(lines) + "\n"
-
-
-def bench_sizes(clients: int, shards: int = 8) -> list[int]:
-    """bench_simulate.py's split: 16% in the appliance shard, the rest spread."""
-    big = clients * 16 // 100
-    rest = (clients - big) // (shards - 1)
-    return [big] + [rest] * (shards - 2) + [clients - big - rest * (shards - 2)]
 
 
 WORKLOADS = {
@@ -85,10 +69,10 @@ def child(name: str) -> None:
     horizon = Fraction(FLAP_T + after)
     t0 = time.perf_counter()
     if kind == "sim":
-        sim = Sim(load_zone(zone_text(sizes)), trig, expand=True)
+        sim = Sim(load_zone(sized_zone_text(sizes)), trig, expand=True)
         sim.run(horizon)
     elif kind == "rec":
-        sim = run(load_zone(zone_text(sizes)), trig, horizon, expand=True).sim
+        sim = run(load_zone(sized_zone_text(sizes)), trig, horizon, expand=True).sim
     else:
         kw: dict[str, Any] = {}
         try:

@@ -47,13 +47,17 @@ shards: [{name: a, rrs: 1, clients: 20, routes_per_client: 1000}]
 """
 
 
-def zone_text(clients: int, shards: int = 8) -> str:
-    """2 FRR spines; shard s0 holds 16% of the clients (800 of 5,000) on appliance RRs
-    (CLUSTER_ID shared), the rest spread over 7 FRR shards; 2 RRs per shard; 150 routes
-    per client; hold 90, keepalive 30."""
+def bench_sizes(clients: int, shards: int = 8) -> list[int]:
+    """The clients per shard: 16% in shard s0 (800 of 5,000), the rest spread over the
+    other shards."""
     big = clients * 16 // 100
     rest = (clients - big) // (shards - 1)
-    sizes = [big] + [rest] * (shards - 2) + [clients - big - rest * (shards - 2)]
+    return [big] + [rest] * (shards - 2) + [clients - big - rest * (shards - 2)]
+
+
+def sized_zone_text(sizes: list[int]) -> str:
+    """2 FRR spines; shard s0 on appliance RRs (CLUSTER_ID shared), the others FRR; 2 RRs
+    per shard; ``sizes[i]`` clients in shard si, 150 routes each; hold 90, keepalive 30."""
     lines = ["zone: bench", "timers: {hold: 90, keepalive: 30}", "spines: {count: 2}",
              "shards:"]
     for i, n in enumerate(sizes):
@@ -61,6 +65,12 @@ def zone_text(clients: int, shards: int = 8) -> str:
         lines.append(f"  - {{name: s{i}, rrs: 2, rr_profile: {prof}, cluster_id: {cluster}, "
                      f"clients: {n}, routes_per_client: 150}}")
     return "\n".join(lines) + "\n"
+
+
+def zone_text(clients: int, shards: int = 8) -> str:
+    """:func:`sized_zone_text` of :func:`bench_sizes`: shard s0 holds 16% of the clients
+    on appliance RRs, the rest spread over 7 FRR shards."""
+    return sized_zone_text(bench_sizes(clients, shards))
 
 
 # -- one measured run (in a child process) ----------------------------------------------------
