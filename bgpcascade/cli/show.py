@@ -79,7 +79,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     summary = zone_summary(zone)
     print_summary(stdout_console(), summary)
     if args.json:
-        safe_write(args.json, dumps_json(summary), inputs=(args.zone,))
+        from bgpcascade.model.provenance import profile_provenance  # additive key
+        prov = {g.profile: profile_provenance(zone.profile_of(g)) for g in zone.groups}
+        safe_write(args.json, dumps_json({**summary, "profile_provenance": dict(sorted(
+            prov.items()))}), inputs=(args.zone,))
     return Exit.OK
 
 
