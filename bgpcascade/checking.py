@@ -23,6 +23,7 @@ the command line (bgpcascade/cli/), which builds on it.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 import xml.etree.ElementTree as ET
@@ -36,8 +37,10 @@ from bgpcascade.io import check_out_dir, read_zone_text, safe_write
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.errors import InputError
 from bgpcascade.model.numbers import json_number
+from bgpcascade.model.outcomes import zone_bound
 from bgpcascade.model.params import NAMES_HELP, Space
 from bgpcascade.model.timing import Timing
+from bgpcascade.model.topology import Zone
 from bgpcascade.model.triggers import parse_flap, parse_spike
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.progress import Progress
@@ -117,8 +120,10 @@ def add_zone_flags(p: argparse.ArgumentParser, *, check: bool) -> None:
                    "trigger at its own time only (default: every offset of a KEEPALIVE "
                    "cycle from 30 s)")
     add_timing_flags(p, hypothesis=check)
-    p.add_argument("--horizon", type=float, default=300.0, metavar="S",
-                   help="seconds after t=0 that are checked (default 300)")
+    p.add_argument("--horizon", type=float, default=None, metavar="S",
+                   help="seconds after t=0 that are checked (default 300, longer where "
+                   "reconverges_in_time needs the run to reach the zone's reconvergence "
+                   "bound)")
     p.add_argument("--timeout", "--budget", dest="timeout", type=float, default=300.0,
                    metavar="S", help="budget in seconds" + (" for the whole check, shared "
                    "by the zones and engines" if check else "") + "; when it runs out the "
@@ -160,7 +165,8 @@ def build_question(args: argparse.Namespace, zone_path: str, props: Sequence[Sel
     spikes = [parse_spike(zone, x) for x in args.spike]
     for v in args.vary:
         space.add(v, spike=int(spikes[0].work) if spikes else None)
-    horizon = seconds(args.horizon, "--horizon")
+    given = args.horizon is not None
+    horizon = seconds(args.horizon if given else DEFAULT_HORIZON, "--horizon")
     if horizon > 86400:
         raise InputError(f"{args.horizon:g} s", field="--horizon",
                          allowed="at most 86400 s (one day)")
@@ -171,10 +177,12 @@ def build_question(args: argparse.Namespace, zone_path: str, props: Sequence[Sel
     if not triggers:
         triggers = representative_flaps(space, at)
     offsets = offsets_of(args)
+    if not given:
+        horizon = horizon_for(zone, triggers, props, offsets)
     for t in triggers:
         last = offsets.of(zone, t)[-1]
         if last.t >= horizon:
-            raise InputError(f"{last.label()} is not before the horizon ({args.horizon:g} "
+            raise InputError(f"{last.label()} is not before the horizon ({float(horizon):g} "
                              "s)", field="--horizon", allowed="a horizon after every "
                              "trigger" + ("" if offsets.pinned else " at every offset of "
                                           "its KEEPALIVE cycle (or pin the time with --at)"))
@@ -183,6 +191,26 @@ def build_question(args: argparse.Namespace, zone_path: str, props: Sequence[Sel
     return Question(space, tuple(triggers), tuple(props), horizon, budget,
                     {"jobs": args.jobs, "timing": timing_of(args), "offsets": offsets},
                     progress)
+
+
+#: ``check``'s and ``search``'s horizon when none is given (seconds after t = 0).
+DEFAULT_HORIZON = 300.0
+
+
+def horizon_for(zone: Zone, triggers: Sequence[Trigger], props: Sequence[Selected],
+                offsets: Offsets) -> Fraction:
+    """The default horizon: :data:`DEFAULT_HORIZON`, or longer where a selected
+    ``reconverges_in_time`` needs it, so that the run reaches the end of the zone's
+    reconvergence bound (:func:`~bgpcascade.model.outcomes.zone_bound`) after the latest
+    offset of every trigger: whole seconds, one past that end."""
+    horizon = Fraction(str(DEFAULT_HORIZON))
+    if not any(p.prop.name == "reconverges_in_time" for p in props):
+        return horizon
+    for t in triggers:
+        last = offsets.of(zone, t)[-1]
+        end = last.t + zone_bound(zone, [last]).total
+        horizon = max(horizon, Fraction(math.floor(end) + 1))
+    return horizon
 
 
 def seconds(x: float, flag: str, zero: bool = False) -> Fraction:
@@ -231,6 +259,19 @@ def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fracti
     return f"bgpcascade simulate {zone_path} {' '.join(flags)} --horizon {json_number(horizon)}"
 
 
+def verdict_detail(summary: Mapping[str, Any]) -> str:
+    """``simulate``'s verdict with what makes a run degraded, in words: ``degraded
+    (backlog at a-rr1, a-rr2; not reconverged within 270.6 s)``; the verdict alone when
+    nothing degraded it."""
+    why = []
+    if "backlog" in summary.get("degraded_by", ()):
+        why.append("queue delay beyond "
+                   f"{summary['backlog_fraction']:g} x hold at {', '.join(summary['backlogged'])}")
+    if "reconvergence" in summary.get("degraded_by", ()):
+        why.append(f"not reconverged within {summary['reconvergence_bound']['total_s']:g} s")
+    return str(summary["verdict"]) + (f" ({'; '.join(why)})" if why else "")
+
+
 def write_counterexample(out: Path, stem: str, cx: Counterexample, horizon: Fraction,
                          inputs: tuple[str, ...]) -> dict[str, Any]:
     """Write ``<stem>.yaml`` (the zone at the failing point) and ``<stem>.trace.json``
@@ -245,7 +286,8 @@ def write_counterexample(out: Path, stem: str, cx: Counterexample, horizon: Frac
     return {"trigger": "; ".join(t.label() for t in cx.triggers),
             "triggers": [t.label() for t in cx.triggers],
             "point": dict(sorted(cx.point.items())), "violated": list(cx.violated),
-            "verdict": cx.trace["summary"]["verdict"], "trace": str(trace_path),
+            "verdict": cx.trace["summary"]["verdict"],
+            "verdict_detail": verdict_detail(cx.trace["summary"]), "trace": str(trace_path),
             "zone": str(zone_path), "replay": f"bgpcascade simulate --replay {trace_path}",
             "simulate": replay_command(zone_path, cx.triggers, horizon,
                                        recorded_timing(cx.trace))}
@@ -387,7 +429,8 @@ def check_engine(engine: Engine, question: Question, out: Path,
             point = ", ".join(f"{k}={v}" for k, v in cx["point"].items())
             at = f" at {point}" if point else ""
             rows += [CheckRow(zone, source, s.label, engine.name, "VIOLATED",
-                              f"{cx['trigger']}{at} -> {cx['verdict']}; replay: {cx['replay']}",
+                              f"{cx['trigger']}{at} -> {cx['verdict_detail']}; replay: "
+                              f"{cx['replay']}",
                               cx, time.monotonic() - started)
                      for s in remaining if s.label in res.violated]
             remaining = [s for s in remaining if s.label not in res.violated]

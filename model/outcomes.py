@@ -11,19 +11,132 @@ why comparisons are written as plain operators and thresholds are exact rational
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .arith import fraction
+from .load import cost
 from .rules import negotiated_hold
 from .topology import session_name
 
 if TYPE_CHECKING:
-    from .sim import SessionEvent
+    from .sim import SessionEvent, Sim, Trigger
+    from .topology import Zone
     from .trace import Recorder
 
 ZERO = Fraction(0)
+
+#: ``simulate``'s verdicts, best first (:meth:`Outcome.verdict`).
+VERDICTS = ("contained", "degraded", "cascade", "zone-outage")
+
+#: The backlog margin ``simulate``'s verdict and the default ``backlog_margin`` property
+#: judge by: no speaker's queue delay beyond this fraction of the smallest hold time of
+#: its sessions (docs/model.md, "Degraded: backlog and reconvergence").
+BACKLOG_FRACTION = Fraction(1, 2)
+
+
+@dataclass(frozen=True)
+class ReconvergenceBound:
+    """How long a zone may take to reconverge after its triggers, from its timers and
+    sizes (docs/model.md, "Degraded: backlog and reconvergence").
+
+    ``trigger_s``: how long the triggers themselves keep something down (from the first
+    trigger to the end of the last one: a flap's or a clear's ``down_for``, a pause's
+    length). ``retry_s``: the longest a dropped session may wait before it is tried again
+    by the zone's timers: the largest ConnectRetryTime of any session end (RFC 4271
+    §8.2.2, Connect and Active states) plus the largest first IdleHoldTime of any profile
+    (§8.1.1 DampPeerOscillations; the profile's ``idle_hold_initial``). ``hold_s``: the
+    largest negotiated hold time (§4.2, §10: how long a dead peer may go unnoticed).
+    ``transfer_s``: the time the slowest speaker a trigger touches needs, at its capacity,
+    to take in the zone's whole table once and send it once (``(cost_rx_route +
+    cost_tx_route + cost_tx_peer_route) x routes / capacity``): a trigger whose effects
+    cost more than that moved more than its own session's tables.
+
+    The numbers are those of the run (symbolic in the Z3 engine: the sum is a term over
+    the varied parameters, so a region's verdict holds at every point of it).
+    """
+
+    trigger_s: Any
+    retry_s: Any
+    hold_s: Any
+    transfer_s: Any
+
+    @property
+    def total(self) -> Any:
+        """The bound, seconds after the first trigger."""
+        return self.trigger_s + self.retry_s + self.hold_s + self.transfer_s
+
+    def as_json(self) -> dict[str, float]:
+        """JSON form (``simulate --json`` ``reconvergence_bound``), seconds."""
+        return {"total_s": _round(self.total), "trigger_s": _round(self.trigger_s),
+                "retry_s": _round(self.retry_s), "hold_s": _round(self.hold_s),
+                "transfer_s": _round(self.transfer_s)}
+
+
+def _round(x: Any) -> float:
+    value = round(float(x), 3)
+    return int(value) if value == int(value) else value
+
+
+def _largest(values: Iterable[Any], zero: Any) -> Any:
+    best = zero
+    for v in values:
+        if v > best:
+            best = v
+    return best
+
+
+def _bound(triggers: Iterable[Trigger], retry: Iterable[Any], idle: Iterable[Any],
+           holds: Iterable[Any], table_routes: Any, triggered: Iterable[tuple[Any, Any]],
+           zero: Any) -> ReconvergenceBound:
+    """:class:`ReconvergenceBound` from its parts (one rule for a run and for a zone);
+    ``triggered``: (work per route, capacity) of each speaker a trigger touches."""
+    trigs = list(triggers)
+    first = min((t.t for t in trigs), default=zero)
+    span = _largest((t.t + t.down_for - first for t in trigs), zero)
+    transfer = _largest((per_route * table_routes / capacity
+                         for per_route, capacity in triggered), zero)
+    return ReconvergenceBound(span, _largest(retry, zero) + _largest(idle, zero),
+                              _largest(holds, zero), transfer)
+
+
+def _per_route(profile: Any) -> Fraction:
+    return cost(profile, "cost_rx_route") + cost(profile, "cost_tx_route") + \
+        cost(profile, "cost_tx_peer_route")
+
+
+def run_bound(sim: Sim, hold_of: dict[str, Any]) -> ReconvergenceBound:
+    """The reconvergence bound of the run ``sim`` (its nodes' numbers, symbolic or not)."""
+    zero = sim._zero
+    triggered = {sim.view.node_of(n) for t in sim.triggers for n in (t.a, t.b)
+                 if n is not None}
+    table = sum((n.count * n.routes for n in sim.nodes.values()), zero)
+    return _bound(
+        sim.triggers, (e.cfg[end].connect_retry_time for e in sim.edges for end in (e.a, e.b)),
+        (Fraction(str(n.profile.idle_hold_initial)) for n in sim.nodes.values()),
+        hold_of.values(), table,
+        ((_per_route(sim.nodes[k].profile), sim.nodes[k].capacity) for k in sorted(triggered)),
+        zero)
+
+
+def zone_bound(zone: Zone, triggers: Iterable[Trigger]) -> ReconvergenceBound:
+    """The same bound from the zone file's numbers (what ``check`` sizes its horizon by)."""
+    trigs = list(triggers)
+    groups = {g.key: g for g in zone.groups}
+    holds = [negotiated_hold(groups[a].timers.hold, groups[b].timers.hold)
+             for a, nbrs in zone.adjacency.items() for b, _ in nbrs]
+    triggered: list[tuple[Fraction, Fraction]] = []
+    for t in trigs:
+        for name in (t.a, t.b):
+            where = None if name is None else zone.locate(name)
+            if where is not None:
+                profile = zone.profile_of(groups[where[0]])
+                triggered.append((_per_route(profile), cost(profile, "capacity")))
+    return _bound(trigs, (g.timers.connect_retry for g in zone.groups),
+                  (Fraction(str(zone.profile_of(g).idle_hold_initial)) for g in zone.groups),
+                  holds, Fraction(zone.total_routes), triggered, ZERO)
 
 
 @dataclass(frozen=True)
@@ -59,6 +172,7 @@ class Outcome:
     hold_of: dict[str, Fraction]
     shard_of: dict[str, tuple[str, ...]]
     rr_sessions: frozenset[str] = frozenset()
+    bound: ReconvergenceBound = ReconvergenceBound(ZERO, ZERO, ZERO, ZERO)
 
     @classmethod
     def of(cls, rec: Recorder) -> Outcome:
@@ -89,7 +203,8 @@ class Outcome:
             peak_delay={k: fraction(v) for k, v in sim.peak_delay.items()},
             hold_of=hold_of, shard_of=shard_of,
             rr_sessions=frozenset(session_name(e.a, e.b) for e in sim.edges
-                                  if sim.nodes[e.a].is_rr and sim.nodes[e.b].is_rr))
+                                  if sim.nodes[e.a].is_rr and sim.nodes[e.b].is_rr),
+            bound=run_bound(sim, hold_of))
 
     @property
     def cascade(self) -> tuple[SessionEvent, ...]:
@@ -122,6 +237,44 @@ class Outcome:
         """Settled, converged, within ``limit`` seconds of the first trigger."""
         at = self.reconverged_at()
         return at is not None and at - self.first_trigger <= limit
+
+    def reconverged_in_time(self) -> bool:
+        """Settled and converged within the zone's reconvergence bound
+        (:class:`ReconvergenceBound`) of the first trigger, inside the horizon."""
+        return self.reconverged_within(self.bound.total)
+
+    def reconvergence_judged(self) -> bool:
+        """Does the run reach the end of the reconvergence bound (so that a zone still
+        converging at the horizon is known to be late, not just cut short)?"""
+        return bool(self.first_trigger + self.bound.total <= self.horizon)
+
+    def backlogged(self, fraction: Fraction = BACKLOG_FRACTION) -> list[str]:
+        """Nodes whose longest queue delay went beyond ``fraction`` of the smallest hold
+        time of their sessions (none with hold 0), in the zone's order."""
+        return [node for node, hold in self.hold_of.items()
+                if self.peak_delay.get(node, ZERO) > fraction * hold]
+
+    def degraded_by(self) -> list[str]:
+        """Why the run is ``degraded`` (docs/model.md): ``backlog`` (a queue delay beyond
+        :data:`BACKLOG_FRACTION` of a hold time) and ``reconvergence`` (not reconverged
+        within the bound, when the horizon reaches it); empty when neither."""
+        why = []
+        if self.backlogged():
+            why.append("backlog")
+        if self.reconvergence_judged() and not self.reconverged_in_time():
+            why.append("reconvergence")
+        return why
+
+    def verdict(self, outage_threshold: Fraction) -> str:
+        """``simulate``'s verdict, worst first: ``zone-outage`` (:meth:`outage`),
+        ``cascade`` (a reset no trigger caused directly), ``degraded`` (nothing beyond the
+        trigger reset, but :meth:`degraded_by` names a backlog or a late reconvergence),
+        ``contained``."""
+        if self.outage(outage_threshold):
+            return "zone-outage"
+        if self.cascaded():
+            return "cascade"
+        return "degraded" if self.degraded_by() else "contained"
 
     def rr_session_cascaded(self) -> bool:
         """Did a session between two route reflectors reset that no trigger reset

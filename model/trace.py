@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any, get_args
 
 from .numbers import json_number
-from .outcomes import Outcome
+from .outcomes import BACKLOG_FRACTION, Outcome
 from .sim import ZERO, Sim, Trigger, TriggerKind
 from .timing import Timing
 from .topology import Zone
@@ -101,8 +101,7 @@ def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[s
         by_reason[e.reason] = by_reason.get(e.reason, 0) + e.count
     settled = out.reconverged_at()
     reconverged = None if settled is None else json_number(settled)
-    outage = out.outage(Fraction(str(outage_threshold)))
-    verdict = "zone-outage" if outage else "cascade" if cascade else "contained"
+    verdict = out.verdict(Fraction(str(outage_threshold)))
     return {
         "zone": zone.name,
         "horizon_s": json_number(rec.horizon),
@@ -119,6 +118,11 @@ def summary(sim: Sim, rec: Recorder, *, outage_threshold: float = 0.5) -> dict[s
         "reconverged_at_s": reconverged,
         "verdict": verdict,
         "outage_threshold": outage_threshold,
+        "degraded_by": out.degraded_by(),
+        "backlogged": out.backlogged(),
+        "backlog_fraction": float(BACKLOG_FRACTION),
+        "reconvergence_bound": out.bound.as_json(),
+        "reconvergence_judged": out.reconvergence_judged(),
     }
 
 

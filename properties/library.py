@@ -38,7 +38,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 from bgpcascade.model.errors import InputError
-from bgpcascade.model.outcomes import Outcome
+from bgpcascade.model.outcomes import BACKLOG_FRACTION, Outcome
 
 if TYPE_CHECKING:
     from bgpcascade.model.topology import Zone
@@ -180,6 +180,11 @@ def _no_cascade_in(o: Outcome, shard: str) -> bool:
     return not any(shard in o.shard_of.get(e.session, ()) for e in o.cascade)
 
 
+def _backlog_margin(o: Outcome, fraction: Fraction) -> bool:
+    return all(o.peak_delay[node] <= fraction * hold for node, hold in o.hold_of.items()
+               if node in o.peak_delay)
+
+
 def _hold_margin(o: Outcome, margin: Fraction) -> bool:
     return all(o.peak_delay[node] <= hold - margin for node, hold in o.hold_of.items())
 
@@ -212,6 +217,22 @@ for _p in (
              "every client pair reachable again within this many seconds (default 300) of "
              "the trigger, inside the horizon", lambda o, a: o.reconverged_within(a),
              Fraction(300), "seconds", _INCIDENT),
+    Property("reconverges_in_time", "eventually_within", "every session Established and "
+             "every client pair reachable again within the zone's reconvergence bound of "
+             "the first trigger: the triggers' own down time + the largest ConnectRetryTime "
+             "and first IdleHoldTime (how long a dropped session may wait to be retried) + "
+             "the largest hold time (how long a dead peer may go unnoticed) + the time the "
+             "slowest triggered speaker needs to take in and send the zone's whole table "
+             "once at its capacity (simulate --json reconvergence_bound). Judged inside the "
+             "horizon: a run still converging when the horizon ends before the bound fails "
+             "it, so check lengthens its default horizon to cover the bound",
+             lambda o, _: o.reconverged_in_time(), witness=_INCIDENT),
+    Property("backlog_margin", "always", "no speaker's queue delay goes beyond this "
+             "fraction (default 0.5) of the smallest hold time of its sessions: a "
+             "KEEPALIVE that waits in that queue would leave less than half a hold time of "
+             "margin, and a zone with such a backlog has not absorbed the trigger even "
+             "where nothing reset", _backlog_margin, BACKLOG_FRACTION, "fraction",
+             _INCIDENT),
     Property("hold_margin", "always", "every speaker's queue delay stays at least this many "
              "seconds (default 0) below the smallest hold time of its sessions",
              _hold_margin, Fraction(0), "seconds", _INCIDENT),
@@ -255,7 +276,22 @@ def _registered(name: str, arg: Fraction | str | None) -> Selected:
 
 
 #: What ``check`` and ``search`` judge by when no --property is given.
-DEFAULT_PROPERTIES = ("no_cascade", "no_zone_outage")
+DEFAULT_PROPERTIES = ("no_cascade", "no_zone_outage", "reconverges_in_time", "backlog_margin")
+
+#: Why each default is one (``bgpcascade properties`` prints these).
+DEFAULT_REASONS: dict[str, str] = {
+    "no_cascade": "the question the tool exists for: one trigger must not reset sessions "
+    "beyond its own",
+    "no_zone_outage": "the outage an operator is paged for: half the clients cut off, or "
+    "half the client pairs unable to reach each other",
+    "reconverges_in_time": "a zone that resets nothing can still take many minutes to "
+    "carry the routes again; the bound is what the zone's own timers and one table "
+    "transfer at the triggered speaker's capacity explain, so anything longer is a "
+    "backlog the design did not absorb",
+    "backlog_margin": "a queue delay near a hold time leaves a KEEPALIVE that waits in that "
+    "queue (or behind built UPDATEs) no margin for the next burst; half the hold time is "
+    "the margin a speaker needs to survive one more event of the same size",
+}
 
 
 def parse_property(text: str) -> Selected:
@@ -287,7 +323,7 @@ def parse_property(text: str) -> Selected:
                          allowed="a probability in (0, 1]")
     if prop.arg_kind == "fraction" and not 0 < arg <= 1:
         raise InputError(f"{text!r}: {raw} is not in (0, 1]", field="--property",
-                         allowed="a fraction of clients in (0, 1]")
+                         allowed="a fraction in (0, 1]")
     if prop.arg_kind == "seconds" and arg < 0:
         raise InputError(f"{text!r}: {raw} is negative", field="--property",
                          allowed="seconds >= 0")

@@ -19,7 +19,7 @@ runs as a :class:`Distribution` (docs/model.md, "Monte Carlo"):
   first cascade reset, a run that never reconverged within the horizon no reconvergence
   time; they are left out and ``n`` says how many runs entered.
 - the worst run (:meth:`RunStat.badness`): the most severe verdict (zone-outage, then
-  cascade, then contained), then the most resets by the cascade, the most clients
+  cascade, then degraded, then contained), then the most resets by the cascade, the most clients
   isolated at once, the latest reconvergence (never reconverged is the latest), and among
   equals the lowest seed.
 
@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from bgpcascade.model.dynamics import Trigger
 from bgpcascade.model.numbers import json_number
+from bgpcascade.model.outcomes import VERDICTS
 from bgpcascade.model.timing import Timing
 from bgpcascade.model.zonefile import load_zone
 
@@ -149,16 +150,12 @@ class RunStat:
     isolated_peak: int
     reconverged_at: Fraction | None
     violated: tuple[str, ...] = ()
-
-    @property
-    def verdict(self) -> str:
-        """``zone-outage``, ``cascade`` or ``contained``, as ``simulate`` says it."""
-        return "zone-outage" if self.outage else "cascade" if self.cascaded else "contained"
+    verdict: str = "contained"
 
     def badness(self) -> tuple[int, int, int, int, Fraction, int]:
         """Larger is worse (the module docstring's order of the worst run)."""
         never = self.reconverged_at is None
-        return (2 if self.outage else 1 if self.cascaded else 0, self.cascade_resets,
+        return (VERDICTS.index(self.verdict), self.cascade_resets,
                 self.isolated_peak, int(never),
                 Fraction(0) if never else Fraction(self.reconverged_at or 0), -self.index)
 
@@ -196,7 +193,8 @@ def run_seed(job: SeedJob) -> RunStat:
     return RunStat(job.index, job.timing.seed, o.cascaded(),
                    o.outage(Fraction(str(job.outage_threshold))), o.cascade_size(),
                    cascade[0].t - o.first_trigger if cascade else None, o.isolated_peak,
-                   o.reconverged_at(), tuple(done.violated))
+                   o.reconverged_at(), tuple(done.violated),
+                   o.verdict(Fraction(str(job.outage_threshold))))
 
 
 # -- N runs ---------------------------------------------------------------------------------

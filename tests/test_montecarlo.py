@@ -77,7 +77,8 @@ def test_nearest_rank_quantiles_on_constructed_values() -> None:
 def _stat(i: int, *, cascaded: bool = False, outage: bool = False, resets: int = 0,
           isolated: int = 0, reconverged: int | None = 100) -> RunStat:
     return RunStat(i, 10 + i, cascaded, outage, resets, Fraction(5) if cascaded else None,
-                   isolated, None if reconverged is None else Fraction(reconverged))
+                   isolated, None if reconverged is None else Fraction(reconverged), (),
+                   "zone-outage" if outage else "cascade" if cascaded else "contained")
 
 
 def test_the_worst_run_is_the_most_severe_then_the_most_resets_then_isolation() -> None:

@@ -23,14 +23,21 @@ def add_properties_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_properties(args: argparse.Namespace) -> int:
     """``bgpcascade properties``: name, kind, argument and meaning of each property."""
-    from bgpcascade.properties.library import PROPERTIES, load_properties_file
+    from bgpcascade.properties.library import (
+        DEFAULT_PROPERTIES,
+        DEFAULT_REASONS,
+        PROPERTIES,
+        load_properties_file,
+    )
 
     for f in args.properties_from:
         load_properties_file(f)
-    rows: list[dict[str, str | None]] = [{"name": p.name, "kind": p.kind,
+    rows: list[dict[str, str | bool | None]] = [{"name": p.name, "kind": p.kind,
              "argument": p.arg_kind or None,
              "default": None if p.default is None else p.label(p.default).split("=")[1],
-             "description": p.description} for p in PROPERTIES.values()]
+             "description": p.description,
+             "checked_by_default": p.name in DEFAULT_PROPERTIES,
+             "why_default": DEFAULT_REASONS.get(p.name)} for p in PROPERTIES.values()]
     if args.json:
         print(dumps_json(rows), end="")
         return Exit.OK
@@ -40,5 +47,9 @@ def cmd_properties(args: argparse.Namespace) -> int:
     for r in rows:
         arg = f"{r['argument']} (default {r['default']})" if r["argument"] else ""
         table.add_row(str(r["name"]), str(r["kind"]), arg, escape(str(r["description"])))
-    stdout_console().print(table)
+    console = stdout_console()
+    console.print(table)
+    console.print("check and search judge by these when no --property is given:")
+    for name in DEFAULT_PROPERTIES:
+        console.print(f"  {name}: {escape(DEFAULT_REASONS[name])}")
     return Exit.OK

@@ -102,7 +102,8 @@ def timeline(console: Console, trace: dict[str, Any], limit: int = 24) -> None:
 
 def print_sim_summary(console: Console, s: dict[str, Any]) -> None:
     """A run's summary (``simulate --json``): verdict, resets, isolation, delays."""
-    colour = {"contained": "green", "cascade": "yellow", "zone-outage": "red"}[s["verdict"]]
+    colour = {"contained": "green", "degraded": "yellow", "cascade": "yellow",
+              "zone-outage": "red"}[s["verdict"]]
     console.print(f"verdict: [{colour}]{s['verdict']}[/] ({escape(s['zone'])}, "
                   f"{s['horizon_s']} s after "
                   f"{', '.join(escape(t['label']) for t in s['triggers']) or 'no trigger'})")
@@ -121,7 +122,22 @@ def print_sim_summary(console: Console, s: dict[str, Any]) -> None:
                                                      for k, v in worst))
     rc = s["reconverged_at_s"]
     when = f"at {rc:.1f} s" if rc is not None else "no, within the horizon"
-    console.print(f"  reconverged: {when}")
+    bound = s["reconvergence_bound"]
+    judged = "" if s["reconvergence_judged"] else \
+        " (not judged: the horizon ends before the bound)"
+    console.print(f"  reconverged: {when}; bound {bound['total_s']:,} s after the first "
+                  f"trigger{judged}")
+    if s["degraded_by"]:
+        why = []
+        if "backlog" in s["degraded_by"]:
+            why.append(f"queue delay beyond {s['backlog_fraction']:g} x the hold time at "
+                       + ", ".join(escape(k) for k in s["backlogged"]))
+        if "reconvergence" in s["degraded_by"]:
+            why.append(f"not reconverged within {bound['total_s']:,} s (trigger "
+                       f"{bound['trigger_s']:,} + retry {bound['retry_s']:,} + hold "
+                       f"{bound['hold_s']:,} + table transfer {bound['transfer_s']:,})")
+        label = "degraded" if s["verdict"] == "degraded" else "also"
+        console.print(f"  {label}: " + "; ".join(why))
 
 
 #: The longest run `simulate` takes: a day of zone time (the built-in zone simulates 300 s in
