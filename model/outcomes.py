@@ -173,6 +173,7 @@ class Outcome:
     shard_of: dict[str, tuple[str, ...]]
     rr_sessions: frozenset[str] = frozenset()
     bound: ReconvergenceBound = ReconvergenceBound(ZERO, ZERO, ZERO, ZERO)
+    loaded: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, rec: Recorder) -> Outcome:
@@ -204,7 +205,9 @@ class Outcome:
             hold_of=hold_of, shard_of=shard_of,
             rr_sessions=frozenset(session_name(e.a, e.b) for e in sim.edges
                                   if sim.nodes[e.a].is_rr and sim.nodes[e.b].is_rr),
-            bound=run_bound(sim, hold_of))
+            bound=run_bound(sim, hold_of),
+            loaded=frozenset(sim.view.node_of(t.a) for t in sim.triggers
+                             if t.kind in ("spike", "pause", "restart")))
 
     @property
     def cascade(self) -> tuple[SessionEvent, ...]:
@@ -250,9 +253,11 @@ class Outcome:
 
     def backlogged(self, fraction: Fraction = BACKLOG_FRACTION) -> list[str]:
         """Nodes whose longest queue delay went beyond ``fraction`` of the smallest hold
-        time of their sessions (none with hold 0), in the zone's order."""
+        time of their sessions (none with hold 0), in the zone's order. A speaker a spike
+        loads, a pause freezes or a restart empties is left out: its own backlog is what
+        the trigger does (what it causes elsewhere still counts)."""
         return [node for node, hold in self.hold_of.items()
-                if self.peak_delay.get(node, ZERO) > fraction * hold]
+                if node not in self.loaded and self.peak_delay.get(node, ZERO) > fraction * hold]
 
     def degraded_by(self) -> list[str]:
         """Why the run is ``degraded`` (docs/model.md): ``backlog`` (a queue delay beyond

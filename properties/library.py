@@ -181,8 +181,7 @@ def _no_cascade_in(o: Outcome, shard: str) -> bool:
 
 
 def _backlog_margin(o: Outcome, fraction: Fraction) -> bool:
-    return all(o.peak_delay[node] <= fraction * hold for node, hold in o.hold_of.items()
-               if node in o.peak_delay)
+    return not o.backlogged(fraction)
 
 
 def _hold_margin(o: Outcome, margin: Fraction) -> bool:
@@ -228,11 +227,12 @@ for _p in (
              "it, so check lengthens its default horizon to cover the bound",
              lambda o, _: o.reconverged_in_time(), witness=_INCIDENT),
     Property("backlog_margin", "always", "no speaker's queue delay goes beyond this "
-             "fraction (default 0.5) of the smallest hold time of its sessions: a "
-             "KEEPALIVE that waits in that queue would leave less than half a hold time of "
-             "margin, and a zone with such a backlog has not absorbed the trigger even "
-             "where nothing reset", _backlog_margin, BACKLOG_FRACTION, "fraction",
-             _INCIDENT),
+             "fraction (default 0.5) of the smallest hold time of its sessions (a speaker a "
+             "spike loads, a pause freezes or a restart empties is left out: its own "
+             "backlog is the trigger itself): a KEEPALIVE that waits in that queue would "
+             "leave less than half a hold time of margin, and a zone with such a backlog "
+             "has not absorbed the trigger even where nothing reset", _backlog_margin,
+             BACKLOG_FRACTION, "fraction", _INCIDENT),
     Property("hold_margin", "always", "every speaker's queue delay stays at least this many "
              "seconds (default 0) below the smallest hold time of its sessions",
              _hold_margin, Fraction(0), "seconds", _INCIDENT),
