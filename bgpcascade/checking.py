@@ -261,15 +261,20 @@ def replay_command(zone_path: Path, triggers: Sequence[Trigger], horizon: Fracti
 
 def verdict_detail(summary: Mapping[str, Any]) -> str:
     """``simulate``'s verdict with what makes a run degraded, in words: ``degraded
-    (backlog at a-rr1, a-rr2; not reconverged within 270.6 s)``; the verdict alone when
-    nothing degraded it."""
+    (queue delay beyond 0.5 x hold at a-rr1, a-rr2; not reconverged within 270.6 s)``,
+    ``zone-outage (also ...)`` when a worse verdict has them too; the verdict alone when
+    there is neither."""
     why = []
     if "backlog" in summary.get("degraded_by", ()):
         why.append("queue delay beyond "
                    f"{summary['backlog_fraction']:g} x hold at {', '.join(summary['backlogged'])}")
     if "reconvergence" in summary.get("degraded_by", ()):
         why.append(f"not reconverged within {summary['reconvergence_bound']['total_s']:g} s")
-    return str(summary["verdict"]) + (f" ({'; '.join(why)})" if why else "")
+    verdict = str(summary["verdict"])
+    if not why:
+        return verdict
+    return f"{verdict} ({'; '.join(why)})" if verdict == "degraded" else \
+        f"{verdict} (also {'; '.join(why)})"
 
 
 def write_counterexample(out: Path, stem: str, cx: Counterexample, horizon: Fraction,

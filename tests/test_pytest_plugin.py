@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bgpcascade.properties.library import DEFAULT_PROPERTIES
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +27,8 @@ def test_zone_files_are_collected_and_a_cascade_fails_with_its_replay(
     (pytester.path / "zones" / "notes.yaml").write_text("just: a yaml file\n")
     r = pytester.runpytest_subprocess("--bgpcascade", "zones", "-p", "no:cacheprovider",
                                       "--bgpcascade-arg=--horizon=200", "-v")
-    r.assert_outcomes(passed=2, failed=2)  # lab holds; the appliance zone does not
+    n = len(DEFAULT_PROPERTIES)  # one item per default property and zone
+    r.assert_outcomes(passed=n, failed=n)  # lab holds; the appliance zone does not
     out = r.stdout.str()
     assert "appliance-shard-cascade.yaml::no_cascade[sim] FAILED" in out
     assert "lab.yaml::no_zone_outage=0.5[sim] PASSED" in out
@@ -50,6 +53,8 @@ def test_the_fixture_runs_check_from_a_test(pytester: pytest.Pytester) -> None:
     _copy(pytester, "unsafe/appliance-shard-cascade.yaml", "safe/lab.yaml")
     pytester.makepyfile(test_mine=f'''
 import pytest
+
+from bgpcascade.properties.library import DEFAULT_PROPERTIES
 
 def test_lab_holds(bgpcascade):
     bgpcascade.check(r"{pytester.path}/zones/lab.yaml", "--engine", "sim",
