@@ -18,6 +18,7 @@ from ..topology import Zone
 from .events import (
     Arrival,
     BatchDone,
+    CaughtUp,
     Coalesced,
     Flush,
     Priority,
@@ -101,6 +102,8 @@ class Sim(Sessions, Measurements):
                 self._on_wake(key, until)
             case TriggerFired(trigger):
                 self._on_trigger(trigger)
+            case CaughtUp(key):
+                self._on_caught_up(key)
             case _:  # a new event kind must be dispatched here
                 assert_never(event)
         return True

@@ -321,7 +321,12 @@ class SimState:
         #: outage of the zone).
         self.restarted: set[str] = set()
         self._paused = any(t.kind == "pause" for t in self.triggers)
-        self._direct: set[int] = set()
+        #: Session groups whose resets are a trigger's direct effect (docs/model.md,
+        #: "Direct effects of a trigger"), each with when its mark ends: ``None`` when the
+        #: session is Established again (a flap, a clear, a restart, a pause not yet
+        #: over); a time (a paused speaker's catch-up) when it ends then, or when the
+        #: session is Established again if it is down then.
+        self._direct: dict[int, Fraction | None] = {}
         #: Routes announced and withdrawn in UPDATEs, per (receiver, sender) node, counted
         #: as they reach the receiver's socket (what an MRT dump of the receiver records);
         #: per member of the receiver, summed over the sender's members. The zone starts at
