@@ -132,6 +132,10 @@ class SpeakerSpec(_Spec):
     shard: str | None = None
     client_to_client: bool = True
     dynamic_neighbors: bool = False
+    router_id: str | None = Field(None, description="BGP Identifier, a dotted quad "
+                                  "(RFC 4271 §4.2); default 10.0.0.<n> in declaration order")
+    address: str | None = Field(None, description="IPv4 or IPv6 address its peers see it "
+                                "at (RFC 4271 §9.1.2.2 g); default 10.0.0.<n>")
 
 
 class SessionSpec(_Spec):

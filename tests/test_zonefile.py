@@ -765,7 +765,7 @@ ERRORS = [
      "(allowed: count, profile, cluster_id, timers, capacity, routes)"),
     ("unknown-in-speaker", C + "speakers:\n  - name: r\n    asn: 65000\n",
      "z.yaml:4: speakers[0].asn: unknown key (allowed: name, profile, cluster_id, routes, "
-     "timers, capacity, shard, client_to_client, dynamic_neighbors)"),
+     "timers, capacity, shard, client_to_client, dynamic_neighbors, router_id, address)"),
     ("unknown-in-session", C + TWO + "sessions:\n  - {rr: r, client: c, weight: 3}\n",
      "z.yaml:6: sessions[0].weight: unknown key (allowed: rr, client, peers)"),
     ("non-text-key", C + "timers:\n  hold: 9\n  on: 3\n" + ONE_SHARD,
