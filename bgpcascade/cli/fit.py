@@ -78,6 +78,10 @@ def add_fit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--outage-threshold", type=float, default=0.5, metavar="F",
                    help="zone-outage threshold of the verdict (default 0.5, as simulate)")
     add_timing_flags(p)
+    p.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="a value is consistent when one of the seeds S..S+N-1 reproduces "
+                   "every observation (the phases of the incident are not known; "
+                   "default 1: seed S only)")
     p.add_argument("--timeout", "--budget", dest="timeout", type=float, default=1800.0,
                    metavar="S", help="budget in seconds; when it runs out the answer is "
                    "unknown (exit 3) (default 1800)")
@@ -123,6 +127,8 @@ def _setup(args: argparse.Namespace) -> Fit:
     if not 0 < args.tolerance < 1:
         raise InputError(f"{args.tolerance:g}", field="--tolerance",
                          allowed="a fraction in (0, 1), e.g. 0.01")
+    if not 1 <= args.runs <= 1000:
+        raise InputError(f"{args.runs}", field="--runs", allowed="1..1000")
     if not 1 <= args.jobs <= 64:
         raise InputError(f"{args.jobs}", field="--jobs", allowed="1..64")
     if not args.timeout > 0:
@@ -131,7 +137,15 @@ def _setup(args: argparse.Namespace) -> Fit:
     check_keys(observations, reference_summary(space, horizon, args.outage_threshold))
     return Fit(space, triggers, observations, horizon, timing=timing_of(args),
                outage_threshold=args.outage_threshold, points=args.points,
-               tolerance=Fraction(str(args.tolerance)), timeout=args.timeout)
+               tolerance=Fraction(str(args.tolerance)), runs=args.runs,
+               timeout=args.timeout)
+
+
+def _seeds(seeds: dict[str, Any]) -> str:
+    """The seeds a value may be reproduced under, in words."""
+    if seeds["runs"] == 1:
+        return f"seed {seeds['from']}"
+    return f"seeds {seeds['from']}..{seeds['to']} (one reproducing every observation)"
 
 
 def describe(result: dict[str, Any]) -> list[str]:
@@ -158,10 +172,11 @@ def describe(result: dict[str, Any]) -> list[str]:
                       f"{g['range'][1]:,}" for n, g in b["grid"].items())
     tol = 100 * float(b["refinement"]["tolerance_relative"])
     lines.append(f"  status {result['status']}; engine {result['engine']}: scan of {scans}; "
-                 f"each edge bisected to within {tol:g}% of the value; {b['runs']} runs")
+                 f"each edge bisected to within {tol:g}% of the value; "
+                 f"{b['values_judged']} values run")
     pinned = ", ".join(b["trigger_offsets"]["triggers"])
     lines.append(f"  triggers pinned as observed ({pinned}); horizon {b['horizon_s']} s; "
-                 f"seed {b['seed']}, phases {b['phases']}, cohorts {b['cohorts']}")
+                 f"{_seeds(b['seeds'])}, phases {b['phases']}, cohorts {b['cohorts']}")
     return lines
 
 

@@ -40,7 +40,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -233,17 +233,21 @@ class FitJob:
     observations: tuple[Observation, ...]
     timing: Timing | None = None
     outage_threshold: float = 0.5
+    runs: int = 1  # seeds timing.seed .. timing.seed + runs - 1
 
 
 @dataclass(frozen=True)
 class Judged:
-    """One value judged: the point, whether every observation holds, and per observation
-    what the run gave (a summary value, a session's first drop time after the first
-    trigger, or whether it is Established at the end) and whether it holds."""
+    """One value judged: the point, whether every observation holds (under some seed
+    of the job's), the seed that reproduced them all (None: none did), and per
+    observation what that run gave (else the first seed's run: a summary value, a
+    session's first drop time after the first trigger, or whether it is Established at
+    the end) and whether it holds."""
 
     point: tuple[tuple[str, int], ...]
     consistent: bool
     got: tuple[tuple[str, Any, bool], ...]
+    seed: int | None = None
 
 
 def _session_facts(r: Any, ob: Observation) -> tuple[Any, bool]:
@@ -263,10 +267,9 @@ def _session_facts(r: Any, ob: Observation) -> tuple[Any, bool]:
     return json_number(first), abs(first - ob.at) <= ob.tol
 
 
-def judge_point(job: FitJob) -> Judged:
-    """Run ``job`` (one plain run, :func:`~bgpcascade.properties.runner.run_at`) and
-    judge every observation on it: the function the executor maps."""
-    r = run_at(job.space, job.triggers, job.point, job.horizon, timing=job.timing)
+def _judge_run(job: FitJob, timing: Timing | None) -> tuple[tuple[str, Any, bool], ...]:
+    """One plain run of ``job`` under ``timing``, every observation judged on it."""
+    r = run_at(job.space, job.triggers, job.point, job.horizon, timing=timing)
     s = r.summary(outage_threshold=job.outage_threshold)
     got: list[tuple[str, Any, bool]] = []
     for ob in job.observations:
@@ -276,8 +279,23 @@ def judge_point(job: FitJob) -> Judged:
         else:
             value, ok = _session_facts(r, ob)
             got.append((ob.text, value, ok))
+    return tuple(got)
+
+
+def judge_point(job: FitJob) -> Judged:
+    """Run ``job`` (plain runs, :func:`~bgpcascade.properties.runner.run_at`, one per
+    seed, stopping at the first that reproduces every observation) and judge every
+    observation: the function the executor maps."""
     point = tuple(sorted(job.space.point(job.point).items()))
-    return Judged(point, all(ok for _, _, ok in got), tuple(got))
+    first: tuple[tuple[str, Any, bool], ...] = ()
+    base = job.timing
+    for n in range(job.runs):
+        timing = base if base is None or n == 0 else replace(base, seed=base.seed + n)
+        got = _judge_run(job, timing)
+        if all(ok for _, _, ok in got):
+            return Judged(point, True, got, None if timing is None else timing.seed)
+        first = first or got
+    return Judged(point, False, first)
 
 
 def reference_summary(space: Space, horizon: Fraction,
@@ -331,7 +349,7 @@ class Fit:
     triggers, observations, horizon, timing and outage threshold; the scan's ``points``
     and the refinement's ``tolerance``; the executor runs fan out through; the budget
     (``timeout`` seconds from ``started``); ``progress`` lines; the runs made (``runs``,
-    every judged value, by point)."""
+    every judged value, by point: ``judged``); ``runs`` seeds per value."""
 
     space: Space
     triggers: list[Trigger]
@@ -341,25 +359,26 @@ class Fit:
     outage_threshold: float = 0.5
     points: int = DEFAULT_POINTS
     tolerance: Fraction = DEFAULT_TOLERANCE
+    runs: int = 1
     executor: Executor | None = None
     timeout: float = 600.0
     started: float = field(default_factory=time.monotonic)
     progress: Callable[[str], None] = field(default=lambda _msg: None)
-    runs: dict[tuple[tuple[str, int], ...], Judged] = field(default_factory=dict)
+    judged: dict[tuple[tuple[str, int], ...], Judged] = field(default_factory=dict)
 
     def judge(self, points: Sequence[Mapping[str, int]]) -> list[Judged]:
         """Judge every point (each run once: the runs are kept), fanned out."""
         if time.monotonic() - self.started > self.timeout:
             raise BudgetOut
         keys = [tuple(sorted(self.space.point(p).items())) for p in points]
-        todo = list(dict.fromkeys(k for k in keys if k not in self.runs))
+        todo = list(dict.fromkeys(k for k in keys if k not in self.judged))
         ex = self.executor if self.executor is not None else LocalExecutor(1)
         jobs = [FitJob(self.space, dict(k), tuple(self.triggers), self.horizon,
-                       tuple(self.observations), self.timing, self.outage_threshold)
-                for k in todo]
+                       tuple(self.observations), self.timing, self.outage_threshold,
+                       self.runs) for k in todo]
         for k, j in zip(todo, ex.map(judge_point, jobs), strict=True):
-            self.runs[k] = j
-        return [self.runs[k] for k in keys]
+            self.judged[k] = j
+        return [self.judged[k] for k in keys]
 
     # Long on purpose: the scan, then every edge's bisection stepped together (one batch
     # of runs per step, fanned out), then the intervals between verified values.
@@ -420,8 +439,23 @@ class Fit:
     def failing(self, point: Mapping[str, int]) -> list[str]:
         """The observations the run at ``point`` (already run) does not satisfy, each
         with what the run gave: ``first_cascade_reset_s=99+-15 (got 65.8)``."""
-        j = self.runs[tuple(sorted(self.space.point(point).items()))]
+        j = self.runs_at(point)
         return [f"{text} (got {json_value(v)})" for text, v, ok in j.got if not ok]
+
+    def seed_at(self, point: Mapping[str, int]) -> int | None:
+        """The seed that reproduced every observation at ``point`` (already run)."""
+        return self.runs_at(point).seed
+
+    def runs_at(self, point: Mapping[str, int]) -> Judged:
+        """The judged run at ``point`` (already run)."""
+        return self.judged[tuple(sorted(self.space.point(point).items()))]
+
+    def _seeds(self) -> dict[str, Any]:
+        """Which seeds a value may be reproduced under (``bounds``' ``seeds``)."""
+        first = self.timing.seed if self.timing is not None else None
+        return {"runs": self.runs, "from": first,
+                "to": None if first is None else first + self.runs - 1,
+                "consistent_if": "one seed reproduces every observation"}
 
     def bounds(self, kinds: Mapping[str, str]) -> dict[str, Any]:
         """What the answer holds within (``fit --json``'s ``bounds``)."""
@@ -434,11 +468,12 @@ class Fit:
             "refinement": {"tolerance_relative": json_number(self.tolerance),
                            "step": {p.name: p.step for p in params},
                            "along": params[-1].name if params else None},
-            "runs": len(self.runs),
+            "values_judged": len(self.judged),
             "trigger_offsets": {"method": "pinned", "triggers": [t.label() for t in
                                                                  self.triggers],
                                 "note": "each trigger at its own time only, as observed"},
             "horizon_s": json_number(self.horizon),
+            "seeds": self._seeds(),
             "outage_threshold": self.outage_threshold,
             "z3": "not used: observations read summary values (times, peaks, counts) "
                   "that the symbolic run does not compute",
@@ -451,6 +486,8 @@ def json_value(v: Any) -> str:
         return "null"
     if isinstance(v, bool):
         return str(v).lower()
+    if isinstance(v, float):
+        return f"{v:.3f}".rstrip("0").rstrip(".")
     return str(v)
 
 
@@ -493,7 +530,9 @@ def fit(f: Fit) -> dict[str, Any]:
         intervals.append({**{k: [v, v] for k, v in fixed.items()},
                           last.name: [iv["lo"], iv["hi"]], "below": iv["below"],
                           "above": iv["above"], "fails_below": why.get("below"),
-                          "fails_above": why.get("above")})
+                          "fails_above": why.get("above"),
+                          "seed_at": {"lo": f.seed_at({**fixed, last.name: iv["lo"]}),
+                                      "hi": f.seed_at({**fixed, last.name: iv["hi"]})}})
     if others:
         consistent: list[Any] = [{**{k: [v, v] for k, v in fixed.items()},
                                   last.name: [iv["lo"], iv["hi"]]} for fixed, iv in found]
