@@ -109,7 +109,11 @@ def test_inconsistent_observations_exit_1(tmp_path: Path,
                  "--observe", "verdict=contained", "--observe", "sessions_reset>=1")
     assert rc == 1
     assert r["status"] == "inconsistent" and r["consistent"] == []
-    assert "no value of a.rr_capacity is consistent" in capsys.readouterr().out
+    alone = {po["observation"]: po["holds_at"] for po in r["per_observation"]}
+    assert alone["verdict=contained"] and alone["sessions_reset>=1"]  # each holds somewhere
+    out = capsys.readouterr().out
+    assert "no value of a.rr_capacity is consistent" in out
+    assert "verdict=contained alone holds at: " in out
 
 
 def test_runs_accept_a_value_that_another_seed_reproduces(tmp_path: Path) -> None:

@@ -167,6 +167,11 @@ def describe(result: dict[str, Any]) -> list[str]:
         what = "no value" if result["status"] == "inconsistent" else "nothing found"
         lines.append(f"{what} of {', '.join(names)} is consistent with every observation"
                      + (f" ({result['reason']})" if result["reason"] else ""))
+    if result["status"] != "consistent":
+        for po in result.get("per_observation", []):
+            spans = ", ".join(f"{lo:,}..{hi:,}" if lo != hi else f"{lo:,}"
+                              for lo, hi in po["holds_at"]) or "none"
+            lines.append(f"  {po['observation']} alone holds at: {spans} (of the values run)")
     b = result["bounds"]
     scans = ", ".join(f"{n} {g['points']} {g['kind']} points over {g['range'][0]:,}.."
                       f"{g['range'][1]:,}" for n, g in b["grid"].items())

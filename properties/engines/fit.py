@@ -480,6 +480,28 @@ class Fit:
             **timing_bounds(self.timing)}
 
 
+def per_observation(f: Fit, param: Param, fixed: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Per observation, the values of ``param`` (the others at ``fixed``) among those run
+    where it holds on its own, as ``[lo, hi]`` runs of consecutive values run: which
+    observation rules out which part of the range (``fit --json``'s ``per_observation``)."""
+    keyed = {dict(k)[param.name]: j for k, j in f.judged.items()
+             if all(dict(k).get(n) == v for n, v in fixed.items())}
+    values = sorted(keyed)
+    out = []
+    for i, ob in enumerate(f.observations):
+        spans: list[list[int]] = []
+        prev_ok = False
+        for v in values:
+            ok = keyed[v].got[i][2]
+            if ok and prev_ok:
+                spans[-1][1] = v
+            elif ok:
+                spans.append([v, v])
+            prev_ok = ok
+        out.append({"observation": ob.text, "holds_at": spans})
+    return out
+
+
 def json_value(v: Any) -> str:
     """A summary value as the JSON would print it (``null``, ``65.8``, ``zone-outage``)."""
     if v is None:
@@ -545,6 +567,7 @@ def fit(f: Fit) -> dict[str, Any]:
         "observations": [o.as_json() for o in f.observations],
         "consistent": consistent,
         "intervals": intervals,
+        "per_observation": [] if others else per_observation(f, last, {}),
         "engine": "sim-scan",
         "bounds": f.bounds(kinds),
         "status": status,
