@@ -229,7 +229,9 @@ def _intro(review: Review, recs: Sequence[Worded]) -> list[Block]:
                          "curve, no Z3. Its clients boundary is checked against every flap; "
                          "its capacity boundary and the what-if headrooms are searched "
                          "against its critical flaps (at most 4), without that final run "
-                         "of every flap. Every what-if verdict is over every flap. The full "
+                         "of every flap. Every what-if verdict is over every flap (each at "
+                         "its worst offset as written; the recommended row is not run "
+                         "again at every offset, as the full review does). The full "
                          f"review: `bgpcascade review {review.source} --out DIR`."))
     over = "every single flap" if review.complete else \
         f"{len(review.ranking)} of the {len(review.flaps)} single flaps (the budget ran out)"

@@ -24,7 +24,8 @@ never by a formula standing in for it (docs/cli.md, ``review``):
    representative flap of the changed zone, with its shard's boundary.
 6. **Recommendations** (:mod:`~bgpcascade.review.recommend`), the cheapest fix first;
    the first recommended row that holds is run again with every flap at every offset
-   (a flap time that fails there makes it VIOLATED, and the next is tried).
+   (a flap time that fails there makes it VIOLATED, and the next is tried; not in a
+   quick review).
 7. **Over seeds**: each shard's worst single flap run again under ``seeds`` seeds (the
    timers' phases and jitter, :mod:`bgpcascade.properties.montecarlo`): how often the
    shard cascades, with its 95 % interval (a quick review: the shard the flaps hurt most).
@@ -266,8 +267,9 @@ def _confirm(w: _Work, runner: Runner, rv: Review, ctx: RowContext, offs: Offset
     (:func:`~bgpcascade.review.whatif_rows.at_every_offset`): a flap time that fails
     makes it VIOLATED (``every_offset`` False) and the recommendations are ranked again,
     the next such row tried; the budget ending it leaves it unconfirmed (UNKNOWN).
-    Nothing to run when the review pins the flap time."""
-    if offs.pinned:
+    Nothing to run when the review pins the flap time; not run in a quick review (its
+    bounds say so)."""
+    if offs.pinned or rv.quick:
         return
     while True:
         top = next((r.what_if for r in rv.recommendations if r.what_if is not None), None)
@@ -361,16 +363,20 @@ def _unique(commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(what, cmd) for cmd, what in unique.items()]
 
 
-def _bounds(w: _Work, offs: Offsets, timing: Timing, ran: int) -> dict[str, Any]:
+def _bounds(w: _Work, offs: Offsets, timing: Timing, ran: int,
+            quick: bool = False) -> dict[str, Any]:
     """review.json's ``bounds``: the flap times covered (``trigger_offsets``, as
     ``check``'s, with ``flap_times_run``: runs of the zone as written, every flap at every
     offset; ``boundaries``: every offset at each boundary value; ``what_ifs``: each flap
-    at its worst offset as written) and the timing of every run."""
+    at its worst offset as written; ``recommendation``: the first recommended row that
+    holds, every offset (not in a quick review); ``boundary_range``: the flap times of
+    the range over an assumed number) and the timing of every run."""
     off = offs.bounds(w.zone, w.reps)
     off.update({"flap_times_run": ran,
                 "boundaries": "pinned" if offs.pinned else "every offset",
                 "what_ifs": "pinned" if offs.pinned else "worst offset as written",
-                "recommendation": "pinned" if offs.pinned else "every offset",
+                "recommendation": "pinned" if offs.pinned else
+                "worst offset as written (quick)" if quick else "every offset",
                 "boundary_range": "pinned" if offs.pinned else
                 "x1 every offset; other factors: the x1 search's flap times"})
     return {"trigger_offsets": off, **timing_bounds(timing)}
@@ -461,7 +467,7 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
                     shards, results, curve_pts, tightest if curve_pts else None, tightest,
                     w.files, w.commands, 0, w.unknown, quick, complete,
                     seeds if complete else 0,
-                    bounds=_bounds(w, offs, timing, len(w.base)))
+                    bounds=_bounds(w, offs, timing, len(w.base), quick))
         rv.recommendations = recommend(rv)
         _confirm(w, runner, rv, ctx, offs)
         rv.runs += runner.runs + row_runs
