@@ -735,6 +735,7 @@ PROFILE_KEYS = ("base, capacity, cost_rx_route, cost_tx_route, cost_tx_peer_rout
                 "jitter, open_hold, send_hold_factor, send_hold_min, idle_hold_initial, "
                 "idle_hold_max, graceful_restart, stale_time, advertise_to_sender, "
                 "dynamic_neighbor_limit, coalesce_time, coalesce_per_peer, coalesce_max, "
+                "send_buffer, recv_buffer, route_bytes, keepalive_queue, out_queue_limit, "
                 "description")
 BUILTINS = "appliance, bird, frr, gobgp, openbgpd"
 HOLD_RULE = "0, or >= 3 seconds (RFC 4271 §4.2)"

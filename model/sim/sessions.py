@@ -65,7 +65,7 @@ from .events import (
     Wake,
 )
 from .state import ZERO, Edge, F, WorkItem
-from .timers import Timers
+from .transport import Transport
 
 #: What :meth:`Sessions._actions` does for each action of a row: ``tcp`` (initiate TCP),
 #: ``drop`` (drop TCP), ``delete`` (delete routes), a message to send, or nothing.
@@ -85,7 +85,7 @@ def established_vars(cfg: PyConfig, v: PyVars, hold: F, zero: F = ZERO) -> PyVar
     return v
 
 
-class Sessions(Timers):
+class Sessions(Transport):
     """The FSM of every session end, TCP, session messages, and triggers."""
 
     def _sessions_at_rest(self) -> None:
@@ -355,8 +355,7 @@ class Sessions(Timers):
             return  # made for a connection that has closed since: gone with its socket
         if e.tcp is None and it.kind != "notification":
             return
-        self._arrive(self.now + self.link_delay, e.other(key), it)
-        self._note_sent(e, key)
+        self._put(e, key, it)
 
     def _deliver_updates(self, key: str, item: WorkItem) -> None:
         """Built UPDATEs (and End-of-RIBs) leave, each on the connection it was built for:
@@ -367,18 +366,13 @@ class Sessions(Timers):
             e = self.edges[i]
             if e.tcp != "up" or built.get(i, e.conn) != e.conn:
                 continue
-            other = e.other(key)
-            self._arrive(self.now + self.link_delay, other,
-                         WorkItem(kind="update", edge=i, sender=key, cls=c, path=path,
-                                  routes=routes, conn=e.conn))
-            (self.announced if path is not None else self.withdrawn)[(other, key)] += routes
-            self._note_sent(e, key)
+            self._put(e, key, WorkItem(kind="update", edge=i, sender=key, cls=c, path=path,
+                                       routes=routes, conn=e.conn))
         for i in item.eor:
             e = self.edges[i]
             if e.tcp == "up" and built.get(i, e.conn) == e.conn:
-                self._arrive(self.now + self.link_delay, e.other(key),
-                             WorkItem(kind="eor", edge=e.index, sender=key,
-                                      routes=self.nodes[key].count, conn=e.conn))
+                self._put(e, key, WorkItem(kind="eor", edge=e.index, sender=key,
+                                           routes=self.nodes[key].count, conn=e.conn))
 
     # -- TCP and timers -----------------------------------------------------------------
     def _connect(self, e: Edge, key: str) -> None:
@@ -574,6 +568,8 @@ class Sessions(Timers):
         for prio, event in deferred:
             if type(event) is not TimerFired:
                 self._push(self.now, prio, event)
+        if self._bp:
+            self._drain_all(key)  # what waited for room is written now
         self._push(self.now, Priority.SETTLE, CaughtUp(key))
 
     def _on_caught_up(self, key: str) -> None:
