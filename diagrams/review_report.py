@@ -163,6 +163,7 @@ class Worded:
 
     row: str
     text: str
+    cost: str | None = None  # the what-if row's cost class (None: a shard over its boundary)
 
 
 def _word_row(r: Recommendation, w: WhatIfResult) -> str:
@@ -206,7 +207,7 @@ def recommendations(review: Review) -> list[Worded]:
     out: list[Worded] = []
     for r in review.recommendations:
         if r.what_if is not None:
-            out.append(Worded(r.row, _word_row(r, r.what_if)))
+            out.append(Worded(r.row, _word_row(r, r.what_if), r.what_if.row.cost or None))
         elif r.over is not None:
             out.append(Worded(r.row, _word_shard(r.over)))
     return out
@@ -578,7 +579,8 @@ def review_json(review: Review) -> dict[str, Any]:
                     else None}
                    for s in review.shards],
         "what_ifs": [w.as_json() for w in review.what_ifs],
-        "recommendations": [{"row": r.row, "text": r.text} for r in recommendations(review)],
+        "recommendations": [{"row": r.row, "text": r.text, "cost": r.cost}
+                            for r in recommendations(review)],
         "curve": {"shard": review.curve_shard,
                   "points": [{"rr_capacity": c, "clients_boundary": b.value,
                               "method": b.method} for c, b in review.curve]},

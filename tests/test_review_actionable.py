@@ -19,7 +19,13 @@ from typing import Any
 import yaml
 
 from bgpcascade.cli import main
-from bgpcascade.diagrams.review_report import range_text, recommendations
+from bgpcascade.diagrams.review_report import (
+    blocks,
+    range_text,
+    recommendations,
+    review_json,
+    to_markdown,
+)
 from bgpcascade.model.profiles import BUILTIN_PROFILES
 from bgpcascade.model.provenance import (
     KINDS,
@@ -172,6 +178,14 @@ def test_the_cheapest_row_that_contains_every_flap_is_recommended() -> None:
     assert [r.row for r in rv.recommendations if r.fixes] == ["hold-240", "split-4"]
     text = recommendations(rv)[0].text
     assert "`hold-240`, configuration" in text and "every single flap contained" in text
+    js = review_json(rv)
+    assert [(w["id"], w["cost"]) for w in js["what_ifs"]] == \
+        [("split-4", "hardware"), ("hold-240", "configuration")]
+    assert js["recommendations"][0]["row"] == "hold-240"
+    assert js["recommendations"][0]["cost"] == "configuration"
+    md = to_markdown(blocks(rv))
+    assert "| # | what-if | change | cost | verdict |" in md
+    assert "| configuration | HOLDS" in md and "| hardware | HOLDS" in md
 
 
 def test_the_recommended_row_is_run_at_every_other_offset() -> None:
@@ -237,7 +251,7 @@ def test_a_boundary_over_an_assumed_capacity_grows_with_it() -> None:
     by_label = {t.label(): t for t in flaps}
     # The spine flap that makes the appliance shard cascade (the shard's worst).
     crit = [by_label["flap a-rr1~spine1@10"]]
-    sr, other = ShardReview("a", {}, None), ShardReview("b", {}, None)
+    sr, other = shard_reviews(zone, zone_summary(zone), [], {})
     with Runner(1, timing=Timing.lockstep()) as runner:
         sr.clients = find_boundary(runner, data, TINY, SRC, "a", "clients", 1, 64, 1, crit,
                                    crit, H, 0.0, lambda _m: None, verify=False)
@@ -260,3 +274,11 @@ def test_a_boundary_over_an_assumed_capacity_grows_with_it() -> None:
     assert text.endswith("over appliance capacity x0.25-x4, assumed")
     assert text.startswith(f"{found[0]}-{found[-1]}")
     assert job.files and job.commands  # each boundary's zone file and command
+    # The report: after the shard's boundary, and a table of its own; review.json's key.
+    sr.boundary_range = rng  # as the review keeps it
+    rv = Review(zone.name, SRC, H, AT, [], [], [sr, other], [], [], None, "a", {}, [], 0,
+                [])
+    md = to_markdown(blocks(rv))
+    assert f"({text})" in md and "| x0.25 | x0.5 | x1 | x2 | x4 |" in md
+    shards = review_json(rv)["shards"]
+    assert shards[0]["boundary_range"] == js and shards[1]["boundary_range"] is None

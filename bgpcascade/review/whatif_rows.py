@@ -159,7 +159,7 @@ def judge_row(job: tuple[RowContext, WhatIf]) -> RowAnswer:
     if row.data is None:
         return ans
     fname = f"what-if-{row.id}.yaml"
-    wtext = dump(row.data, f"{ctx.zone} from {ctx.source}, what-if {row.id}: {row.change}")
+    wtext = _row_text(ctx, row)
     wsource = f"{ctx.out_prefix}/zones/{fname}"
     ans.files[fname] = wtext
     try:
