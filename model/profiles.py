@@ -121,11 +121,11 @@ class Profile:
         Where a KEEPALIVE joins output that waits for room in the socket:
         ``behind-built`` behind every UPDATE built and not yet written (GoBGP's send
         goroutine); ``bounded`` behind at most ``out_queue_limit`` UPDATE messages
-        (FRR's obuf); ``first`` ahead of every UPDATE not yet written (BIRD). Never ahead
-        of what is in the socket already.
+        (FRR's obuf, OpenBGPD's wbuf); ``first`` ahead of every UPDATE not yet
+        written (BIRD). Never ahead of what is in the socket already.
     out_queue_limit:
         ``bounded``: the UPDATE messages a KEEPALIVE may wait behind (FRR's
-        ``bgp output-queue-limit``).
+        ``bgp output-queue-limit``, OpenBGPD's XOFF mark).
     coalesce_time, coalesce_per_peer, coalesce_max:
         How long a speaker waits after a session is Established before it sends that peer
         its table: ``min(coalesce_max, coalesce_time + coalesce_per_peer x peers)``, peers
@@ -206,6 +206,8 @@ class Profile:
 
 _FACTS = "docs/implementations.md"
 _LAB = "docs/implementations.md, FRR lab"
+_WMEM = "Linux documentation, ip-sysctl: net.ipv4.tcp_wmem default 16384 (the initial size)"
+_RMEM = "Linux documentation, ip-sysctl: net.ipv4.tcp_rmem default 131072 (the initial size)"
 
 BUILTIN_PROFILES: Mapping[str, Profile] = {
     "frr": Profile(
@@ -255,7 +257,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "dynamic_neighbor_limit": f"{_FACTS}: dynamic-neighbor limit 100",
             "send_buffer": "FRR bgpd/bgp_network.h BGP_SOCKET_SNDBUF_SIZE 65536, set as "
             "SO_SNDBUF by bgp_update_sock_send_buffer_size (bgpd/bgp_network.c)",
-            "recv_buffer": "Linux default net.ipv4.tcp_rmem (131072); FRR sets no SO_RCVBUF",
+            "recv_buffer": _RMEM,
             "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
             "keepalive_queue": "FRR bgpd/bgp_packet.c: bgp_keepalive_send appends the "
             "KEEPALIVE to the peer's obuf, behind the UPDATEs bgp_generate_updgrp_packets "
@@ -305,8 +307,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "send_hold_factor": f"{_FACTS}: BIRD >= 2.15 2 x hold",
             "idle_hold_initial": f"{_FACTS}: ~60 s after a non-Cease NOTIFICATION",
             "idle_hold_max": f"{_FACTS}: doubling up to 300 s",
-            "send_buffer": "Linux default net.ipv4.tcp_wmem (16384); BIRD sets no SO_SNDBUF",
-            "recv_buffer": "Linux default net.ipv4.tcp_rmem (131072)",
+            "send_buffer": _WMEM,
+            "recv_buffer": _RMEM,
             "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
             "keepalive_queue": "BIRD proto/bgp/packets.c bgp_fire_tx: when the socket can "
             "take data, the highest-priority packet goes (NOTIFICATION > KEEPALIVE > OPEN > "
@@ -343,8 +345,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "send_hold_factor": f"{_FACTS}: GoBGP has no send-hold timer",
             "idle_hold_initial": f"{_FACTS}: idle 5 s after a dropped session "
             "(30 s after a CLI reset)",
-            "send_buffer": "Linux default net.ipv4.tcp_wmem (16384); GoBGP sets no SO_SNDBUF",
-            "recv_buffer": "Linux default net.ipv4.tcp_rmem (131072)",
+            "send_buffer": _WMEM,
+            "recv_buffer": _RMEM,
             "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
             "keepalive_queue": "GoBGP pkg/server/fsm.go sendMessageloop: one goroutine "
             "writes each batch of outgoing paths as UPDATEs and the ticker's KEEPALIVE on "
@@ -369,7 +371,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         idle_hold_initial=30.0,
         idle_hold_max=3600.0,
         graceful_restart="notification",
-        keepalive_queue="behind-built",
+        keepalive_queue="bounded",
+        out_queue_limit=2000,
         description="OpenBGPD: session engine process restarts hold on receipt",
         sources={
             "capacity": "estimate (no published measurement)",
@@ -382,11 +385,13 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "send_hold_min": f"{_FACTS}: OpenBGPD SendHoldTime max(90 s, hold)",
             "idle_hold_initial": f"{_FACTS}: IdleHold 30 s doubling to 3600 s",
             "idle_hold_max": f"{_FACTS}: IdleHold 30 s doubling to 3600 s",
-            "send_buffer": "Linux default net.ipv4.tcp_wmem (16384)",
-            "recv_buffer": "Linux default net.ipv4.tcp_rmem (131072)",
+            "send_buffer": _WMEM,
+            "recv_buffer": _RMEM,
             "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
             "keepalive_queue": "OpenBGPD usr.sbin/bgpd/session.c: session_keepalive and "
             "session_sendmsg append KEEPALIVEs and UPDATEs alike to the peer's wbuf",
+            "out_queue_limit": "OpenBGPD usr.sbin/bgpd/bgpd.h SESS_MSG_HIGH_MARK 2000: above "
+            "it the session engine tells the RDE to stop sending (XOFF)",
             "graceful_restart": f"{_FACTS}: RFC 8538 N bit (OpenBGPD too)",
         },
     ),
@@ -414,8 +419,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "update_groups": "assumed (docs/incident.md): each copy formatted per peer",
             "send_hold_factor": "legacy stack predates RFC 9687",
             "jitter": "assumed: RFC 4271 §10 (connect retry and keepalive, 0.75-1.0)",
-            "send_buffer": "Linux default net.ipv4.tcp_wmem (16384), assumed",
-            "recv_buffer": "Linux default net.ipv4.tcp_rmem (131072), assumed",
+            "send_buffer": "assumed: the Linux default net.ipv4.tcp_wmem 16384",
+            "recv_buffer": "assumed: the Linux default net.ipv4.tcp_rmem 131072",
             "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
             "keepalive_queue": "assumed (docs/incident.md): one FIFO for everything",
             "idle_hold_initial": "assumed: 5 s, doubling to 60 s (no published value)",

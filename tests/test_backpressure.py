@@ -25,7 +25,8 @@ from bgpcascade.model.zonefile import load_zone
 HOLD = 9
 
 
-def star(rr: str, slow: str, *, routes: int, capacity: int, clients: int = 3) -> str:
+def star(rr: str, slow: str, *, routes: int, capacity: int, clients: int = 3,
+         rr_extra: str = "") -> str:
     """One RR (profile base ``rr``), a client ``c1`` that processes ``capacity`` units
     per second (profile base ``slow``), and ``clients`` others of ``routes`` routes each.
     Graceful restart is off (a flap withdraws the routes) and a dropped session restarts
@@ -36,7 +37,7 @@ def star(rr: str, slow: str, *, routes: int, capacity: int, clients: int = 3) ->
     return f"""zone: bp
 timers: {{hold: {HOLD}, keepalive: 3, connect_retry: 2}}
 profiles:
-  fast: {{base: {rr}, graceful_restart: "off", idle_hold_initial: 1}}
+  fast: {{base: {rr}, graceful_restart: "off", idle_hold_initial: 1{rr_extra}}}
   slow: {{base: {slow}, capacity: {capacity}, graceful_restart: "off"}}
 speakers:
   - {{name: rr, profile: fast, cluster_id: 1}}
@@ -114,6 +115,19 @@ def test_bird_keepalive_goes_first_but_never_ahead_of_the_socket() -> None:
     assert waits
     for w in waits:
         assert "update" not in w[:w.index("keepalive")], w
+
+
+def test_a_bounded_queue_puts_the_keepalive_behind_at_most_its_limit() -> None:
+    """``keepalive_queue: bounded`` (FRR's obuf): a KEEPALIVE waits behind at most
+    ``out_queue_limit`` UPDATE messages; here 6, one item of 6,000 routes at FRR's 1,000
+    routes an UPDATE, so it goes behind the first waiting item and ahead of the next."""
+    text = star("frr", "frr", routes=6000, capacity=100,
+                rr_extra=", out_queue_limit: 6")
+    sim = run(text, FLAPS)
+    waits = [w for w in sim.waiting if "keepalive" in w and len(w) > 2]
+    assert waits
+    for w in waits:
+        assert w.index("keepalive") == 1 and w[0] == "update" and w[2] == "update", w
 
 
 @pytest.mark.parametrize("impl", ["frr", "bird"])

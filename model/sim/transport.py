@@ -9,8 +9,8 @@ what it has not read stays in its socket, in order. A sender writes while what i
 and the receiver has not read is under the two buffers (``send_buffer`` +
 ``recv_buffer``); what it has built and cannot write waits in its output queue, where a
 KEEPALIVE takes its place by the profile's ``keepalive_queue``: behind every UPDATE built
-(GoBGP, pkg/server/fsm.go ``sendMessageloop``; OpenBGPD's wbuf), behind at most
-``out_queue_limit`` UPDATE messages (FRR's obuf, bgpd/bgp_packet.c ``bgp_keepalive_send``,
+(GoBGP, pkg/server/fsm.go ``sendMessageloop``), behind at most ``out_queue_limit`` UPDATE
+messages (OpenBGPD's wbuf; FRR's obuf, bgpd/bgp_packet.c ``bgp_keepalive_send``,
 ``bgp_generate_updgrp_packets``), or ahead of every UPDATE not yet written (BIRD,
 proto/bgp/packets.c ``bgp_fire_tx``), never ahead of what the socket holds. Only a write
 restarts the sender's SendHoldTimer (RFC 9687 §4), so a sender that can write nothing for
