@@ -568,8 +568,6 @@ class Sessions(Transport):
         for prio, event in deferred:
             if type(event) is not TimerFired:
                 self._push(self.now, prio, event)
-        if self._bp:
-            self._drain_all(key)  # what waited for room is written now
         self._push(self.now, Priority.SETTLE, CaughtUp(key))
 
     def _on_caught_up(self, key: str) -> None:
@@ -582,6 +580,8 @@ class Sessions(Transport):
         node = self.nodes[key]
         if node.paused_until > self.now:
             return  # paused again: the next waking decides
+        if self._bp:  # what waited for room in its sockets is written now, after its
+            self._drain_all(key)  # overdue timers (a SendHoldTimer among them) fired
         done = node.busy_until if node.busy_until > self.now else self.now
         for i in self.edges_of[key]:
             if self._direct.get(i) is not None:

@@ -73,7 +73,7 @@ class WorkItem:
     #: A message written to a socket: its bytes (over the sender's members, per member of
     #: the receiver), what it holds of the session's buffers until it is processed
     #: (:mod:`.transport`); 0 for local work and when back-pressure is off.
-    wire: Fraction = ZERO
+    wire: Any = 0
 
 
 class Pipe:
@@ -89,21 +89,26 @@ class Pipe:
     and not processed; it reads while ``app`` is under ``app_cap`` (its receive buffer).
     ``unread``: messages that reached the receiver and wait in its socket, in order.
     ``out``: messages the sender has built and could not write yet, in the order its
-    implementation writes them.
+    implementation writes them. ``route_bytes``: one route's bytes; ``sizes``: a session
+    message's bytes over the sender's members, by kind; ``at_once``: the receiver hands
+    session messages to its FSM on receipt (``io-thread``). Amounts are whole bytes
+    (``int``) unless a profile's ``route_bytes`` is not whole or a count is symbolic.
     """
 
-    __slots__ = ("app", "app_cap", "conn", "edge", "kernel", "kernel_cap", "out", "sender",
-                 "unread")
+    __slots__ = ("app", "app_cap", "at_once", "conn", "edge", "kernel", "kernel_cap", "out",
+                 "route_bytes", "sender", "sizes", "unread")
 
-    def __init__(self, edge: int, sender: str, conn: int, kernel_cap: Fraction,
-                 app_cap: Fraction, zero: Fraction) -> None:
+    def __init__(self, edge: int, sender: str, conn: int, caps: tuple[Any, Any],
+                 route_bytes: Any, sizes: dict[str, Any], at_once: bool) -> None:
         self.edge = edge
         self.sender = sender
         self.conn = conn
-        self.kernel_cap = kernel_cap
-        self.app_cap = app_cap
-        self.kernel = zero
-        self.app = zero
+        self.kernel_cap, self.app_cap = caps
+        self.route_bytes = route_bytes
+        self.sizes = sizes
+        self.at_once = at_once
+        self.kernel: Any = 0
+        self.app: Any = 0
         self.unread: deque[WorkItem] = deque()
         self.out: deque[WorkItem] = deque()
 

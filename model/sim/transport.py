@@ -25,6 +25,8 @@ written when it is sent and read when it arrives, as without this layer.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .state import Edge, F, Pipe, WorkItem
 from .timers import Timers
 
@@ -45,20 +47,14 @@ class Transport(Timers):
         p = self._pipes.get((e.index, key))
         if p is None or p.conn != e.conn:
             sender, receiver = self.nodes[key], self.nodes[e.other(key)]
-            rcv = self._exact(F(receiver.profile.recv_buffer))
-            snd = self._exact(F(sender.profile.send_buffer))
+            n = sender.count
+            rcv = receiver.profile.recv_buffer
             p = self._pipes[(e.index, key)] = Pipe(
-                e.index, key, e.conn, (snd + rcv) * sender.count, rcv * sender.count,
-                self._zero)
+                e.index, key, e.conn, ((sender.profile.send_buffer + rcv) * n, rcv * n),
+                _whole(sender.profile.route_bytes),
+                {kind: size * n for kind, size in MESSAGE_BYTES.items()},
+                receiver.profile.keepalive_rx == "io-thread")
         return p
-
-    def _wire_bytes(self, key: str, it: WorkItem) -> F:
-        """The bytes of ``it`` from ``key``, over its members: an UPDATE item's routes
-        times ``route_bytes``; a session message's size per member."""
-        node = self.nodes[key]
-        if it.kind == "update":
-            return self._exact(F(str(node.profile.route_bytes))) * it.routes
-        return self._exact(F(MESSAGE_BYTES[it.kind])) * node.count
 
     def _put(self, e: Edge, key: str, it: WorkItem) -> None:
         """``key`` sends ``it`` on ``e``: written now if the socket has room and nothing
@@ -68,8 +64,11 @@ class Transport(Timers):
         if not self._bp:
             self._on_wire(e, key, it)
             return
-        p = self._pipe(e, key)
-        it.wire = self._wire_bytes(key, it)
+        p = self._pipes.get((e.index, key))
+        if p is None or p.conn != e.conn:
+            p = self._pipe(e, key)
+        # An UPDATE item's routes are summed over the sender's members already.
+        it.wire = p.route_bytes * it.routes if it.kind == "update" else p.sizes[it.kind]
         if not p.out and p.kernel < p.kernel_cap:
             p.kernel += it.wire
             self._on_wire(e, key, it)
@@ -88,7 +87,7 @@ class Transport(Timers):
             return
         limit = 0 if profile.keepalive_queue == "first" else profile.out_queue_limit
         per_update = F(1, profile.routes_per_update)
-        seen = self._zero
+        seen: Any = 0
         pos = len(p.out)
         for j, q in enumerate(p.out):
             if q.kind in ("update", "eor"):
@@ -162,7 +161,7 @@ class Transport(Timers):
         unprocessed input until the work they make is done (none is left of a session
         message an ``io-thread`` reader hands to its FSM)."""
         p.kernel -= it.wire
-        if not (it.kind in _AT_ONCE and self.nodes[key].profile.keepalive_rx == "io-thread"):
+        if not (p.at_once and it.kind in _AT_ONCE):
             p.app += it.wire
 
     def _processed(self, key: str, items: list[WorkItem]) -> list[WorkItem]:
@@ -186,6 +185,12 @@ class Transport(Timers):
                 read.append(it)
             self._drain(p)
         return read
+
+
+def _whole(x: float) -> int | F:
+    """A profile's byte count as the run computes on it: a whole number as an ``int``
+    (the common case, and the fastest), else its exact decimal value."""
+    return int(x) if x == int(x) else F(str(x))
 
 
 __all__ = ["MESSAGE_BYTES", "Transport"]
