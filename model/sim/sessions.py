@@ -9,8 +9,9 @@ simulator adds around it (docs/model.md, "Sessions"):
 - A received OPEN is judged by :func:`~bgpcascade.model.rules.open_received` (RFC 4271
   §6.2, §8.1.2); a drop to Idle restarts after the IdleHoldTime
   (:func:`~bgpcascade.model.rules.restart_after_drop`).
-- Session messages leave per the sender's ``keepalive_tx`` path; every send restarts the
-  SendHoldTimer (RFC 9687) and, in Established, the KeepaliveTimer (§8.2.2).
+- Session messages leave per the sender's ``keepalive_tx`` path, then wait for room in
+  the socket (:mod:`.transport`); every write restarts the SendHoldTimer (RFC 9687) and,
+  in Established, the KeepaliveTimer (§8.2.2).
 - Graceful restart (RFC 4724, RFC 8538) keeps a peer's routes stale; FRR's coalesce wait
   delays a new peer's table (bgpd/bgp_updgrp.h).
 - Triggers: a flap, a spike of work, a process restart, a pause (SIGSTOP), an
@@ -333,10 +334,10 @@ class Sessions(Transport):
                                       cls=str(e.index), conn=e.conn))
             return
         # fifo (FRR's keepalive thread) joins the peer's output queue behind the UPDATEs
-        # already built, not those the main loop has yet to build (FRR bgpd/bgp_keepalives.c);
-        # the model has no socket buffers, so a built UPDATE has left and the message
-        # leaves at its timer, as with priority. (Discrepancy 10, measured in the lab:
-        # docs/validation.md.)
+        # already built, not those the main loop has yet to build (FRR bgpd/bgp_keepalives.c;
+        # discrepancy 10, measured in the lab: docs/validation.md): it leaves at its timer,
+        # as with priority, unless the socket is full; then the profile's keepalive_queue
+        # says where it waits (:meth:`_put`).
         self._transmit_now(e, key, it)
 
     def _transmit(self, key: str, it: WorkItem) -> None:

@@ -3,9 +3,9 @@
 :class:`SimState` builds the state of a zone's view (one :class:`Node` per speaker or
 lockstep group, one :class:`Edge` per session group) and owns the priority queue of
 events. The behaviour is layered on it: :mod:`.queues` (FIFOs and batches), :mod:`.ribs`
-(RFC 4456 decisions), :mod:`.timers` (each session end's timers), :mod:`.sessions` (the
-FSM at both ends, TCP, triggers),
-:mod:`.measurements`, and :mod:`.core` (the step function).
+(RFC 4456 decisions), :mod:`.timers` (each session end's timers), :mod:`.transport`
+(socket buffers, TCP back-pressure), :mod:`.sessions` (the FSM at both ends, TCP,
+triggers), :mod:`.measurements`, and :mod:`.core` (the step function).
 """
 
 from __future__ import annotations
