@@ -282,3 +282,34 @@ def test_a_boundary_over_an_assumed_capacity_grows_with_it() -> None:
     assert f"({text})" in md and "| x0.25 | x0.5 | x1 | x2 | x4 |" in md
     shards = review_json(rv)["shards"]
     assert shards[0]["boundary_range"] == js and shards[1]["boundary_range"] is None
+
+
+def test_fixes_rank_by_cost_class_then_gain_and_a_row_failing_at_another_offset_is_none(
+        ) -> None:
+    """Hand-built answers (no run): among the rows that contain every flap, every
+    configuration row comes before every software change, which comes before every
+    hardware row, whatever their gains; within a class the larger gain first. A row that
+    failed when run again at every offset is VIOLATED: no longer a fix."""
+    from bgpcascade.review.data import FlapRun, ShardBoundary, WhatIfResult
+
+    def b(value: int) -> ShardBoundary:
+        return ShardBoundary("a", "clients", 300, 1, 1200, 1, value, value + 1, "x",
+                             "HOLDS", "sim-bracket")
+
+    def row(rid: str, cost: str, value: int, status: str = "HOLDS") -> WhatIfResult:
+        return WhatIfResult(WhatIf(rid, rid, rid, {}, target="a", cost=cost), status,
+                            None, "contained", 8, 8, boundary=b(value))
+
+    run = FlapRun("flap a-rr1~spine1@30", 4, 0, 300, False, ("no_cascade",), {"a": 4},
+                  {"a": 1.2}, {"hold-expired": 4})
+    figures = {"shard": "a", "clients": 300}
+    rows = [row("hw-big", "hardware", 900), row("sw", "software change", 500),
+            row("conf-small", "configuration", 310), row("conf-big", "configuration", 400),
+            row("failed-later", "configuration", 800, "VIOLATED")]
+    rows[-1].every_offset = False
+    rv = Review("z", "z.yaml", H, AT, [run.trigger], [run],
+                [ShardReview("a", figures, None, b(200))], rows, [], None, "a", {}, [], 8,
+                [])
+    ranked = recommend(rv)
+    assert [r.row for r in ranked if r.fixes] == ["conf-big", "conf-small", "sw", "hw-big"]
+    assert "failed-later" not in [r.row for r in ranked if r.fixes]
