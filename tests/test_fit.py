@@ -194,3 +194,35 @@ def test_grid_is_geometric_across_orders_of_magnitude() -> None:
     assert kind == "geometric" and values == [1000, 10000, 100000, 1000000]
     narrow = space.add("a.clients=10..40")
     assert grid(narrow, 4) == ([10, 20, 30, 40], "even")
+
+
+def test_session_observations_read_the_trace_as_defined(tmp_path: Path) -> None:
+    """``down:A~B@T+-TOL``: the session's first drop, T s after the first trigger;
+    ``up:A~B``: Established at the horizon (the trace's last sessions_up sample)."""
+    trace = tmp_path / "t.json"
+    assert main(["simulate", str(_zone(tmp_path, TRUE_CAPACITY)), *FLAP, "--trace",
+                 str(trace), "-q"]) == 0
+    t = json.loads(trace.read_text())
+    drops = [e["t"] for e in t["events"] if e["session"] == "a-rr1~spine1"
+             and e["kind"] == "down"]
+    assert drops
+    at = Fraction(str(min(drops))) - 30
+    up = {s: bool(v[-1]) for s, v in t["series"]["sessions_up"].items()}
+    point = ("--vary", f"a.rr_capacity={TRUE_CAPACITY}")
+    rc, r = _fit(tmp_path, *point, "--observe", f"down:spine1~a-rr1@{float(at)}+-0.001",
+                 *[a for s in sorted(up) if "~" in s and "[" not in s
+                   for a in ("--observe", f"{'up' if up[s] else 'down'}:{s}")])
+    assert rc == 0, r["per_observation"]
+    rc, r = _fit(tmp_path, *point, "--observe", f"down:a-rr1~spine1@{float(at) + 5}+-1",
+                 name="late.json")
+    assert rc == 1 and r["status"] == "inconsistent"
+
+
+def test_progress_on_stderr_and_quiet(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["fit", str(_zone(tmp_path)), *FLAP, "--jobs", "1", "--vary",
+            "a.rr_capacity=2000..3000", "--points", "2", "--observe", "verdict=contained"]
+    assert main(args) == 0
+    assert "fit: scanning a.rr_capacity at 2 values" in capsys.readouterr().err
+    assert main([*args, "-q"]) == 0
+    assert capsys.readouterr().err == ""
