@@ -156,6 +156,8 @@ def test_two_parameters_give_boxes(tmp_path: Path) -> None:
      "have no session"),
     (["--vary", "a.rr_capacity=200..3000", "--observe", "peak_queue_delay_s.nobody>=1"],
      "has no entry 'nobody'"),
+    (["--vary", "a.rr_capacity=200..3000", "--observe", "resets_by_reason=3"],
+     "is not one value"),
     (["--vary", "a.nothing=1..2", "--observe", "verdict=cascade"], "unknown parameter"),
     (["--vary", "a.rr_capacity=3000..200", "--observe", "verdict=cascade"], "LO <= HI"),
     (["--observe", "verdict=cascade"], "no --vary given"),
@@ -226,3 +228,19 @@ def test_progress_on_stderr_and_quiet(tmp_path: Path,
     assert "fit: scanning a.rr_capacity at 2 values" in capsys.readouterr().err
     assert main([*args, "-q"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_builtin_zone_20000_and_80000_answer_alike(tmp_path: Path) -> None:
+    """docs/incident.md's finding on the built-in zone: the post-mortem's qualitative
+    observations hold at the chosen appliance capacity (20,000) and at an FRR-class one
+    (80,000) alike (if this fails, the model changed: run docs/incident.md's fits again
+    and update it and docs/model.md's appliance paragraph)."""
+    out = tmp_path / "builtin.json"
+    obs = [a for o in ("verdict=zone-outage", "up:b-rr1~spine1", "down:a-rr1~spine1",
+                       "down:a-rr2~spine1", "down:a-rr1~spine2", "down:a-rr2~spine2",
+                       "reconverged_at_s=null") for a in ("--observe", o)]
+    rc = main(["fit", "builtin:fr-par-like", "--flap", "spine1~b-rr1@30", "--vary",
+               "a.rr_capacity=20000..80000", "--points", "2", "--jobs", "1", "-q",
+               "--json", str(out), *obs])
+    r = json.loads(out.read_text())
+    assert rc == 0 and r["consistent"] == [[20000, 80000]], r["per_observation"]

@@ -188,6 +188,10 @@ def check_keys(observations: Sequence[Observation], reference: Mapping[str, Any]
     the mapping lists them at rest (``peak_queue_delay_s``: every speaker; a mapping empty
     at rest, ``resets_by_reason``, is keyed by what happens, an absent entry reads 0)."""
     for ob in observations:
+        if ob.kind == "summary" and isinstance(reference.get(ob.key), dict | list):
+            raise InputError(f"{ob.text!r}: {ob.key} is not one value", field="--observe",
+                             allowed=f"{ob.key}.SUB, one of its entries" if
+                             isinstance(reference[ob.key], dict) else "a key of one value")
         if ob.kind != "summary" or ob.key in reference:
             continue
         top, dot, sub = ob.key.partition(".")
