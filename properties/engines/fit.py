@@ -352,8 +352,9 @@ class Fit:
     """The fit of one zone: its space (the parameters, in ``--vary`` order), the pinned
     triggers, observations, horizon, timing and outage threshold; the scan's ``points``
     and the refinement's ``tolerance``; the executor runs fan out through; the budget
-    (``timeout`` seconds from ``started``); ``progress`` lines; the runs made (``runs``,
-    every judged value, by point: ``judged``); ``runs`` seeds per value."""
+    (``timeout`` seconds from ``started``); ``progress`` lines; ``runs``, the seeds a
+    value may be reproduced under (from the timing's); ``judged``, every value judged so
+    far, by point (each is run once)."""
 
     space: Space
     triggers: list[Trigger]
