@@ -140,20 +140,26 @@ class Transport(Timers):
         while its unprocessed input from that peer is under its receive buffer; the rest
         waits in its socket."""
         out: list[WorkItem] = []
+        pipes = self._pipes
         for it in items:
-            if not it.wire:
+            wire = it.wire
+            if not wire:
                 out.append(it)
                 continue
-            p = self._pipes.get((it.edge, it.sender))
+            p = pipes.get((it.edge, it.sender))
             if p is None or p.conn != it.conn:
                 out.append(it)  # a closed connection's: read (and dropped) as before
                 continue
             if p.unread or not p.app < p.app_cap:
                 p.unread.append(it)
                 continue
-            self._read_one(key, p, it)
+            # read (as :meth:`_read_one`, inline: this runs for every message)
+            p.kernel -= wire
+            if not (p.at_once and it.kind in _AT_ONCE):
+                p.app += wire
             out.append(it)
-            self._drain(p)
+            if p.out:
+                self._drain(p)
         return out
 
     def _read_one(self, key: str, p: Pipe, it: WorkItem) -> None:
@@ -167,23 +173,34 @@ class Transport(Timers):
     def _processed(self, key: str, items: list[WorkItem]) -> list[WorkItem]:
         """A batch of ``key`` completed: its input's bytes are processed, so it reads what
         waited in its sockets (returned, to be read now) and the senders write more."""
-        freed: list[Pipe] = []
+        freed: Pipe | list[Pipe] | None = None
+        pipes = self._pipes
         for it in items:
-            if not it.wire:
+            wire = it.wire
+            if not wire:
                 continue
-            p = self._pipes.get((it.edge, it.sender))
+            p = pipes.get((it.edge, it.sender))
             if p is None or p.conn != it.conn:
                 continue
-            p.app -= it.wire
-            if p not in freed:
-                freed.append(p)
+            p.app -= wire
+            if freed is None:
+                freed = p
+            elif freed is not p:
+                if isinstance(freed, Pipe):
+                    freed = [freed]
+                if p not in freed:
+                    freed.append(p)
+        if freed is None:
+            return []
         read: list[WorkItem] = []
-        for p in freed:
-            while p.unread and p.app < p.app_cap:
-                it = p.unread.popleft()
-                self._read_one(key, p, it)
-                read.append(it)
-            self._drain(p)
+        for p in (freed,) if isinstance(freed, Pipe) else freed:
+            if p.unread:
+                while p.unread and p.app < p.app_cap:
+                    it = p.unread.popleft()
+                    self._read_one(key, p, it)
+                    read.append(it)
+            if p.out:
+                self._drain(p)
         return read
 
 
