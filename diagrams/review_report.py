@@ -19,6 +19,7 @@ from typing import Any
 from bgpcascade.review.data import (
     CAPACITY_PERCENT,
     ZONE,
+    BoundaryRange,
     FlapRun,
     OverSeeds,
     Recommendation,
@@ -119,6 +120,31 @@ def describe_boundary(b: ShardBoundary | None) -> str:
     return f"safe {word} {_n(b.value)} {unit}, fails at {_n(b.past)} ({b.method})"
 
 
+def range_text(r: BoundaryRange | None) -> str:
+    """"2-31 over appliance capacity x0.25-x4, assumed": the clients boundaries found
+    over the range of an assumed number (``-`` when there is none)."""
+    if r is None:
+        return "-"
+    found = r.found()
+    f0, f1 = float(r.factors[0]), float(r.factors[-1])
+    over = f"over {r.profile} {r.param} x{f0:g}-x{f1:g}, {r.provenance}"
+    if not found:
+        return f"none found {over}"
+    top = max(r.boundaries, key=lambda b: -1 if b is None or b.value is None else b.value)
+    more = "+" if top is not None and top.open_ended else ""
+    n = len(found)
+    part = "" if n == len(r.factors) else f"; {n} of {len(r.factors)} answered"
+    return f"{_n(min(found))}-{_n(max(found))}{more} {over}{part}"
+
+
+def boundary_with_range(s: ShardReview) -> str:
+    """The shard's clients boundary, with its range over an assumed number when it has
+    one: "safe up to 6 clients, fails at 7 (sim-bracket) (2-31 over appliance capacity
+    x0.25-x4, assumed)"."""
+    text = describe_boundary(s.clients)
+    return text if s.boundary_range is None else f"{text} ({range_text(s.boundary_range)})"
+
+
 def headroom_text(b: ShardBoundary | None) -> str:
     """The headroom in percent; a capacity overrun also as the factor it needs."""
     if b is None or b.headroom_percent is None:
@@ -137,13 +163,15 @@ class Worded:
 
     row: str
     text: str
+    cost: str | None = None  # the what-if row's cost class (None: a shard over its boundary)
 
 
 def _word_row(r: Recommendation, w: WhatIfResult) -> str:
     """A what-if row's recommendation: what it buys, against its shard as written."""
     parts = []
     if r.fixes:
-        parts.append("every single flap contained")
+        parts.append("every single flap contained" + (" at every offset" if w.every_offset
+                                                      else ""))
     elif w.status == "VIOLATED":
         parts.append(f"still fails ({w.worst})")
     b, b0, shard = w.boundary, r.written, r.shard
@@ -157,7 +185,8 @@ def _word_row(r: Recommendation, w: WhatIfResult) -> str:
         else:
             parts.append(f"{_where(shard)} safe down to {_capacity(b)} instead of "
                          f"{_capacity(b0)} (headroom {headroom_text(b)})")
-    return f"{w.row.label} (what-if #{r.n}, `{w.row.id}`): " + "; ".join(parts)
+    cost = f", {w.row.cost}" if w.row.cost else ""
+    return f"{w.row.label} (what-if #{r.n}, `{w.row.id}`{cost}): " + "; ".join(parts)
 
 
 def _word_shard(s: ShardReview) -> str:
@@ -178,7 +207,7 @@ def recommendations(review: Review) -> list[Worded]:
     out: list[Worded] = []
     for r in review.recommendations:
         if r.what_if is not None:
-            out.append(Worded(r.row, _word_row(r, r.what_if)))
+            out.append(Worded(r.row, _word_row(r, r.what_if), r.what_if.row.cost or None))
         elif r.over is not None:
             out.append(Worded(r.row, _word_shard(r.over)))
     return out
@@ -201,7 +230,9 @@ def _intro(review: Review, recs: Sequence[Worded]) -> list[Block]:
                          "curve, no Z3. Its clients boundary is checked against every flap; "
                          "its capacity boundary and the what-if headrooms are searched "
                          "against its critical flaps (at most 4), without that final run "
-                         "of every flap. Every what-if verdict is over every flap. The full "
+                         "of every flap. Every what-if verdict is over every flap (each at "
+                         "its worst offset as written; the recommended row is not run "
+                         "again at every offset, as the full review does). The full "
                          f"review: `bgpcascade review {review.source} --out DIR`."))
     over = "every single flap" if review.complete else \
         f"{len(review.ranking)} of the {len(review.flaps)} single flaps (the budget ran out)"
@@ -232,7 +263,7 @@ def _shards(review: Review) -> list[Block]:
                      f"{f['hold']} / {f['keepalive']} s",
                      f"{f['rest_utilisation_percent']:.3f}% busy, full resync "
                      f"{_n(f['full_resync_s'])} s",
-                     _what(s.worst, s.shard), describe_boundary(s.clients),
+                     _what(s.worst, s.shard), boundary_with_range(s),
                      headroom_text(s.clients), describe_boundary(s.capacity),
                      headroom_text(s.capacity), over_seeds_text(s.over_seeds)))
     out.append(Block("table", header=(
@@ -251,6 +282,19 @@ def _shards(review: Review) -> list[Block]:
                          "cascade, with the 95% Wilson interval of that probability; "
                          "review.json has the zone's p_cascade and p_zone_outage too "
                          "(`shards[].over_seeds`)."))
+    ranged = [s for s in review.shards if s.boundary_range is not None]
+    factors = next((s.boundary_range.factors for s in ranged if s.boundary_range), [])
+    if ranged:
+        out.append(Block("para", "Assumed numbers: where a shard's RRs' capacity is assumed "
+                         "(no measurement, benchmark or source: docs/implementations.md, "
+                         "\"Provenance of the profiles' numbers\"), its clients boundary "
+                         "is given at x0.25, x0.5, x1, x2 and x4 that capacity, in brackets "
+                         "after the boundary. x1 is the boundary itself; the other factors "
+                         "are searched against the flap times of x1's search (each flap at "
+                         "its worst offset as written), not run again at every offset."))
+        out.append(Block("table", header=("shard", "RR profile", "field", "provenance",
+                                          *(f"x{float(f):g}" for f in factors)),
+                         rows=tuple(_range_row(s) for s in ranged)))
     out.append(Block("para", "Boundary methods: `z3` is the Z3 search of `bgpcascade "
                      "search` (exact over the range for the flaps searched, no "
                      "assumption); `sim-bracket` is the "
@@ -275,6 +319,21 @@ def _shards(review: Review) -> list[Block]:
     return out
 
 
+def _range_row(s: ShardReview) -> tuple[str, ...]:
+    """One row of the assumed-numbers table: each factor's capacity and boundary."""
+    r = s.boundary_range
+    assert r is not None
+    cells = []
+    for v, b in zip(r.values, r.boundaries, strict=True):
+        if b is None or b.status != "HOLDS":
+            cells.append(f"{_n(v)}: -")
+        elif b.value is None:
+            cells.append(f"{_n(v)}: none safe")
+        else:
+            cells.append(f"{_n(v)}: {_n(b.value)}{'+' if b.open_ended else ''}")
+    return (s.shard, r.profile, r.param, r.provenance, *cells)
+
+
 def _what_ifs(review: Review, recs: Sequence[Worded]) -> list[Block]:
     """The what-if table, then the recommendations."""
     out = [Block("heading", "What-ifs")]
@@ -282,16 +341,20 @@ def _what_ifs(review: Review, recs: Sequence[Worded]) -> list[Block]:
                      "every representative flap of the changed zone (the first failing flap "
                      "ends the row). Headroom: the clients headroom of the row's shard "
                      f"(the tightest, {review.tightest or '-'}, or the first part of a "
-                     "split); in an explicit zone, the headroom of its RRs' capacity."))
+                     "split); in an explicit zone, the headroom of its RRs' capacity. "
+                     "Cost: `configuration` (a setting of the implementation in use), "
+                     "`software change` (another implementation, or a behaviour it has no "
+                     "setting for), `hardware` (more RRs, another shape); the "
+                     "recommendations put the cheapest fix first."))
     wrows: list[tuple[str, ...]] = []
     for n, w in enumerate(review.what_ifs, 1):
         change = w.row.change + (" (simulates as the zone as written)" if w.as_written
                                  else "")
-        wrows.append((str(n), f"`{w.row.id}`", change, _status(w),
+        wrows.append((str(n), f"`{w.row.id}`", change, w.row.cost or "-", _status(w),
                      w.row.target or "-", headroom_text(w.boundary),
                      describe_boundary(w.boundary) if w.boundary else (w.reason or
                                                                         w.row.why or "-")))
-    out.append(Block("table", header=("#", "what-if", "change", "verdict", "shard",
+    out.append(Block("table", header=("#", "what-if", "change", "cost", "verdict", "shard",
                                       "headroom", "boundary"), rows=tuple(wrows)))
     out.append(Block("heading", "Recommendations"))
     if recs:
@@ -314,9 +377,10 @@ def blocks(review: Review) -> list[Block]:
 
 def _status(w: WhatIfResult) -> str:
     if w.status == "VIOLATED":
-        return f"VIOLATED ({w.worst} -> {w.verdict})"
+        again = ", found at every offset" if w.every_offset is False else ""
+        return f"VIOLATED ({w.worst} -> {w.verdict}{again})"
     if w.status == "HOLDS":
-        return f"HOLDS ({w.flaps} flaps)"
+        return f"HOLDS ({w.flaps} flaps{', every offset' if w.every_offset else ''})"
     return w.status
 
 
@@ -510,10 +574,13 @@ def review_json(review: Review) -> dict[str, Any]:
                     "headroom_percent": s.headroom,
                     "clients_boundary": s.clients.as_json() if s.clients else None,
                     "capacity_boundary": s.capacity.as_json() if s.capacity else None,
-                    "over_seeds": s.over_seeds.as_json() if s.over_seeds else None}
+                    "over_seeds": s.over_seeds.as_json() if s.over_seeds else None,
+                    "boundary_range": s.boundary_range.as_json() if s.boundary_range
+                    else None}
                    for s in review.shards],
         "what_ifs": [w.as_json() for w in review.what_ifs],
-        "recommendations": [{"row": r.row, "text": r.text} for r in recommendations(review)],
+        "recommendations": [{"row": r.row, "text": r.text, "cost": r.cost}
+                            for r in recommendations(review)],
         "curve": {"shard": review.curve_shard,
                   "points": [{"rr_capacity": c, "clients_boundary": b.value,
                               "method": b.method} for c, b in review.curve]},

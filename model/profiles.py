@@ -24,6 +24,9 @@ from .arith import PY
 KeepaliveRx = Literal["fifo", "io-thread", "rearm-on-backlog"]
 KeepaliveTx = Literal["fifo", "priority", "main-loop"]
 GracefulRestart = Literal["off", "helper", "notification"]
+#: Where a KEEPALIVE joins a session's output that waits for room in the socket (docs/model.md,
+#: "TCP back-pressure and the send side").
+KeepaliveQueue = Literal["behind-built", "bounded", "first"]
 #: The timers an implementation may jitter (RFC 4271 §10; docs/implementations.md,
 #: "Timers and jitter"), by the name a zone file uses.
 JitterTimer = Literal["connect_retry", "keepalive", "hold", "idle_hold"]
@@ -36,6 +39,13 @@ RFC_JITTER: tuple[tuple[JitterTimer, float, float], ...] = (
 KEEPALIVE_RX_VALUES: tuple[str, ...] = get_args(KeepaliveRx)
 KEEPALIVE_TX_VALUES: tuple[str, ...] = get_args(KeepaliveTx)
 GRACEFUL_RESTART_VALUES: tuple[str, ...] = get_args(GracefulRestart)
+KEEPALIVE_QUEUE_VALUES: tuple[str, ...] = get_args(KeepaliveQueue)
+#: Linux defaults (``net.ipv4.tcp_wmem`` and ``net.ipv4.tcp_rmem``, the middle value: the
+#: initial size of a socket's send and receive buffers; Documentation/networking/
+#: ip-sysctl.rst). Autotuning grows them (to 4 MiB and 6 MiB) as the peer keeps up; a
+#: reader that does not keep up is the case modelled, so the initial sizes are used.
+LINUX_TCP_WMEM_DEFAULT = 16384
+LINUX_TCP_RMEM_DEFAULT = 131072
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,24 @@ class Profile:
         there by the ORIGINATOR_ID check, but sent and counted).
     dynamic_neighbor_limit:
         Default limit of dynamic (``bgp listen range``) neighbors, if the implementation has one.
+    send_buffer, recv_buffer:
+        The socket's send and receive buffers, in bytes (the kernel's share of a session
+        direction: what a sender may have written that the receiver has not read is at
+        most the sender's ``send_buffer`` plus the receiver's ``recv_buffer``; a receiver
+        reads while its unprocessed input from that peer is under its ``recv_buffer``).
+        Linux defaults unless the daemon sets them (FRR: SO_SNDBUF 65536).
+    route_bytes:
+        Bytes one route takes in an UPDATE on the wire (its NLRI and its share of the
+        header and path attributes); assumed.
+    keepalive_queue:
+        Where a KEEPALIVE joins output that waits for room in the socket:
+        ``behind-built`` behind every UPDATE built and not yet written (GoBGP's send
+        goroutine); ``bounded`` behind at most ``out_queue_limit`` UPDATE messages
+        (FRR's obuf, OpenBGPD's wbuf); ``first`` ahead of every UPDATE not yet
+        written (BIRD). Never ahead of what is in the socket already.
+    out_queue_limit:
+        ``bounded``: the UPDATE messages a KEEPALIVE may wait behind (FRR's
+        ``bgp output-queue-limit``, OpenBGPD's XOFF mark).
     coalesce_time, coalesce_per_peer, coalesce_max:
         How long a speaker waits after a session is Established before it sends that peer
         its table: ``min(coalesce_max, coalesce_time + coalesce_per_peer x peers)``, peers
@@ -130,6 +158,11 @@ class Profile:
     coalesce_time: float = 0.0
     coalesce_per_peer: float = 0.0
     coalesce_max: float = 10.0
+    send_buffer: int = LINUX_TCP_WMEM_DEFAULT
+    recv_buffer: int = LINUX_TCP_RMEM_DEFAULT
+    route_bytes: float = 32.0
+    keepalive_queue: KeepaliveQueue = "behind-built"
+    out_queue_limit: int = 10000
     description: str = ""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
@@ -173,6 +206,8 @@ class Profile:
 
 _FACTS = "docs/implementations.md"
 _LAB = "docs/implementations.md, FRR lab"
+_WMEM = "Linux documentation, ip-sysctl: net.ipv4.tcp_wmem default 16384 (the initial size)"
+_RMEM = "Linux documentation, ip-sysctl: net.ipv4.tcp_rmem default 131072 (the initial size)"
 
 BUILTIN_PROFILES: Mapping[str, Profile] = {
     "frr": Profile(
@@ -197,6 +232,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         coalesce_time=1.0,
         coalesce_per_peer=0.05,
         coalesce_max=10.0,
+        send_buffer=65536,
+        keepalive_queue="bounded",
         description="FRRouting bgpd (8.3+): update-groups, keepalive thread, hold re-arm "
         "on backlog",
         sources={
@@ -218,6 +255,16 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "graceful_restart": f"{_LAB}: clear and hold expiry withdraw at once by default",
             "advertise_to_sender": f"{_LAB}: RR sends each client its own routes back",
             "dynamic_neighbor_limit": f"{_FACTS}: dynamic-neighbor limit 100",
+            "send_buffer": "FRR bgpd/bgp_network.h BGP_SOCKET_SNDBUF_SIZE 65536, set as "
+            "SO_SNDBUF by bgp_update_sock_send_buffer_size (bgpd/bgp_network.c)",
+            "recv_buffer": _RMEM,
+            "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
+            "keepalive_queue": "FRR bgpd/bgp_packet.c: bgp_keepalive_send appends the "
+            "KEEPALIVE to the peer's obuf, behind the UPDATEs bgp_generate_updgrp_packets "
+            "built into it (write-quanta, 64, a run; runs again at once while more are "
+            "built, bgp_write_proceed_actions) up to the output-queue limit",
+            "out_queue_limit": "FRR bgpd/bgpd.h BM_DEFAULT_Q_LIMIT 10000 (bgp "
+            "output-queue-limit, since 8.5; unbounded before)",
             "coalesce_time": "FRR bgpd/bgp_updgrp.h: subgroup coalesce time 1000 ms + 50 ms "
             "per peer, at most 10000 ms; seen in the lab (docs/validation.md)",
             "coalesce_per_peer": "FRR bgpd/bgp_updgrp.h (see coalesce_time)",
@@ -244,6 +291,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         idle_hold_max=300.0,
         graceful_restart="notification",
         advertise_to_sender=False,
+        keepalive_queue="first",
         description="BIRD 2: single main loop, keepalives jump the queue, jittered hold",
         sources={
             "capacity": f"{_FACTS}: bgperf2, BIRD 2.17 10 x 100k in 8 s vs FRR 12 s",
@@ -259,6 +307,12 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "send_hold_factor": f"{_FACTS}: BIRD >= 2.15 2 x hold",
             "idle_hold_initial": f"{_FACTS}: ~60 s after a non-Cease NOTIFICATION",
             "idle_hold_max": f"{_FACTS}: doubling up to 300 s",
+            "send_buffer": _WMEM,
+            "recv_buffer": _RMEM,
+            "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
+            "keepalive_queue": "BIRD proto/bgp/packets.c bgp_fire_tx: when the socket can "
+            "take data, the highest-priority packet goes (NOTIFICATION > KEEPALIVE > OPEN > "
+            "UPDATE); an UPDATE is built only then",
             "graceful_restart": f"{_FACTS}: LLGR peers by default, routes kept stale",
         },
     ),
@@ -278,6 +332,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         idle_hold_initial=5.0,
         idle_hold_max=5.0,
         graceful_restart="off",
+        keepalive_queue="behind-built",
         description="GoBGP 3: reader goroutine restarts hold, one prefix per UPDATE",
         sources={
             "capacity": f"{_FACTS}: ~100x BIRD's CPU for the same convergence (estimate)",
@@ -290,6 +345,12 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "send_hold_factor": f"{_FACTS}: GoBGP has no send-hold timer",
             "idle_hold_initial": f"{_FACTS}: idle 5 s after a dropped session "
             "(30 s after a CLI reset)",
+            "send_buffer": _WMEM,
+            "recv_buffer": _RMEM,
+            "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
+            "keepalive_queue": "GoBGP pkg/server/fsm.go sendMessageloop: one goroutine "
+            "writes each batch of outgoing paths as UPDATEs and the ticker's KEEPALIVE on "
+            "one blocking socket, so a KEEPALIVE waits for the UPDATEs being written",
             "idle_hold_max": f"{_FACTS}: idle 5 s after a dropped session, no back-off",
         },
     ),
@@ -310,6 +371,8 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         idle_hold_initial=30.0,
         idle_hold_max=3600.0,
         graceful_restart="notification",
+        keepalive_queue="bounded",
+        out_queue_limit=2000,
         description="OpenBGPD: session engine process restarts hold on receipt",
         sources={
             "capacity": "estimate (no published measurement)",
@@ -322,6 +385,13 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "send_hold_min": f"{_FACTS}: OpenBGPD SendHoldTime max(90 s, hold)",
             "idle_hold_initial": f"{_FACTS}: IdleHold 30 s doubling to 3600 s",
             "idle_hold_max": f"{_FACTS}: IdleHold 30 s doubling to 3600 s",
+            "send_buffer": _WMEM,
+            "recv_buffer": _RMEM,
+            "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
+            "keepalive_queue": "OpenBGPD usr.sbin/bgpd/session.c: session_keepalive and "
+            "session_sendmsg append KEEPALIVEs and UPDATEs alike to the peer's wbuf",
+            "out_queue_limit": "OpenBGPD usr.sbin/bgpd/bgpd.h SESS_MSG_HIGH_MARK 2000: above "
+            "it the session engine tells the RDE to stop sending (XOFF)",
             "graceful_restart": f"{_FACTS}: RFC 8538 N bit (OpenBGPD too)",
         },
     ),
@@ -340,6 +410,7 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         idle_hold_initial=5.0,
         idle_hold_max=60.0,
         graceful_restart="off",
+        keepalive_queue="behind-built",
         description="legacy virtual appliance: one FIFO serves everything (the incident's RRs)",
         sources={
             "capacity": "calibrated to the incident (docs/model.md, 'appliance')",
@@ -348,6 +419,10 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
             "update_groups": "assumed (docs/incident.md): each copy formatted per peer",
             "send_hold_factor": "legacy stack predates RFC 9687",
             "jitter": "assumed: RFC 4271 §10 (connect retry and keepalive, 0.75-1.0)",
+            "send_buffer": "assumed: the Linux default net.ipv4.tcp_wmem 16384",
+            "recv_buffer": "assumed: the Linux default net.ipv4.tcp_rmem 131072",
+            "route_bytes": "assumed: a prefix with its share of the UPDATE's attributes",
+            "keepalive_queue": "assumed (docs/incident.md): one FIFO for everything",
             "idle_hold_initial": "assumed: 5 s, doubling to 60 s (no published value)",
             "idle_hold_max": "assumed: 5 s, doubling to 60 s (no published value)",
         },

@@ -13,9 +13,12 @@ For each origin it propagates one route through the zone until nothing changes:
   CLUSTER_LIST (§8).
 - A speaker drops a route whose ORIGINATOR_ID is its own; a route reflector drops a route
   whose CLUSTER_LIST holds its own CLUSTER_ID (§8, loop prevention).
-- Best path among the valid ones: the shorter CLUSTER_LIST (§9), then the lowest peer, in
-  the zone's declaration order (RFC 4271 §9.1.2.2 (g), "lowest peer address"; all paths of
-  one route share ORIGINATOR_ID, so §9's ORIGINATOR_ID tie-break does not decide).
+- Best path among the valid ones (:func:`~bgpcascade.model.rules.preference_key`): the
+  lowest ORIGINATOR_ID, or router id of the sender for a path without one (RFC 4271
+  §9.1.2.2 (f) as RFC 4456 §9 amends it), then the shorter CLUSTER_LIST (§9), then the
+  lowest peer address (§9.1.2.2 (g)): the ``address`` of the sending speaker. All paths
+  of one route share the origin's ORIGINATOR_ID, so in practice the CLUSTER_LIST and the
+  peer address decide.
 - Implementations with update-groups (FRR) also send a reflected route back to the client
   it came from; the client drops it (ORIGINATOR_ID) but it was sent and is counted
   (``Profile.advertise_to_sender``; docs/validation.md, discrepancy 1).
@@ -34,14 +37,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Address
 
 from .rules import Relation, accepts_reflected, invert, preference_key, reflects_to
-from .topology import NameRange, SpeakerGroup, Zone
+from .topology import IPAddress, NameRange, SpeakerGroup, Zone, default_identifier
 
 __all__ = [
     "AdvertisedPath", "Node", "Propagation", "Reach", "Relation", "RibFigures", "View",
-    "origin_view", "origins", "propagate", "reachability", "rib_figures", "sent_copies",
+    "origin_view", "origins", "path_key", "propagate", "reachability", "rib_figures",
+    "sent_copies",
 ]
+
+#: The first speaker's default router id and address (a :class:`Node` built by hand).
+_FIRST_ID = default_identifier(1)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,10 @@ class Node:
     """A set of interchangeable speakers in a :class:`View` (a group or part of one).
 
     ``members`` are indices into the zone group's names (a ``range`` for large groups).
+    ``router_id`` and ``address`` are those of the node's first member: a node that
+    stands for several speakers (a lumped group, a cohort, the rest of a split group)
+    sends and originates with its first member's identifier and address
+    (docs/model.md, "Symmetry").
     """
 
     key: str
@@ -65,6 +77,9 @@ class Node:
     #: Unlike ``key`` it does not change with the group's size, so a zone parameter that
     #: moves a count moves no phase (the Z3 engine's regions rely on it).
     label: str = ""
+    #: BGP Identifier (RFC 4271 §4.2) and peer address (§9.1.2.2 (g)) of the first member.
+    router_id: IPv4Address = _FIRST_ID
+    address: IPAddress = _FIRST_ID
 
     @property
     def count(self) -> int:
@@ -194,9 +209,12 @@ class View:
             rest_members = tuple(i for i in node.members if i != index)
         rest_key = _part_key(group, rest_members)
         single = replace(node, key=speaker, members=(index,), order=(node.order[0], index),
-                         label=speaker)
+                         label=speaker, router_id=group.router_id(index),
+                         address=group.address(index))
         remainder = replace(node, key=rest_key, members=rest_members,
-                            order=(node.order[0], rest_members[0]))
+                            order=(node.order[0], rest_members[0]),
+                            router_id=group.router_id(rest_members[0]),
+                            address=group.address(rest_members[0]))
         del self.nodes[key]
         self.nodes[speaker] = single
         self.nodes[rest_key] = remainder
@@ -237,7 +255,8 @@ def _node(g: SpeakerGroup, key: str, members: range | tuple[int, ...],
     cluster = g.effective_cluster_id(members[0]) if g.is_rr else ""
     return Node(key=key, group=g.key, members=members, is_rr=g.is_rr, cluster_id=cluster,
                 order=order, routes=g.routes, client_to_client=g.client_to_client,
-                advertise_to_sender=adv_back, label=key)
+                advertise_to_sender=adv_back, label=key, router_id=g.router_id(members[0]),
+                address=g.address(members[0]))
 
 
 def _part_key(group: SpeakerGroup, members: range | tuple[int, ...]) -> str:
@@ -288,17 +307,26 @@ def _reflect_to(view: View, rr: str, best: AdvertisedPath) -> list[str]:
                            advertise_to_sender=node.advertise_to_sender)]
 
 
+def path_key(nodes: Mapping[str, Node], path: AdvertisedPath) -> tuple[int, int, int, int]:
+    """Where ``path`` ranks among the paths to one route
+    (:func:`~bgpcascade.model.rules.preference_key`, least is best): its ORIGINATOR_ID,
+    the origin's router id (RFC 4456 §8; a path received from the origin itself has
+    none, and ranks by the sender's router id, which is the same one: RFC 4271
+    §9.1.2.2 (f), RFC 4456 §9), its CLUSTER_LIST length, then the sender's address
+    (§9.1.2.2 (g)). The simulator (:mod:`bgpcascade.model.sim.ribs`) ranks with it too."""
+    sender = nodes[path.sender]
+    ident = sender.router_id if path.originator == path.sender else \
+        nodes[path.originator].router_id
+    return preference_key(ident, len(path.cluster_list), sender.address)
+
+
 def _best(view: View, rr: str, adv: Mapping[tuple[str, str], AdvertisedPath]
           ) -> AdvertisedPath | None:
-    """The best of the valid paths ``rr``'s neighbours advertise to it: the shorter
-    CLUSTER_LIST, then the sender earlier in zone order
-    (:func:`~bgpcascade.model.rules.preference_key`; RFC 4456 §9, RFC 4271 §9.1.2.2).
-    ``view.adj[rr]`` is sorted by zone order, so a neighbour's rank in it is that order."""
-    ranked = [(rank, p) for rank, (nbr, _) in enumerate(view.adj[rr])
-              if (p := adv.get((nbr, rr))) is not None and _valid(view, rr, p)]
-    best = min(ranked, key=lambda rp: preference_key(len(rp[1].cluster_list), rp[0]),
-               default=None)
-    return None if best is None else best[1]
+    """The best of the valid paths ``rr``'s neighbours advertise to it: the least
+    :func:`path_key` (RFC 4456 §9, RFC 4271 §9.1.2.2)."""
+    valid = [p for nbr, _ in view.adj[rr]
+             if (p := adv.get((nbr, rr))) is not None and _valid(view, rr, p)]
+    return min(valid, key=lambda p: path_key(view.nodes, p), default=None)
 
 
 def propagate(view: View, origin: str, max_rounds: int | None = None) -> Propagation:

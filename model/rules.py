@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
+from ipaddress import IPv4Address, IPv6Address
 from typing import Literal
 
 from .arith import PY, Arith, B, N
@@ -187,14 +188,26 @@ def reflects_to(*, learned_from: Relation, to: Relation, client_to_client: bool,
     return learned_from == "client"
 
 
-def preference_key(cluster_list_length: int, tie_break: int) -> tuple[int, int]:
-    """The order among otherwise equal iBGP paths the model compares: the shorter
-    CLUSTER_LIST first (RFC 4456 §9, added to RFC 4271 §9.1.2.2 after step f), then
-    ``tie_break``, which stands for the lowest peer address (§9.1.2.2 g): the paths the
-    model compares carry the same ORIGINATOR_ID (one origin per route class), so step f
-    does not decide, and the model uses the sender's declaration order in the zone file
-    for the peer address (docs/model.md)."""
-    return (cluster_list_length, tie_break)
+def preference_key(originator_id: IPv4Address, cluster_list_length: int,
+                   peer_address: IPv4Address | IPv6Address) -> tuple[int, int, int, int]:
+    """The order among otherwise equal iBGP paths, least first: the last steps of the
+    decision process (RFC 4271 §9.1.2.2), as RFC 4456 §9 amends them.
+
+    1. (f) the lowest BGP Identifier, where a path that carries an ORIGINATOR_ID is
+       ranked by it in place of the advertising speaker's identifier (RFC 4456 §9). The
+       caller passes ``originator_id``: the ORIGINATOR_ID of a reflected path (the
+       origin's router id, RFC 4456 §8), else the sender's router id.
+    2. the shorter CLUSTER_LIST (RFC 4456 §9, after step f).
+    3. (g) the lowest peer address: the address of the neighbour the path was received
+       from, compared as an unsigned integer, an IPv4 address before any IPv6 one (FRR's
+       ``bgp_path_info_cmp`` and ``sockunion_cmp``, bgpd/bgp_route.c, lib/sockunion.c).
+
+    Identifiers and addresses compare as integers (:mod:`ipaddress`), not as text. The
+    static analysis (:mod:`bgpcascade.model.reflection`) and the simulator
+    (:mod:`bgpcascade.model.sim.ribs`) both rank paths with this key.
+    """
+    return (int(originator_id), cluster_list_length, peer_address.version,
+            int(peer_address))
 
 
 def invert(rel: Relation) -> Relation:

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from ipaddress import IPv4Address, IPv6Address
 from typing import Literal
 
 from .errors import InputError
@@ -24,6 +25,25 @@ from .profiles import Profile
 
 Role = Literal["rr", "client", "peer"]
 SessionKind = Literal["rr-client", "ibgp"]
+#: An address a speaker's peers see it at (the "peer address" of RFC 4271 §9.1.2.2 (g)).
+IPAddress = IPv4Address | IPv6Address
+
+#: The default BGP Identifier and address of the n-th speaker (1-based, declaration
+#: order) is this plus n: 10.0.0.1, 10.0.0.2, ... (docs/zone-format.md, "Router ids and
+#: addresses"). Assumed: a documented scheme that keeps declaration order, not a fact of
+#: any implementation.
+DEFAULT_ID_BASE = int(IPv4Address("10.0.0.0"))
+#: The most speakers the default scheme numbers (up to 255.255.255.254).
+MAX_DEFAULT_IDS = int(IPv4Address("255.255.255.254")) - DEFAULT_ID_BASE
+
+
+def default_identifier(n: int) -> IPv4Address:
+    """The default router id and address of the zone's ``n``-th speaker (1-based, in
+    declaration order): ``10.0.0.0 + n``. Defaults compare in declaration order, so a
+    zone without ``router_id``/``address`` decides its ties as before they existed."""
+    if not 1 <= n <= MAX_DEFAULT_IDS:
+        raise ValueError(f"no default identifier for speaker {n}")
+    return IPv4Address(DEFAULT_ID_BASE + n)
 
 #: Allowed characters of speaker and shard names: no whitespace, and none of the
 #: separators the CLI uses in trigger syntax (``A~B@T``, ``SPEAKER:WORK@T``).
@@ -127,6 +147,15 @@ class SpeakerGroup:
         The RR accepts its clients through ``bgp listen range`` (FRR's limit applies).
     line:
         Line of the zone file that declared it (for messages).
+    first_index:
+        1-based place of member 0 among all the zone's speakers, in declaration order:
+        member ``i``'s default router id and address are
+        :func:`default_identifier` ``(first_index + i)`` (compact groups' members are
+        consecutive).
+    router_ids, addresses:
+        Per member, its BGP Identifier (RFC 4271 §4.2) and the address its peers see it
+        at (the peer address of §9.1.2.2 (g)), defaults resolved; ``None`` (the compact
+        form) means every member has its default.
     """
 
     key: str
@@ -142,6 +171,9 @@ class SpeakerGroup:
     client_to_client: bool = True
     dynamic_neighbors: bool = False
     line: int | None = None
+    first_index: int = 1
+    router_ids: tuple[IPv4Address, ...] | None = None
+    addresses: tuple[IPAddress, ...] | None = None
 
     @property
     def count(self) -> int:
@@ -153,9 +185,25 @@ class SpeakerGroup:
         """The group reflects routes (RFC 4456 route reflector)."""
         return self.role == "rr"
 
+    def router_id(self, member: int = 0) -> IPv4Address:
+        """Member ``member``'s BGP Identifier (router id, RFC 4271 §4.2): as the zone file
+        gives it, else :func:`default_identifier`."""
+        if self.router_ids is not None:
+            return self.router_ids[member]
+        return default_identifier(self.first_index + member)
+
+    def address(self, member: int = 0) -> IPAddress:
+        """The address member ``member``'s peers see it at (RFC 4271 §9.1.2.2 (g)): as
+        the zone file gives it, else :func:`default_identifier`."""
+        if self.addresses is not None:
+            return self.addresses[member]
+        return default_identifier(self.first_index + member)
+
     def effective_cluster_id(self, member: int = 0) -> str:
-        """CLUSTER_ID used in CLUSTER_LIST checks: configured, else the member's own id."""
-        return self.cluster_id if self.cluster_id is not None else f"id:{self.names[member]}"
+        """CLUSTER_ID used in CLUSTER_LIST checks: configured, else the member's router id
+        (RFC 4456 §7: an RR without a configured CLUSTER_ID uses its BGP Identifier),
+        written as a dotted quad."""
+        return self.cluster_id if self.cluster_id is not None else str(self.router_id(member))
 
     def describe_names(self) -> str:
         """Member names for display (a range for big groups)."""

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .profiles import GracefulRestart, JitterTimer, KeepaliveRx, KeepaliveTx
+from .profiles import GracefulRestart, JitterTimer, KeepaliveQueue, KeepaliveRx, KeepaliveTx
 
 Seconds = Annotated[float, Field(ge=0, description="seconds")]
 PositiveFloat = Annotated[float, Field(gt=0)]
@@ -72,6 +72,11 @@ class ProfileSpec(_Spec):
                                           "table (s), plus coalesce_per_peer x peers")
     coalesce_per_peer: Seconds | None = None
     coalesce_max: Seconds | None = None
+    send_buffer: Annotated[int, Field(ge=1)] | None = Field(None, description="bytes")
+    recv_buffer: Annotated[int, Field(ge=1)] | None = Field(None, description="bytes")
+    route_bytes: PositiveFloat | None = None
+    keepalive_queue: KeepaliveQueue | None = None
+    out_queue_limit: Annotated[int, Field(ge=0)] | None = None
     description: str | None = None
 
     @field_validator("graceful_restart", mode="before")
@@ -132,6 +137,10 @@ class SpeakerSpec(_Spec):
     shard: str | None = None
     client_to_client: bool = True
     dynamic_neighbors: bool = False
+    router_id: str | None = Field(None, description="BGP Identifier, a dotted quad "
+                                  "(RFC 4271 §4.2); default 10.0.0.<n> in declaration order")
+    address: str | None = Field(None, description="IPv4 or IPv6 address its peers see it "
+                                "at (RFC 4271 §9.1.2.2 g); default 10.0.0.<n>")
 
 
 class SessionSpec(_Spec):

@@ -18,18 +18,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from fractions import Fraction
+from ipaddress import IPv4Address
 from typing import Annotated, Any, get_args, get_origin
 
 import networkx as nx
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from . import rules
+from . import identifiers, rules
 from .arith import PY
 from .errors import InputError
 from .profiles import BUILTIN_PROFILES, JITTER_TIMERS, Profile
 from .topology import (
+    MAX_DEFAULT_IDS,
+    IPAddress,
     NameRange,
     Role,
     SessionGroup,
@@ -504,10 +508,25 @@ def _build_compact(spec: CompactZoneSpec, ctx: _Ctx) -> Zone:
         for i, a in enumerate(all_rr_keys):
             for b in all_rr_keys[i + 1 :]:
                 sessions.append(SessionGroup(a, b, "ibgp"))
+    groups = _number_compact(groups, ctx)
     order = {g.key: i for i, g in enumerate(groups)}
     sessions.sort(key=lambda s: (order[s.a], order[s.b]))
     return Zone(name=spec.zone, form="compact", timers=timers, profiles=profiles,
                 groups=tuple(groups), sessions=tuple(sessions), source=ctx.source)
+
+
+def _number_compact(groups: list[SpeakerGroup], ctx: _Ctx) -> list[SpeakerGroup]:
+    """Each group's place in declaration order (``first_index``): its members' default
+    router ids and addresses (docs/zone-format.md, "Router ids and addresses")."""
+    out: list[SpeakerGroup] = []
+    first = 1
+    for g in groups:
+        out.append(replace(g, first_index=first))
+        first += g.count
+    if first - 1 > MAX_DEFAULT_IDS:
+        raise ctx.error(("shards",), f"{first - 1:,} speakers",
+                        f"at most {MAX_DEFAULT_IDS:,} (one default address each)")
+    return out
 
 
 def _build_explicit(spec: ExplicitZoneSpec, ctx: _Ctx) -> Zone:
@@ -528,6 +547,12 @@ def _build_explicit(spec: ExplicitZoneSpec, ctx: _Ctx) -> Zone:
         ):
             raise ctx.error((*path, "cluster_id"), f"{sp.cluster_id!r} has the wrong type",
                             "string or integer (e.g. 10.0.0.1 or 1)")
+
+    def id_error(i: int, field: str, problem: str, allowed: str) -> InputError:
+        return ctx.error(("speakers", i, field), problem, allowed)
+
+    ids = (identifiers.router_ids([sp.router_id for sp in spec.speakers], id_error),
+           identifiers.addresses([sp.address for sp in spec.speakers], id_error))
     # Sessions: (a, b, kind) with a = RR side for rr-client.
     pairs: dict[frozenset[str], int] = {}
     edges: list[tuple[str, str, SessionKind]] = []
@@ -578,14 +603,17 @@ def _build_explicit(spec: ExplicitZoneSpec, ctx: _Ctx) -> Zone:
         raise ctx.error(("sessions", first), "RR hierarchy has a cycle: "
                         + " -> ".join(names) + " (each is the RR of the next)",
                         "a hierarchy without cycles")
-    return _group_explicit(spec, ctx, timers, profiles, edges, hierarchy)
+    return _group_explicit(spec, ctx, timers, profiles, edges, hierarchy, ids)
 
 
 def _group_explicit(
     spec: ExplicitZoneSpec, ctx: _Ctx, timers: Timers, profiles: dict[str, Profile],
     edges: list[tuple[str, str, SessionKind]], hierarchy: Any,
+    ids: tuple[tuple[IPv4Address, ...], tuple[IPAddress, ...]],
 ) -> Zone:
-    """Build groups: every RR alone; other speakers merged when interchangeable."""
+    """Build groups: every RR alone; other speakers merged when interchangeable (each
+    member keeps its own router id and address, ``ids``, in declaration order)."""
+    rids, addrs = ids
     rrs = {a for a, _, k in edges if k == "rr-client"}
     clients = {b for _, b, k in edges if k == "rr-client"}
     nbrs: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -615,7 +643,8 @@ def _group_explicit(
                 cluster_id=None if sp.cluster_id is None else str(sp.cluster_id),
                 shard=sp.shard, tier=tiers.get(sp.name, 0), capacity=sp.capacity,
                 client_to_client=sp.client_to_client, dynamic_neighbors=sp.dynamic_neighbors,
-                line=ctx.line(("speakers", i)),
+                line=ctx.line(("speakers", i)), first_index=i + 1, router_ids=(rids[i],),
+                addresses=(addrs[i],),
             )))
     for members in buckets.values():
         first = spec.speakers[members[0]]
@@ -625,7 +654,9 @@ def _group_explicit(
             key=_group_key(names), names=names, role=role, profile=first.profile,
             timers=speaker_timers[members[0]], routes=first.routes, shard=first.shard,
             tier=tiers.get(first.name, 0), capacity=first.capacity,
-            line=ctx.line(("speakers", members[0])),
+            line=ctx.line(("speakers", members[0])), first_index=members[0] + 1,
+            router_ids=tuple(rids[m] for m in members),
+            addresses=tuple(addrs[m] for m in members),
         )))
     built.sort(key=lambda item: item[0])
     groups = tuple(g for _, g in built)

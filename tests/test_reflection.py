@@ -114,7 +114,9 @@ def test_hierarchy_cluster_list_grows_per_level() -> None:
                      "  - {name: b, rrs: 1, clients: 2, routes_per_client: 1}\n")
     view = View.from_zone(zone, expand=True)
     prop = propagate(view, "a-c1")
-    assert prop.adv[("b-rr1", "b-c1")].cluster_list == ("id:b-rr1", "id:spine1", "id:a-rr1")
+    # Per-RR CLUSTER_IDs are the RRs' router ids (RFC 4456 §7): spine1 10.0.0.1,
+    # a-rr1 10.0.0.2, b-rr1 10.0.0.5 (declaration-order defaults, docs/zone-format.md).
+    assert prop.adv[("b-rr1", "b-c1")].cluster_list == ("10.0.0.5", "10.0.0.1", "10.0.0.2")
 
 
 def test_single_rr_reset_matches_frr_lab_counts() -> None:

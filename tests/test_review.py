@@ -40,6 +40,9 @@ LAB = EXAMPLES / "safe" / "lab.yaml"
 ROW_IDS = ["hold-90", "hold-180", "hold-240", "keepalive-frr", "keepalive-fifo", "gr-on",
            "gr-off", "update-groups-on", "update-groups-off", "split-2", "split-3",
            "split-4"]
+#: The rows after the spine row (the same contract), in table order.
+NEW_ROW_IDS = ["cluster-id-shared", "update-delay", "rr-profile-frr", "rr-profile-bird",
+               "rr-profile-gobgp", "rrs-added"]
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -173,7 +176,17 @@ def test_unsafe_zone_negative_headroom_and_a_what_if_that_fixes_it(
     assert all(w["headroom_percent"] is None or w["headroom_percent"] >= 0 for w in fixes)
     assert data["recommendations"] and data["recommendations"][0]["row"] in \
         {w["id"] for w in fixes}
-    assert [w["id"] for w in data["what_ifs"]] == [*ROW_IDS, "spines-removed"]
+    assert [w["id"] for w in data["what_ifs"]] == [*ROW_IDS, "spines-removed", *NEW_ROW_IDS]
+    assert all(w["cost"] in ("configuration", "software change", "hardware")
+               for w in data["what_ifs"])
+    assert data["bounds"]["trigger_offsets"]["recommendation"] == \
+        "worst offset as written (quick)"
+    # Shard a runs on the appliance, whose capacity is assumed: its boundary over a range.
+    a = next(s for s in data["shards"] if s["shard"] == "a")
+    rng = a["boundary_range"]
+    assert (rng["field"], rng["profile"], rng["provenance"]) == \
+        ("capacity", "appliance", "assumed")
+    assert rng["boundaries"][2] == a["clients_boundary"]["boundary"]
 
 
 def test_every_boundary_command_in_the_appendix_reproduces_its_number(

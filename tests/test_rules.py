@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from fractions import Fraction as F
+from ipaddress import IPv4Address, ip_address
 
 import pytest
 import z3
@@ -22,7 +23,7 @@ from bgpcascade.model.errors import InputError
 from bgpcascade.model.fsm_vocab import Event, State, Timer
 from bgpcascade.model.params import Space
 from bgpcascade.model.profiles import BUILTIN_PROFILES
-from bgpcascade.model.reflection import View, propagate
+from bgpcascade.model.reflection import View, path_key, propagate
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.fsm import encoding, replay
 
@@ -232,10 +233,18 @@ def test_accepts_reflected(own: bool, is_rr: bool, cluster: str | None,
 
 
 def test_preference_key_orders_by_cluster_list_then_tie_break() -> None:
-    """RFC 4456 §9: the shorter CLUSTER_LIST is preferred, before the final tie-break."""
-    keys = [rules.preference_key(n, t) for n, t in ((2, 0), (0, 5), (1, 1), (1, 0), (0, 9))]
-    assert sorted(keys) == [(0, 5), (0, 9), (1, 0), (1, 1), (2, 0)]
-    assert rules.preference_key(0, 100) < rules.preference_key(1, 0)
+    """RFC 4456 §9: the shorter CLUSTER_LIST is preferred, before the final tie-break
+    (the lowest peer address, RFC 4271 §9.1.2.2 (g)), after the ORIGINATOR_ID (f)."""
+    rid = IPv4Address("10.0.0.1")
+
+    def key(n: int, addr: str) -> tuple[int, int, int, int]:
+        return rules.preference_key(rid, n, ip_address(addr))
+
+    rows = ((2, "10.0.0.1"), (0, "10.0.0.5"), (1, "10.0.0.2"), (1, "10.0.0.1"),
+            (0, "10.0.0.9"))
+    assert sorted(rows, key=lambda r: key(*r)) == [
+        (0, "10.0.0.5"), (0, "10.0.0.9"), (1, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1")]
+    assert key(0, "10.0.0.100") < key(1, "10.0.0.1")
 
 
 def test_invert_is_the_other_end() -> None:
@@ -413,14 +422,13 @@ def test_propagation_reflects_and_accepts_as_the_rules_say() -> None:
                     client_to_client=node.client_to_client, to_is_sender=nbr == best.sender,
                     advertise_to_sender=node.advertise_to_sender)
                 assert sent is want, (origin, rr, nbr)
-            offered = [(rank, p) for rank, (nbr, _) in enumerate(view.adj[rr])
+            offered = [(path_key(view.nodes, p), p) for nbr, _ in view.adj[rr]
                        if (p := prop.adv.get((nbr, rr))) is not None]
             valid = [(rank, p) for rank, p in offered if rules.accepts_reflected(
                 own_route=p.originator == rr, is_rr=node.is_rr, cluster_id=node.cluster_id,
                 cluster_list=p.cluster_list)]
             if valid:
-                _, chosen = min(valid, key=lambda rp: rules.preference_key(
-                    len(rp[1].cluster_list), rp[0]))
+                _, chosen = min(valid, key=lambda rp: rp[0])
                 assert best == chosen, (origin, rr)
             else:
                 assert best is None

@@ -735,6 +735,7 @@ PROFILE_KEYS = ("base, capacity, cost_rx_route, cost_tx_route, cost_tx_peer_rout
                 "jitter, open_hold, send_hold_factor, send_hold_min, idle_hold_initial, "
                 "idle_hold_max, graceful_restart, stale_time, advertise_to_sender, "
                 "dynamic_neighbor_limit, coalesce_time, coalesce_per_peer, coalesce_max, "
+                "send_buffer, recv_buffer, route_bytes, keepalive_queue, out_queue_limit, "
                 "description")
 BUILTINS = "appliance, bird, frr, gobgp, openbgpd"
 HOLD_RULE = "0, or >= 3 seconds (RFC 4271 §4.2)"
@@ -765,7 +766,7 @@ ERRORS = [
      "(allowed: count, profile, cluster_id, timers, capacity, routes)"),
     ("unknown-in-speaker", C + "speakers:\n  - name: r\n    asn: 65000\n",
      "z.yaml:4: speakers[0].asn: unknown key (allowed: name, profile, cluster_id, routes, "
-     "timers, capacity, shard, client_to_client, dynamic_neighbors)"),
+     "timers, capacity, shard, client_to_client, dynamic_neighbors, router_id, address)"),
     ("unknown-in-session", C + TWO + "sessions:\n  - {rr: r, client: c, weight: 3}\n",
      "z.yaml:6: sessions[0].weight: unknown key (allowed: rr, client, peers)"),
     ("non-text-key", C + "timers:\n  hold: 9\n  on: 3\n" + ONE_SHARD,

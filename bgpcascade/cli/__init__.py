@@ -19,6 +19,7 @@ from bgpcascade.cli.calibrate import add_calibrate_args, cmd_calibrate
 from bgpcascade.cli.check import add_check_args, cmd_check
 from bgpcascade.cli.demo import add_demo_args, cmd_demo
 from bgpcascade.cli.explore import add_explore_args, cmd_explore
+from bgpcascade.cli.fit import add_fit_args, cmd_fit
 from bgpcascade.cli.fsm import add_fsm_args, cmd_fsm
 from bgpcascade.cli.importer import add_import_args, cmd_import
 from bgpcascade.cli.lab import add_lab_args, cmd_lab
@@ -49,6 +50,8 @@ COMMANDS: tuple[tuple[str, str, Args, Handler], ...] = (
      "(exit 0 holds, 1 violated, 3 unknown)", add_check_args, cmd_check),
     ("search", "the boundary of one parameter between safe and cascading, and the headroom "
      "of its current value", add_search_args, cmd_search),
+    ("fit", "the values of --vary parameters consistent with what was observed in an "
+     "incident (exit 0 some, 1 none)", add_fit_args, cmd_fit),
     ("review", "the design review of an RR sharding: per-shard boundaries and headroom, "
      "what-ifs, recommendations (HTML + Markdown)", add_review_args, cmd_review),
     ("lab", "the zone on real FRR daemons (one bgpd per speaker on 127.0.1.x): a scenario, "

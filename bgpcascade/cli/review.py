@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bgpcascade.diagrams.review_report import (
     blocks,
-    describe_boundary,
+    boundary_with_range,
     headroom_text,
     recommendations,
     review_json,
@@ -172,7 +172,7 @@ def print_summary(rv: Review, written: dict[str, Path]) -> None:
         if s.clients is None and s.capacity is None:
             continue
         print(f"  shard {s.shard}: {s.figures['clients']:,} clients; clients "
-              f"{describe_boundary(s.clients)}, headroom {headroom_text(s.clients)}; RR capacity "
+              f"{boundary_with_range(s)}, headroom {headroom_text(s.clients)}; RR capacity "
               f"headroom {headroom_text(s.capacity)}")
     for r in recommendations(rv)[:3]:
         print(f"  recommend: {r.text}")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bgpcascade.model import rules
 from bgpcascade.model.errors import InputError
+from bgpcascade.model.identifiers import ROUTER_ID_ALLOWED, parse_router_id
 from bgpcascade.model.topology import NAME_PATTERN
 
 #: ``frr defaults`` profiles: (keepalive, hold, connect retry), from FRR's bgpd/bgp_vty.c
@@ -364,6 +365,9 @@ def _bgp_line(r: Router, toks: list[str], ln: Line, af: str | None) -> None:
     elif t[:2] == ["bgp", "router-id"]:
         _need(t, 3, ln, "bgp router-id A.B.C.D")
         r.router_id, ln.used = _ipv4(t[2], ln, "router-id"), True
+        if parse_router_id(r.router_id) is None:  # the zone's router_id (RFC 6286 §2.1)
+            raise InputError(f"router-id {t[2]!r}", source=ln.file, line=ln.no,
+                             allowed=ROUTER_ID_ALLOWED)
     elif t[:2] == ["bgp", "cluster-id"]:
         _need(t, 3, ln, "bgp cluster-id A.B.C.D|N")
         if re.fullmatch(r"[0-9]+", t[2]):

@@ -3,10 +3,13 @@
 From the :class:`~bgpcascade.frr.config_parse.Router` of each configuration, an explicit
 zone (docs/zone-format.md): one speaker per router, one session per pair of routers that
 declare each other, RR-client or plain iBGP by RFC 4456's ``route-reflector-client``,
-timers as FRR would negotiate them (RFC 4271 §4.2), CLUSTER_IDs, the routes each router
-originates, graceful restart (RFC 4724, RFC 8538's N bit). Dynamic neighbors (``bgp
-listen range``) come from the routers in the range when the inputs hold them, and
-otherwise from the count the operator gives (``--dynamic PREFIX=N``).
+timers as FRR would negotiate them (RFC 4271 §4.2), CLUSTER_IDs, each router's
+``router_id`` (``bgp router-id``) and ``address`` (what its peers' ``neighbor``
+statements name: the two decide ties between equal paths, RFC 4271 §9.1.2.2 (f), (g)),
+the routes each router originates, graceful restart (RFC 4724, RFC 8538's N bit).
+Dynamic neighbors (``bgp listen range``) come from the routers in the range when the
+inputs hold them, and otherwise from the count the operator gives (``--dynamic
+PREFIX=N``).
 
 Nothing is guessed: a session only one side declares, one whose two sides disagree, an
 eBGP or unnumbered neighbor, a router the inputs do not contain is a
@@ -21,7 +24,7 @@ import fnmatch
 import ipaddress
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bgpcascade.frr.config_parse import (
@@ -46,6 +49,8 @@ class _Synthetic:
 
     name: str
     listeners: list[tuple[Router, str, Line]]
+    #: The listen range it connects from.
+    prefix: str = ""
 
 
 def _best_timers(proposals: dict[str, dict[str, Timers3]], me: str,
@@ -77,6 +82,12 @@ def _pair_key(a: str, b: str) -> tuple[str, str]:
 def _timers_yaml(t: Timers3) -> dict[str, int]:
     """A zone file's ``timers:`` mapping from (keepalive, hold, connect retry)."""
     return {"hold": t[1], "keepalive": t[0], "connect_retry": t[2]}
+
+
+def _ip_key(text: str) -> tuple[int, int]:
+    """An address as the decision process compares it: IPv4 first, then by value."""
+    ip = ipaddress.ip_address(text)
+    return ip.version, int(ip)
 
 
 class _Builder:
@@ -310,7 +321,7 @@ class _Builder:
                 extra = 0
             self.extra_of[prefix] = extra
             base = re.sub(r"[^A-Za-z0-9]+", "-", str(net)).strip("-")
-            self.synthetic += [_Synthetic(f"dyn-{base}-{i}", rows)
+            self.synthetic += [_Synthetic(f"dyn-{base}-{i}", rows, prefix)
                                for i in range(1, extra + 1)]
 
     def check_listen_limits(self) -> None:
@@ -450,14 +461,24 @@ class _Builder:
             self.peers_of[ends[1]].add(ends[0])
         is_rr = {str(s["rr"]) for s in self.sessions if "rr" in s}
         out: list[dict[str, object]] = []
+        kept = [r for r in self.routers if r.name in in_zone]
+        rids = self.router_ids(kept)
+        addrs = self.peer_addresses(in_zone)
         for r in self.routers:
             if r.name not in in_zone:
                 self.problem(r.file, f"{r.name}: no session with any other router of the "
                              "inputs; left out")
                 continue
-            out.append(self.router_speaker(r, r.name in is_rr, zone_t))
+            sp = self.router_speaker(r, r.name in is_rr, zone_t)
+            if r.name in rids:
+                sp["router_id"] = rids[r.name]
+            if r.name in addrs:
+                sp["address"] = addrs[r.name]
+            out.append(sp)
         for syn in self.synthetic:
-            sp: dict[str, object] = {"name": syn.name}
+            sp = {"name": syn.name}
+            if syn.name in addrs:
+                sp["address"] = addrs[syn.name]
             n_routes = self.route_count(syn.name, 0)
             if n_routes:
                 sp["routes"] = n_routes
@@ -466,6 +487,68 @@ class _Builder:
                 sp["timers"] = _timers_yaml(t)
             out.append(sp)
         return out
+
+    def router_ids(self, routers: list[Router]) -> dict[str, str]:
+        """Each router's ``bgp router-id`` (the speaker's ``router_id``, RFC 4271 §4.2).
+        Two routers with the same one is a finding (an iBGP peer refuses an OPEN carrying
+        its own identifier, RFC 4271 §6.2; a route whose ORIGINATOR_ID is a router's own
+        is dropped there, RFC 4456 §8): reported, and the zone keeps it on the first
+        only. A router without one gets the zone's default (docs/zone-format.md)."""
+        out: dict[str, str] = {}
+        first: dict[str, Router] = {}
+        for r in routers:
+            if r.router_id is None:
+                continue
+            if r.router_id in first:
+                self.problem(f"{first[r.router_id].file}, {r.file}", (
+                    f"{first[r.router_id].name} and {r.name} have the same bgp router-id "
+                    f"{r.router_id}; the zone keeps it on {first[r.router_id].name} only"))
+                continue
+            first[r.router_id] = r
+            out[r.name] = r.router_id
+        return out
+
+    def peer_addresses(self, in_zone: set[str]) -> dict[str, str]:
+        """The ``address`` of each speaker: the address its peers' ``neighbor`` statements
+        name (RFC 4271 §9.1.2.2 (g) compares it). Peers that name a router at several
+        addresses are reported; the zone keeps the one most of them use (the lowest on a
+        tie). A router seen only through a listen range gets its lowest address in the
+        range; an added dynamic neighbor (``dyn-*``) the next free address of its range."""
+        named: dict[str, Counter[str]] = defaultdict(Counter)
+        for (_r, peer), (n, _ln) in sorted(self.views.items()):
+            ip = None if n.is_group else canonical_ip(n.key)
+            if ip is not None and peer in in_zone:
+                named[peer][ip] += 1
+        out: dict[str, str] = {}
+        for peer, seen in sorted(named.items()):
+            out[peer] = min(seen, key=lambda a: (-seen[a], _ip_key(a)))
+            if len(seen) > 1:
+                self.problem(self.by_name[peer].file, (
+                    f"{peer}: its peers name it at {len(seen)} addresses "
+                    f"({', '.join(sorted(seen, key=_ip_key))}); the zone keeps one, "
+                    f"{out[peer]}, for every peer"))
+        for (_r, other), prefix in sorted(self.dyn_prefix.items()):
+            if other in in_zone and other not in out:
+                net = ipaddress.ip_network(prefix)
+                mine = [a for a in self.by_name[other].addresses
+                        if ipaddress.ip_address(a).version == net.version
+                        and ipaddress.ip_address(a) in net]
+                out[other] = min(mine, key=_ip_key)
+        self.synthetic_addresses(out)
+        return out
+
+    def synthetic_addresses(self, out: dict[str, str]) -> None:
+        """Each added dynamic neighbor's address: the next host of its listen range that
+        no router of the inputs has (``--dynamic`` checked that the range holds them; if
+        the inputs' own addresses fill it, the zone's default address)."""
+        taken = set(self.owners)
+        hosts: dict[str, Iterator[ipaddress.IPv4Address | ipaddress.IPv6Address]] = {}
+        for syn in self.synthetic:
+            it = hosts.setdefault(syn.prefix, iter(ipaddress.ip_network(syn.prefix).hosts()))
+            addr = next((str(a) for a in it if str(a) not in taken), None)
+            if addr is not None:  # else (a range full of the inputs' own): the default
+                taken.add(addr)
+                out[syn.name] = addr
 
     def router_speaker(self, r: Router, is_rr: bool, zone_t: Timers3) -> dict[str, object]:
         """The speaker of router ``r``, as a zone file writes it."""

@@ -4,7 +4,10 @@
 - :mod:`.runs`: one flap on one zone, summarised per shard; the rankings; the runner
   that sends runs to the worker processes (bgpcascade.properties.executor).
 - :mod:`.boundaries`: a shard's safe boundary (Z3, then the simulator's bracket).
-- :mod:`.whatifs`: the what-if zone edits; :mod:`.whatif_rows`: each row judged.
+- :mod:`.whatifs`: the what-if zone edits and their cost classes; :mod:`.whatif_rows`:
+  each row judged (and the recommended one at every offset).
+- :mod:`.assumed`: a shard's boundary over the range of an assumed number (its RRs'
+  capacity, when no measurement, benchmark or source gives it).
 - :mod:`.commands`: the command behind every number; :mod:`.zonedata`: zone files as
   data.
 - :mod:`.recommend`: the recommendations, ranked.

@@ -20,6 +20,17 @@ SPINES = "(spines)"
 ZONE = "(zone)"
 #: The number an explicit zone's boundary varies: its RRs' capacity, in percent.
 CAPACITY_PERCENT = "rr_capacity_percent"
+#: A what-if row's cost classes, cheapest first (docs/cli.md, ``review``): a setting of
+#: the implementation in use; another implementation or a feature it lacks; more boxes.
+COSTS: tuple[str, ...] = ("configuration", "software change", "hardware")
+#: The factors of an assumed number a shard's boundary is shown over.
+RANGE_FACTORS: tuple[Fraction, ...] = (Fraction(1, 4), Fraction(1, 2), Fraction(1),
+                                       Fraction(2), Fraction(4))
+
+
+def cost_rank(cost: str) -> int:
+    """A cost class's rank, cheapest 0 (an unclassified row after every class)."""
+    return COSTS.index(cost) if cost in COSTS else len(COSTS)
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,8 @@ class WhatIf:
     target: str | None = None  # the shard whose headroom the row reports
     origin: str | None = None  # a split row: the shard it splits (target is its 1st part)
     hint_scale: float = 1.0  # where its boundary search starts, relative to as written
+    cost: str = ""  # one of COSTS (whatifs.py classifies every row)
+    cost_why: str = ""  # why that class (a knob the implementation has, or lacks)
 
 
 @dataclass
@@ -147,11 +160,17 @@ class WhatIfResult:
     zone_file: str | None = None
     reason: str = ""
     as_written: bool = False
+    #: The verdict run again with every flap at every offset of its KEEPALIVE cycle
+    #: (the recommended row only): True held, False a flap time failed (``status`` is
+    #: then VIOLATED), None not run.
+    every_offset: bool | None = None
 
     def as_json(self) -> dict[str, Any]:
         """JSON form (review.json's ``what_ifs`` entries)."""
         b = self.boundary
         return {"id": self.row.id, "label": self.row.label, "change": self.row.change,
+                "cost": self.row.cost or None, "cost_reason": self.row.cost_why or None,
+                "checked_every_offset": self.every_offset,
                 "status": self.status, "same_as_written": self.as_written,
                 "failing_trigger": self.worst,
                 "verdict": self.verdict, "flaps": self.flaps, "runs": self.runs,
@@ -201,6 +220,41 @@ class OverSeeds:
 
 
 @dataclass
+class BoundaryRange:
+    """A shard's clients boundary over a plausible range of one assumed number: the
+    ``param`` (``capacity``) of its RRs' ``profile``, whose provenance
+    (:mod:`bgpcascade.model.provenance`) is ``provenance``, at ``factors`` times the
+    value ``base``; ``boundaries[i]`` the shard's clients boundary at ``values[i]``
+    (None: not answered, or nothing safe), each found as ``methods[i]`` says."""
+
+    param: str
+    profile: str
+    provenance: str
+    base: float
+    factors: list[Fraction]
+    values: list[int]
+    boundaries: list[ShardBoundary | None]
+    checked: str  # which flap times the values other than x1 were searched against
+
+    def found(self) -> list[int]:
+        """The boundaries that were found (safe values), in factor order."""
+        return [b.value for b in self.boundaries
+                if b is not None and b.status == "HOLDS" and b.value is not None]
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form (review.json's ``shards[].boundary_range``)."""
+        return {"field": self.param, "profile": self.profile,
+                "provenance": self.provenance, "base": self.base,
+                "factors": [float(f) for f in self.factors], "values": self.values,
+                "boundaries": [b.value if b is not None and b.status == "HOLDS" else None
+                               for b in self.boundaries],
+                "open_ended": [bool(b is not None and b.open_ended)
+                               for b in self.boundaries],
+                "methods": [b.method if b is not None else None for b in self.boundaries],
+                "checked": self.checked}
+
+
+@dataclass
 class ShardReview:
     """One shard of the zone as written: its figures, worst trigger and boundaries, and
     its worst flap over seeds (``over_seeds``; None when not run)."""
@@ -212,6 +266,7 @@ class ShardReview:
     capacity: ShardBoundary | None = None
     critical: list[str] = field(default_factory=list)
     over_seeds: OverSeeds | None = None
+    boundary_range: BoundaryRange | None = None
 
     @property
     def headroom(self) -> float | None:

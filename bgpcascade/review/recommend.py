@@ -2,14 +2,24 @@
 
 Ranking only, on the review's data (:mod:`bgpcascade.review.data`); the report words
 them. The order (docs/cli.md, ``review``): first every row that makes every single flap
-safe where the zone as written has one that violates, in table order; then at most three
-rows that raise the safe size of a cluster, the largest gain first; then each shard past
-its clients boundary, in shard order.
+safe where the zone as written has one that violates, the cheapest first
+(:data:`~bgpcascade.review.data.COSTS`: configuration, software change, hardware), then
+the largest gain, then table order; then at most three rows that raise the safe size of a
+cluster, again the cheapest first, then the largest gain; then each shard past its
+clients boundary, in shard order. A row found to fail at another offset
+(``every_offset`` False) is VIOLATED, so never a fix.
 """
 
 from __future__ import annotations
 
-from bgpcascade.review.data import Recommendation, Review, ShardBoundary, ShardReview, WhatIfResult
+from bgpcascade.review.data import (
+    Recommendation,
+    Review,
+    ShardBoundary,
+    ShardReview,
+    WhatIfResult,
+    cost_rank,
+)
 
 #: The most rows that only raise a cluster's safe size (fix nothing) that are recommended.
 MAX_PARTIAL = 3
@@ -54,16 +64,17 @@ def _over(s: ShardReview) -> bool:
 
 
 def recommend(review: Review) -> list[Recommendation]:
-    """The what-if rows that improve on the zone as written, best first (see the module
-    doc), then the shards over their boundary. A row is compared with the same shard as
+    """The what-if rows that improve on the zone as written, the cheapest fix first (see
+    the module doc), then the shards over their boundary. A row is compared with the same shard as
     written (a split part with the shard it splits) by the boundary in clients, so that
     parts of different sizes compare fairly."""
     written = {s.shard: s.clients or s.capacity for s in review.shards}
-    keyed: list[tuple[tuple[bool, float, int], Recommendation]] = []
+    keyed: list[tuple[tuple[bool, int, float, int], Recommendation]] = []
     for n, w in enumerate(review.what_ifs, 1):
         rec = _row(review, n, w, written)
         if rec is not None:
-            keyed.append(((not rec.fixes, -(rec.gain or 0.0), n), rec))
+            keyed.append(((not rec.fixes, cost_rank(w.row.cost), -(rec.gain or 0.0), n),
+                          rec))
     ranked = [r for _, r in sorted(keyed, key=lambda kr: kr[0])]
     fixes = [r for r in ranked if r.fixes]
     partial = [r for r in ranked if not r.fixes]

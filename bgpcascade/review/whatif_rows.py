@@ -20,6 +20,7 @@ from bgpcascade.model.errors import InputError
 from bgpcascade.model.timing import Timing
 from bgpcascade.model.zonefile import load_zone
 from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded
+from bgpcascade.properties.engines.offsets import Offsets
 from bgpcascade.properties.executor import Executor
 from bgpcascade.review.boundaries import Probe, find_boundary, search_range
 from bgpcascade.review.commands import boundary_commands, what_if_command
@@ -158,7 +159,7 @@ def judge_row(job: tuple[RowContext, WhatIf]) -> RowAnswer:
     if row.data is None:
         return ans
     fname = f"what-if-{row.id}.yaml"
-    wtext = dump(row.data, f"{ctx.zone} from {ctx.source}, what-if {row.id}: {row.change}")
+    wtext = _row_text(ctx, row)
     wsource = f"{ctx.out_prefix}/zones/{fname}"
     ans.files[fname] = wtext
     try:
@@ -192,6 +193,36 @@ def judge_row(job: tuple[RowContext, WhatIf]) -> RowAnswer:
             _row_boundary(ctx, row, wtext, wsource, wflaps, runs, runner, ans)
         ans.runs = runner.runs
     return ans
+
+
+def _row_text(ctx: RowContext, row: WhatIf) -> str:
+    """The zone file of a row, as :func:`judge_row` wrote it."""
+    assert row.data is not None
+    return dump(row.data, f"{ctx.zone} from {ctx.source}, what-if {row.id}: {row.change}")
+
+
+def at_every_offset(ctx: RowContext, res: WhatIfResult, runner: Runner,
+                    offsets: Offsets) -> tuple[FlapRun | None, int]:
+    """A row that holds with each flap at its worst offset in the zone as written, run
+    with every flap of its zone at every other offset of its KEEPALIVE cycle
+    (:class:`~bgpcascade.properties.engines.offsets.Offsets`), each flap's offsets in
+    time order, the flaps worst first; the first flap time that violates ends it.
+    Returns that run (None: every flap time holds) and the runs made. BudgetExceeded
+    when the review's budget ends it."""
+    row = res.row
+    wtext = _row_text(ctx, row)
+    wsource = res.zone_file or row.id
+    zone = load_zone(wtext, source=wsource)
+    reps = flaps_of(wtext, wsource, ctx.at)
+    worst = [replace(t, t=ctx.worst_at.get(t.label(), t.t)) for t in reps]
+    order = {t.label(): n for n, t in enumerate(order_like(worst, ctx.base_order))}
+    tried = set(order)  # judge_row ran these
+    times = [x for t, wt in sorted(zip(reps, worst, strict=True),
+                                   key=lambda p: order[p[1].label()])
+             for x in offsets.of(zone, t) if x.label() not in tried]
+    before = runner.runs
+    runs = runner.run(wtext, wsource, times, ctx.horizon, stop=lambda r: bool(r.violated))
+    return next((r for r in runs if r.violated), None), runner.runs - before
 
 
 def judge_rows(ctx: RowContext, rows: Sequence[WhatIf],

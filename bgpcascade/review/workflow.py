@@ -16,11 +16,17 @@ never by a formula standing in for it (docs/cli.md, ``review``):
    reset through the cascade; in an explicit zone, its RRs' capacity in percent.
 3. **The boundary curve**: the tightest shard's clients boundary at 1/2, 1, 2 and 4 times
    its RRs' capacity.
-4. **What-ifs** (:mod:`~bgpcascade.review.whatifs`, :mod:`~bgpcascade.review.whatif_rows`):
-   the zone changed one way at a time, each judged over every representative flap of the
-   changed zone, with its shard's boundary.
-5. **Recommendations** (:mod:`~bgpcascade.review.recommend`), ranked by what they buy.
-6. **Over seeds**: each shard's worst single flap run again under ``seeds`` seeds (the
+4. **The boundary over assumed numbers** (:mod:`~bgpcascade.review.assumed`): each
+   bounded shard's clients boundary at x0.25 .. x4 of its RRs' capacity when that
+   capacity is assumed (:mod:`bgpcascade.model.provenance`).
+5. **What-ifs** (:mod:`~bgpcascade.review.whatifs`, :mod:`~bgpcascade.review.whatif_rows`):
+   the zone changed one way at a time, each with its cost class, judged over every
+   representative flap of the changed zone, with its shard's boundary.
+6. **Recommendations** (:mod:`~bgpcascade.review.recommend`), the cheapest fix first;
+   the first recommended row that holds is run again with every flap at every offset
+   (a flap time that fails there makes it VIOLATED, and the next is tried; not in a
+   quick review).
+7. **Over seeds**: each shard's worst single flap run again under ``seeds`` seeds (the
    timers' phases and jitter, :mod:`bgpcascade.properties.montecarlo`): how often the
    shard cascades, with its 95 % interval (a quick review: the shard the flaps hurt most).
 
@@ -45,6 +51,7 @@ from bgpcascade.properties.engines.cascade_z3 import BudgetExceeded, representat
 from bgpcascade.properties.engines.offsets import Offsets, timing_bounds
 from bgpcascade.properties.library import Selected, parse_property
 from bgpcascade.properties.montecarlo import REVIEW_RUNS, OutOfBudget, distribution, wilson
+from bgpcascade.review.assumed import RangeJob, boundary_range
 from bgpcascade.review.boundaries import find_boundary, search_range
 from bgpcascade.review.commands import (
     boundary_commands,
@@ -54,6 +61,7 @@ from bgpcascade.review.commands import (
     run_args,
     show_command,
     timing_args,
+    what_if_command,
     worst_flap_command,
 )
 from bgpcascade.review.data import (
@@ -76,7 +84,7 @@ from bgpcascade.review.runs import (
     trigger_shards,
     zone_review,
 )
-from bgpcascade.review.whatif_rows import RowContext, judge_rows
+from bgpcascade.review.whatif_rows import RowContext, at_every_offset, judge_rows
 from bgpcascade.review.whatifs import fingerprint, what_ifs
 from bgpcascade.review.zonedata import (
     dump,
@@ -216,12 +224,12 @@ def _curve(w: _Work, runner: Runner, sr: ShardReview) -> list[tuple[int, ShardBo
     return points
 
 
-def _what_ifs(w: _Work, runner: Runner, ctx: RowContext,
-              target: str | None) -> tuple[list[WhatIfResult], int]:
+def _what_ifs(w: _Work, runner: Runner, ctx: RowContext, target: str | None, *,
+              run: bool = True) -> tuple[list[WhatIfResult], int]:
     """Every what-if row judged (in the review's worker processes), in row order, with
     the runs they made; their files, commands and unanswered questions join the
-    review's."""
-    rows = what_ifs(w.data, target)
+    review's. ``run`` False (the budget ended the first ranking): none."""
+    rows = what_ifs(w.data, target) if run else []
     w.progress(f"review: {len(rows)} what-ifs")
     results: list[WhatIfResult] = []
     runs = 0
@@ -237,6 +245,52 @@ def _what_ifs(w: _Work, runner: Runner, ctx: RowContext,
                       if res.boundary and res.boundary.headroom_percent is not None
                       else ""))
     return results, runs
+
+
+def _ranges(w: _Work, runner: Runner, zone: Zone, shards: list[ShardReview],
+            curve: list[tuple[int, ShardBoundary]]) -> None:
+    """Each shard's clients boundary over its RRs' assumed capacity
+    (:func:`~bgpcascade.review.assumed.boundary_range`), into
+    ``ShardReview.boundary_range``; its files, commands and unanswered questions join the
+    review's."""
+    job = RangeJob(w.data, w.text, w.source, w.out_prefix, w.h, w.pin, w.horizon,
+                   w.by_label, w.flaps, w.progress)
+    for sr in shards:
+        sr.boundary_range = boundary_range(job, runner, zone, sr, curve)
+    w.files.update(job.files)
+    w.commands.extend(job.commands)
+    w.unknown.extend(job.unknown)
+
+
+def _confirm(w: _Work, runner: Runner, rv: Review, ctx: RowContext, offs: Offsets) -> None:
+    """The first recommended what-if row that holds, run with every flap at every offset
+    (:func:`~bgpcascade.review.whatif_rows.at_every_offset`): a flap time that fails
+    makes it VIOLATED (``every_offset`` False) and the recommendations are ranked again,
+    the next such row tried; the budget ending it leaves it unconfirmed (UNKNOWN).
+    Nothing to run when the review pins the flap time; not run in a quick review (its
+    bounds say so)."""
+    if offs.pinned or rv.quick:
+        return
+    while True:
+        top = next((r.what_if for r in rv.recommendations if r.what_if is not None), None)
+        if top is None or top.status != "HOLDS" or top.every_offset is not None:
+            return
+        w.progress(f"review: what-if {top.row.id} (recommended) at every offset")
+        try:
+            bad, _runs = at_every_offset(ctx, top, runner, offs)  # counted by the runner
+        except BudgetExceeded:
+            w.unknown.append(f"what-if {top.row.id} at every offset (review budget spent)")
+            return
+        top.every_offset = bad is None
+        w.progress(f"review: what-if {top.row.id} at every offset: "
+                   + ("HOLDS" if bad is None else f"VIOLATED ({bad.trigger})"))
+        if bad is None:
+            return
+        top.status, top.worst, top.verdict = "VIOLATED", bad.trigger, bad.verdict
+        cmd = what_if_command(top.row.id, top.zone_file or top.row.id, bad.trigger, w.h,
+                              w.pin)
+        rv.commands.append(cmd)
+        rv.recommendations = recommend(rv)
 
 
 def _shard_prop(shard: str) -> Selected:
@@ -309,15 +363,22 @@ def _unique(commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(what, cmd) for cmd, what in unique.items()]
 
 
-def _bounds(w: _Work, offs: Offsets, timing: Timing, ran: int) -> dict[str, Any]:
+def _bounds(w: _Work, offs: Offsets, timing: Timing, ran: int,
+            quick: bool = False) -> dict[str, Any]:
     """review.json's ``bounds``: the flap times covered (``trigger_offsets``, as
     ``check``'s, with ``flap_times_run``: runs of the zone as written, every flap at every
     offset; ``boundaries``: every offset at each boundary value; ``what_ifs``: each flap
-    at its worst offset as written) and the timing of every run."""
+    at its worst offset as written; ``recommendation``: the first recommended row that
+    holds, every offset (not in a quick review); ``boundary_range``: the flap times of
+    the range over an assumed number) and the timing of every run."""
     off = offs.bounds(w.zone, w.reps)
     off.update({"flap_times_run": ran,
                 "boundaries": "pinned" if offs.pinned else "every offset",
-                "what_ifs": "pinned" if offs.pinned else "worst offset as written"})
+                "what_ifs": "pinned" if offs.pinned else "worst offset as written",
+                "recommendation": "pinned" if offs.pinned else
+                "worst offset as written (quick)" if quick else "every offset",
+                "boundary_range": "pinned" if offs.pinned else
+                "x1 every offset; other factors: the x1 search's flap times"})
     return {"trigger_offsets": off, **timing_bounds(timing)}
 
 
@@ -395,21 +456,20 @@ def review(text: str, source: str, *, out_prefix: str, horizon: Fraction = Fract
         curve_pts: list[tuple[int, ShardBoundary]] = []
         if complete and curve and tightest is not None and "shards" in w.data:
             curve_pts = _curve(w, runner, next(s for s in shards if s.shard == tightest))
-        results: list[WhatIfResult] = []
-        row_runs = 0
-        if complete:
-            ctx = RowContext(zone.name, source, out_prefix, horizon, at, w.h,
-                             [r.trigger for r in ranking], shards, quick, deadline,
-                             fingerprint(text, source), ranking, timing, w.worst_at(),
-                             w.pin)
-            results, row_runs = _what_ifs(w, runner, ctx, tightest)
-        else:
-            progress("review: 0 what-ifs")
-        total_runs = runner.runs + row_runs
-    rv = Review(zone.name, source, horizon, at, [t.label() for t in reps], ranking,
-                shards, results, curve_pts, tightest if curve_pts else None, tightest,
-                w.files, _unique(w.commands), total_runs, w.unknown, quick, complete,
-                seeds if complete else 0,
-                bounds=_bounds(w, offs, timing, len(w.base)))
-    rv.recommendations = recommend(rv)
+        if complete and "shards" in w.data:
+            _ranges(w, runner, zone, bounded, curve_pts)
+        ctx = RowContext(zone.name, source, out_prefix, horizon, at, w.h,
+                         [r.trigger for r in ranking], shards, quick, deadline,
+                         fingerprint(text, source), ranking, timing, w.worst_at(), w.pin)
+        results, row_runs = _what_ifs(w, runner, ctx, tightest if complete else None,
+                                      run=complete)
+        rv = Review(zone.name, source, horizon, at, [t.label() for t in reps], ranking,
+                    shards, results, curve_pts, tightest if curve_pts else None, tightest,
+                    w.files, w.commands, 0, w.unknown, quick, complete,
+                    seeds if complete else 0,
+                    bounds=_bounds(w, offs, timing, len(w.base), quick))
+        rv.recommendations = recommend(rv)
+        _confirm(w, runner, rv, ctx, offs)
+        rv.runs += runner.runs + row_runs
+    rv.commands = _unique(rv.commands)
     return rv

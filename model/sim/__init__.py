@@ -4,7 +4,9 @@
 - :mod:`.state`: nodes, session groups, work items, the event queue.
 - :mod:`.queues`: one FIFO per node, batches, capacity.
 - :mod:`.ribs`: RFC 4456 decisions and the RIB effects of UPDATEs.
-- :mod:`.sessions`: the FSM at both ends, TCP, timers, session messages, triggers.
+- :mod:`.timers`: each session end's timers, and what a write restarts.
+- :mod:`.transport`: each session direction's socket buffers (TCP back-pressure).
+- :mod:`.sessions`: the FSM at both ends, TCP, session messages, triggers.
 - :mod:`.measurements`: queue delay, isolated clients, unreachable pairs.
 - :mod:`.core`: :class:`Sim`, the step function.
 

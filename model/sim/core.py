@@ -18,6 +18,7 @@ from ..topology import Zone
 from .events import (
     Arrival,
     BatchDone,
+    CaughtUp,
     Coalesced,
     Flush,
     Priority,
@@ -101,6 +102,8 @@ class Sim(Sessions, Measurements):
                 self._on_wake(key, until)
             case TriggerFired(trigger):
                 self._on_trigger(trigger)
+            case CaughtUp(key):
+                self._on_caught_up(key)
             case _:  # a new event kind must be dispatched here
                 assert_never(event)
         return True
@@ -127,9 +130,16 @@ class Sim(Sessions, Measurements):
         """What reached ``key`` at ``t`` is read: with an ``io-thread`` reader the session
         messages reach the FSM at once (an UPDATE's route work still queues); the rest
         joins the FIFO as one batch."""
+        items = self._take_arrivals(t, key)
+        if self._bp:
+            items = self._gate(key, items)
+        self._read(key, items)
+
+    def _read(self, key: str, items: list[WorkItem]) -> None:
+        """``key`` reads ``items`` off its sockets (:meth:`_on_arrival`)."""
         node = self.nodes[key]
         queued: list[WorkItem] = []
-        for it in self._take_arrivals(t, key):
+        for it in items:
             if it.edge >= 0 and node.profile.keepalive_rx == "io-thread" and \
                     it.kind in _FSM_INPUT:
                 self._fsm_message(key, it)  # the reader thread: FSM at once
@@ -166,3 +176,7 @@ class Sim(Sessions, Measurements):
         for it in items:
             if it.kind == "tx-send":
                 self._deliver_updates(key, it)
+        if self._bp and node.epoch == epoch:
+            read = self._processed(key, items)
+            if read:
+                self._read(key, read)

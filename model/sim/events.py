@@ -124,6 +124,9 @@ class Priority(enum.IntEnum):
     TIMER = 2
     #: What a node produced at this instant joins its FIFO as one batch.
     FLUSH = 3
+    #: After everything else of an instant: a woken speaker's backlog is measured
+    #: (:class:`CaughtUp`).
+    SETTLE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +224,15 @@ class Wake:
     until: Fraction
 
 
+@dataclass(frozen=True, slots=True)
+class CaughtUp:
+    """The instant ``key`` woke from a pause is over: what it queued then (its backlog from
+    the pause) is measured, and its sessions' direct marks end when that work is done
+    (docs/model.md, "Direct effects of a trigger"). Priority SETTLE."""
+
+    key: str
+
+
 #: Every kind of event the simulator queues.
 SimEvent: TypeAlias = (TriggerFired | Arrival | Syn | TcpSignal | BatchDone | TimerFired | Flush
-            | StaleTimer | Coalesced | Wake)
+            | StaleTimer | Coalesced | Wake | CaughtUp)

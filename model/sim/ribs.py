@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..fsm_vocab import State
-from ..reflection import AdvertisedPath
-from ..rules import accepts_reflected, preference_key, reflects_to
+from ..reflection import AdvertisedPath, path_key
+from ..rules import accepts_reflected, reflects_to
 from .queues import Queues
 from .state import Change, WorkItem
 
@@ -49,9 +49,10 @@ class Ribs(Queues):
         if not cands:
             node.best_edge.pop(c, None)
             return {}
-        rank = self.rank
-        best, from_edge = min(cands, key=lambda pi: preference_key(len(pi[0].cluster_list),
-                                                                   rank[pi[0].sender]))
+        # The least preference key (RFC 4271 §9.1.2.2 (f), (g); RFC 4456 §9): the same
+        # ranking as the static analysis, over the view's router ids and addresses.
+        nodes = self.view.nodes
+        best, from_edge = min(cands, key=lambda pi: path_key(nodes, pi[0]))
         node.best_edge[c] = from_edge
         rel_from = self.edges[from_edge].relation(key)
         out: dict[int, AdvertisedPath] = {}

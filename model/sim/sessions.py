@@ -9,8 +9,9 @@ simulator adds around it (docs/model.md, "Sessions"):
 - A received OPEN is judged by :func:`~bgpcascade.model.rules.open_received` (RFC 4271
   §6.2, §8.1.2); a drop to Idle restarts after the IdleHoldTime
   (:func:`~bgpcascade.model.rules.restart_after_drop`).
-- Session messages leave per the sender's ``keepalive_tx`` path; every send restarts the
-  SendHoldTimer (RFC 9687) and, in Established, the KeepaliveTimer (§8.2.2).
+- Session messages leave per the sender's ``keepalive_tx`` path, then wait for room in
+  the socket (:mod:`.transport`); every write restarts the SendHoldTimer (RFC 9687) and,
+  in Established, the KeepaliveTimer (§8.2.2).
 - Graceful restart (RFC 4724, RFC 8538) keeps a peer's routes stale; FRR's coalesce wait
   delays a new peer's table (bgpd/bgp_updgrp.h).
 - Triggers: a flap, a spike of work, a process restart, a pause (SIGSTOP), an
@@ -53,6 +54,7 @@ from ..rules import negotiated_hold, open_received, restart_after_drop
 from ..topology import session_name
 from .events import (
     REASONS,
+    CaughtUp,
     Coalesced,
     Priority,
     SessionEvent,
@@ -64,7 +66,7 @@ from .events import (
     Wake,
 )
 from .state import ZERO, Edge, F, WorkItem
-from .timers import Timers
+from .transport import Transport
 
 #: What :meth:`Sessions._actions` does for each action of a row: ``tcp`` (initiate TCP),
 #: ``drop`` (drop TCP), ``delete`` (delete routes), a message to send, or nothing.
@@ -84,7 +86,7 @@ def established_vars(cfg: PyConfig, v: PyVars, hold: F, zero: F = ZERO) -> PyVar
     return v
 
 
-class Sessions(Timers):
+class Sessions(Transport):
     """The FSM of every session end, TCP, session messages, and triggers."""
 
     def _sessions_at_rest(self) -> None:
@@ -170,9 +172,11 @@ class Sessions(Timers):
             why = REASONS.get(event, event.name.lower())
             # A trigger's own event (a flap's TCP failure, a clear's ManualStop), or the
             # TCP failure a trigger causes on a session it took down directly.
-            if direct or (event is Event.TcpConnectionFails and e.index in self._direct):
+            marked = self._is_direct(e)
+            if direct or (event is Event.TcpConnectionFails and marked
+                          and self._direct.get(e.index) is None):
                 why = "trigger"
-            self._record(e, "down", why, key, direct or e.index in self._direct,
+            self._record(e, "down", why, key, direct or marked,
                          reason or f"{before.value} -> {after.value} on {event.name}")
         if not was_up and e.established():
             self._came_up(e, key)
@@ -192,10 +196,29 @@ class Sessions(Timers):
         self._rearm(e, key, timers)
         self._actions(e, key, row)
 
+    def _is_direct(self, e: Edge) -> bool:
+        """Is a reset of ``e`` now a trigger's direct effect (docs/model.md, "Direct
+        effects of a trigger")? Yes while its mark lasts: a mark with no end lasts until
+        the session is Established again (:meth:`_came_up`); a paused speaker's mark
+        lasts until it has caught up (:meth:`_on_caught_up`), after which the mark is
+        dropped and a reset is the cascade's."""
+        if e.index not in self._direct:
+            return False
+        until = self._direct[e.index]
+        if until is None or self.now <= until:
+            return True
+        del self._direct[e.index]
+        return False
+
     def _came_up(self, e: Edge, key: str) -> None:
         """Both ends are Established (``key``'s step made it so): each sends its whole
-        Adj-RIB-Out for the session, at once or after its coalesce wait."""
-        self._direct.discard(e.index)
+        Adj-RIB-Out for the session, at once or after its coalesce wait. A trigger's mark
+        on the session ends here, unless it is a paused speaker's that has not caught up
+        yet (docs/model.md, "Direct effects of a trigger")."""
+        if e.index in self._direct:
+            until = self._direct[e.index]
+            if until is None or until < self.now:
+                del self._direct[e.index]
         self._record(e, "established", "fsm", key, False, "")
         e.ups += 1
         for end in (e.a, e.b):
@@ -311,10 +334,10 @@ class Sessions(Timers):
                                       cls=str(e.index), conn=e.conn))
             return
         # fifo (FRR's keepalive thread) joins the peer's output queue behind the UPDATEs
-        # already built, not those the main loop has yet to build (FRR bgpd/bgp_keepalives.c);
-        # the model has no socket buffers, so a built UPDATE has left and the message
-        # leaves at its timer, as with priority. (Discrepancy 10, measured in the lab:
-        # docs/validation.md.)
+        # already built, not those the main loop has yet to build (FRR bgpd/bgp_keepalives.c;
+        # discrepancy 10, measured in the lab: docs/validation.md): it leaves at its timer,
+        # as with priority, unless the socket is full; then the profile's keepalive_queue
+        # says where it waits (:meth:`_put`).
         self._transmit_now(e, key, it)
 
     def _transmit(self, key: str, it: WorkItem) -> None:
@@ -333,8 +356,7 @@ class Sessions(Timers):
             return  # made for a connection that has closed since: gone with its socket
         if e.tcp is None and it.kind != "notification":
             return
-        self._arrive(self.now + self.link_delay, e.other(key), it)
-        self._note_sent(e, key)
+        self._put(e, key, it)
 
     def _deliver_updates(self, key: str, item: WorkItem) -> None:
         """Built UPDATEs (and End-of-RIBs) leave, each on the connection it was built for:
@@ -345,18 +367,13 @@ class Sessions(Timers):
             e = self.edges[i]
             if e.tcp != "up" or built.get(i, e.conn) != e.conn:
                 continue
-            other = e.other(key)
-            self._arrive(self.now + self.link_delay, other,
-                         WorkItem(kind="update", edge=i, sender=key, cls=c, path=path,
-                                  routes=routes, conn=e.conn))
-            (self.announced if path is not None else self.withdrawn)[(other, key)] += routes
-            self._note_sent(e, key)
+            self._put(e, key, WorkItem(kind="update", edge=i, sender=key, cls=c, path=path,
+                                       routes=routes, conn=e.conn))
         for i in item.eor:
             e = self.edges[i]
             if e.tcp == "up" and built.get(i, e.conn) == e.conn:
-                self._arrive(self.now + self.link_delay, e.other(key),
-                             WorkItem(kind="eor", edge=e.index, sender=key,
-                                      routes=self.nodes[key].count, conn=e.conn))
+                self._put(e, key, WorkItem(kind="eor", edge=e.index, sender=key,
+                                           routes=self.nodes[key].count, conn=e.conn))
 
     # -- TCP and timers -----------------------------------------------------------------
     def _connect(self, e: Edge, key: str) -> None:
@@ -436,7 +453,7 @@ class Sessions(Timers):
             e = self._edge_of(trig)
             e.blocked_until = self.now + trig.down_for
             e.tcp = None
-            self._direct.add(e.index)
+            self._direct[e.index] = None
             for end in (e.a, e.b):
                 self._fsm(e, end, Event.TcpConnectionFails, direct=True)
         elif trig.kind == "spike":
@@ -470,7 +487,7 @@ class Sessions(Timers):
         trigger's direct effect."""
         e = self._edge_of(trig)
         key = self.view.node_of(trig.a)
-        self._direct.add(e.index)
+        self._direct[e.index] = None
         self._fsm(e, key, Event.ManualStop, direct=True)
         self._fsm(e, key, Event.ManualStart)
 
@@ -495,7 +512,7 @@ class Sessions(Timers):
             node.adv_out[c].clear()
         for i in self.edges_of[key]:
             e = self.edges[i]
-            self._direct.add(i)
+            self._direct[i] = None  # until Established again: it has no backlog to drain
             was_up = e.established()
             if e.tcp is not None:
                 e.tcp = None
@@ -528,6 +545,11 @@ class Sessions(Timers):
         self._delay_batches(key, shift)
         self._push(until, Priority.INPUT, Wake(key, until))
         self.reach_version += 1
+        for i in self.edges_of[key]:
+            # Its sessions' resets are the pause's own, until it has caught up (a mark
+            # with no end, a flap's or a restart's, is kept as it is).
+            if i not in self._direct or self._direct[i] is not None:
+                self._direct[i] = until
 
     def _on_wake(self, key: str, until: F) -> None:
         """The pause ending at ``until`` is over, unless a later pause extended it."""
@@ -547,6 +569,24 @@ class Sessions(Timers):
         for prio, event in deferred:
             if type(event) is not TimerFired:
                 self._push(self.now, prio, event)
+        self._push(self.now, Priority.SETTLE, CaughtUp(key))
+
+    def _on_caught_up(self, key: str) -> None:
+        """The instant ``key`` woke is over: everything it deferred was read, its overdue
+        timers fired, what they produced joined its FIFO. It has caught up when that work
+        is done, at ``max(now, busy_until)``: until then a reset of one of its sessions is
+        still the pause's direct effect, and so is a reset of a session that was down
+        then until it is Established again; after it, a reset is the cascade's
+        (docs/model.md, "Direct effects of a trigger")."""
+        node = self.nodes[key]
+        if node.paused_until > self.now:
+            return  # paused again: the next waking decides
+        if self._bp:  # what waited for room in its sockets is written now, after its
+            self._drain_all(key)  # overdue timers (a SendHoldTimer among them) fired
+        done = node.busy_until if node.busy_until > self.now else self.now
+        for i in self.edges_of[key]:
+            if self._direct.get(i) is not None:
+                self._direct[i] = done
 
 
 def _plan(row: Transition) -> _Plan:

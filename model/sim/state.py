@@ -3,15 +3,15 @@
 :class:`SimState` builds the state of a zone's view (one :class:`Node` per speaker or
 lockstep group, one :class:`Edge` per session group) and owns the priority queue of
 events. The behaviour is layered on it: :mod:`.queues` (FIFOs and batches), :mod:`.ribs`
-(RFC 4456 decisions), :mod:`.timers` (each session end's timers), :mod:`.sessions` (the
-FSM at both ends, TCP, triggers),
-:mod:`.measurements`, and :mod:`.core` (the step function).
+(RFC 4456 decisions), :mod:`.timers` (each session end's timers), :mod:`.transport`
+(socket buffers, TCP back-pressure), :mod:`.sessions` (the FSM at both ends, TCP,
+triggers), :mod:`.measurements`, and :mod:`.core` (the step function).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -70,6 +70,47 @@ class WorkItem:
     work: Fraction | None = None  # spike: its work units
     conn: int = -1  # a message: the connection it was made for (Edge.conn); -1 local work
     edge_conns: tuple[tuple[int, int], ...] = ()  # tx-send: (edge, connection) when built
+    #: A message written to a socket: its bytes (over the sender's members, per member of
+    #: the receiver), what it holds of the session's buffers until it is processed
+    #: (:mod:`.transport`); 0 for local work and when back-pressure is off.
+    wire: Any = 0
+
+
+class Pipe:
+    """One direction of one session group's connection (``sender`` to its peer on
+    ``edge``, connection ``conn``): TCP's buffers and the sender's output waiting for
+    room (docs/model.md, "TCP back-pressure and the send side"; :mod:`.transport`).
+
+    Every amount is summed over the sender's members, per member of the receiver (a
+    lumped group's sessions move in lockstep), so each cap is a session's times the
+    sender's count. ``kernel``: bytes written, not yet read by the receiver (in flight,
+    in the sender's send buffer or the receiver's receive buffer), at most about
+    ``kernel_cap`` = send buffer + receive buffer. ``app``: bytes the receiver has read
+    and not processed; it reads while ``app`` is under ``app_cap`` (its receive buffer).
+    ``unread``: messages that reached the receiver and wait in its socket, in order.
+    ``out``: messages the sender has built and could not write yet, in the order its
+    implementation writes them. ``route_bytes``: one route's bytes; ``sizes``: a session
+    message's bytes over the sender's members, by kind; ``at_once``: the receiver hands
+    session messages to its FSM on receipt (``io-thread``). Amounts are whole bytes
+    (``int``) unless a profile's ``route_bytes`` is not whole or a count is symbolic.
+    """
+
+    __slots__ = ("app", "app_cap", "at_once", "conn", "edge", "kernel", "kernel_cap", "out",
+                 "route_bytes", "sender", "sizes", "unread")
+
+    def __init__(self, edge: int, sender: str, conn: int, caps: tuple[Any, Any],
+                 route_bytes: Any, sizes: dict[str, Any], at_once: bool) -> None:
+        self.edge = edge
+        self.sender = sender
+        self.conn = conn
+        self.kernel_cap, self.app_cap = caps
+        self.route_bytes = route_bytes
+        self.sizes = sizes
+        self.at_once = at_once
+        self.kernel: Any = 0
+        self.app: Any = 0
+        self.unread: deque[WorkItem] = deque()
+        self.out: deque[WorkItem] = deque()
 
 
 @dataclass
@@ -223,6 +264,9 @@ class SimState:
     #: Plain runs compute on :class:`~bgpcascade.model.arith.Q` (:meth:`_exact`);
     #: tests/test_engine.py turns it off to compare with plain ``Fraction``.
     FAST_RATIONALS: ClassVar[bool] = True
+    #: TCP back-pressure (:mod:`.transport`); tests/test_backpressure.py turns it off to
+    #: show that a run whose buffers never fill is the same without it.
+    BACKPRESSURE: ClassVar[bool] = True
 
     def __init__(self, zone: Zone, triggers: Iterable[Trigger], *, expand: bool,
                  link_delay: Fraction, symbolic: bool, timing: Timing) -> None:
@@ -304,6 +348,9 @@ class SimState:
         # "same instant?" decision (properties/engines/symbolic.py).
         self.arrivals: dict[str, list[tuple[Fraction, list[WorkItem]]]] = defaultdict(list)
         self._flushes: dict[str, list[Fraction]] = defaultdict(list)
+        #: Each session direction's buffers, by (edge, sender) (:mod:`.transport`).
+        self._bp = self.BACKPRESSURE
+        self._pipes: dict[tuple[int, str], Pipe] = {}
 
     def _init_counters(self) -> None:
         """What the run records and the measurements read, and the caches kept with it."""
@@ -321,7 +368,12 @@ class SimState:
         #: outage of the zone).
         self.restarted: set[str] = set()
         self._paused = any(t.kind == "pause" for t in self.triggers)
-        self._direct: set[int] = set()
+        #: Session groups whose resets are a trigger's direct effect (docs/model.md,
+        #: "Direct effects of a trigger"), each with when its mark ends: ``None`` when the
+        #: session is Established again (a flap, a clear, a restart, a pause not yet
+        #: over); a time (a paused speaker's catch-up) when it ends then, or when the
+        #: session is Established again if it is down then.
+        self._direct: dict[int, Fraction | None] = {}
         #: Routes announced and withdrawn in UPDATEs, per (receiver, sender) node, counted
         #: as they reach the receiver's socket (what an MRT dump of the receiver records);
         #: per member of the receiver, summed over the sender's members. The zone starts at

@@ -1,5 +1,5 @@
 """Session timers: queuing each end's running timers, the numbers they run with, the
-jitter of RFC 4271 §10, and what every send restarts (RFC 9687 §4, RFC 4271 §8.2.2).
+jitter of RFC 4271 §10, and what every write restarts (RFC 9687 §4, RFC 4271 §8.2.2).
 
 :class:`Timers` is the layer of the simulator between the RIBs and the sessions
 (:mod:`.sessions` runs the FSM on top of it). A plain run keeps, per session end, the
@@ -126,7 +126,9 @@ class Timers(Ribs):
 
 
     def _note_sent(self, e: Edge, key: str) -> None:
-        """Every send restarts the SendHoldTimer (RFC 9687) and KeepaliveTimer (§8.2.2)."""
+        """Every write to the socket restarts the SendHoldTimer (RFC 9687 §4) and the
+        KeepaliveTimer (§8.2.2); a message waiting for room restarts neither
+        (:mod:`.transport`)."""
         v = e.fsm[key]
         if not self._float_keys:
             self._note_sent_symbolic(e, key, v)
