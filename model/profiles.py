@@ -413,7 +413,10 @@ BUILTIN_PROFILES: Mapping[str, Profile] = {
         keepalive_queue="behind-built",
         description="legacy virtual appliance: one FIFO serves everything (the incident's RRs)",
         sources={
-            "capacity": "calibrated to the incident (docs/model.md, 'appliance')",
+            "capacity": "assumed: chosen so the built-in zone tells the incident's story "
+            "(docs/model.md, 'appliance'); consistent with the incident's public timeline "
+            "but not derived from it: bgpcascade fit keeps 673..286,602 units/s, FRR-class "
+            "capacities included (docs/incident.md)",
             "keepalive_rx": "assumed (docs/incident.md): KEEPALIVEs wait in the UPDATEs' queue",
             "keepalive_tx": "assumed (docs/incident.md): one FIFO for everything",
             "update_groups": "assumed (docs/incident.md): each copy formatted per peer",
