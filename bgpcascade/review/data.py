@@ -41,6 +41,7 @@ class FlapRun:
     directly). ``shard_ratio``: per shard, the highest peak queue delay over negotiated
     hold time of any of its speakers (>= 1 means a KEEPALIVE waited a whole hold time).
     ``violated``: the zone-wide properties (``check``'s defaults) that failed.
+    ``degraded_by``: what makes the run degraded (a backlog, a late reconvergence).
     """
 
     trigger: str
@@ -52,11 +53,14 @@ class FlapRun:
     shard_cascade: dict[str, int]
     shard_ratio: dict[str, float]
     reasons: dict[str, int]
+    degraded_by: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
-        """``zone-outage``, ``cascade`` or ``contained`` (as ``simulate`` says it)."""
-        return "zone-outage" if self.outage else "cascade" if self.cascade else "contained"
+        """``zone-outage``, ``cascade``, ``degraded`` or ``contained`` (as ``simulate``
+        says it, :meth:`~bgpcascade.model.outcomes.Outcome.verdict`)."""
+        return "zone-outage" if self.outage else "cascade" if self.cascade else \
+            "degraded" if self.degraded_by else "contained"
 
     def shard_safe(self, shard: str) -> bool:
         """``no_cascade_in=<shard>`` holds for this run."""

@@ -61,7 +61,7 @@ def run_one(zone_text: str, source: str, trigger: Trigger, horizon: Fraction,
                    o.outage(Fraction(1, 2)), tuple(done.violated),
                    dict(sorted(shard_cascade.items())),
                    {k: round(v, 4) for k, v in sorted(shard_ratio.items())},
-                   dict(sorted(reasons.items())))
+                   dict(sorted(reasons.items())), tuple(o.degraded_by()))
 
 
 def _job(args: tuple[str, str, Trigger, Fraction, Timing | None]) -> FlapRun:
