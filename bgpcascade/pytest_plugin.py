@@ -41,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     choices=(*ENGINES, "all"), help="engine for zone files (default sim)")
     group.addoption("--bgpcascade-property", action="append", default=[],
                     metavar="NAME[=ARG]", help="properties (repeatable; default "
-                    "no_cascade and no_zone_outage)")
+                    "no_cascade, no_zone_outage, reconverges_in_time and backlog_margin)")
     group.addoption("--bgpcascade-budget", default="120", metavar="S",
                     help="budget per zone file in seconds (default 120)")
     group.addoption("--bgpcascade-out", default="bgpcascade-out", metavar="DIR",

@@ -18,7 +18,8 @@ from .common import add_common, positive
 def add_explore_args(p: argparse.ArgumentParser) -> None:
     """The flags of ``explore``."""
     p.add_argument("--property", action="append", default=[], metavar="NAME[=ARG]",
-                   help="run properties (repeatable; default no_cascade and no_zone_outage)")
+                   help="run properties (repeatable; default no_cascade, no_zone_outage, "
+                   "reconverges_in_time and backlog_margin)")
     p.add_argument("--examples", type=int, default=100, metavar="N",
                    help="generated zones to try (default 100)")
     add_timing_flags(p)
