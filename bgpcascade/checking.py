@@ -167,7 +167,7 @@ def build_question(args: argparse.Namespace, zone_path: str, props: Sequence[Sel
         space.add(v, spike=int(spikes[0].work) if spikes else None)
     given = args.horizon is not None
     horizon = seconds(args.horizon if given else DEFAULT_HORIZON, "--horizon")
-    if horizon > 86400:
+    if horizon > MAX_HORIZON:
         raise InputError(f"{args.horizon:g} s", field="--horizon",
                          allowed="at most 86400 s (one day)")
     if not 0 < args.timeout <= 86400:
@@ -195,6 +195,8 @@ def build_question(args: argparse.Namespace, zone_path: str, props: Sequence[Sel
 
 #: ``check``'s and ``search``'s horizon when none is given (seconds after t = 0).
 DEFAULT_HORIZON = 300.0
+#: The longest horizon ``check`` and ``search`` run to (one day, as ``--horizon``).
+MAX_HORIZON = 86400
 
 
 def horizon_for(zone: Zone, triggers: Sequence[Trigger], props: Sequence[Selected],
@@ -210,7 +212,9 @@ def horizon_for(zone: Zone, triggers: Sequence[Trigger], props: Sequence[Selecte
         last = offsets.of(zone, t)[-1]
         end = last.t + zone_bound(zone, [last]).total
         horizon = max(horizon, Fraction(math.floor(end) + 1))
-    return horizon
+    # At most a day, as --horizon: a run cut short there fails reconverges_in_time
+    # (not reconverged within the horizon), never holds it.
+    return min(horizon, Fraction(MAX_HORIZON))
 
 
 def seconds(x: float, flag: str, zero: bool = False) -> Fraction:

@@ -108,7 +108,13 @@ def _per_route(profile: Any) -> Fraction:
 
 
 def run_bound(sim: Sim, hold_of: dict[str, Any]) -> ReconvergenceBound:
-    """The reconvergence bound of the run ``sim`` (its nodes' numbers, symbolic or not)."""
+    """The reconvergence bound of the run ``sim`` (its nodes' numbers, symbolic or not).
+
+    What a Z3 run may make symbolic (model/params.py: counts, routes, capacities, hold
+    times, a spike's work) enters through the run's own nodes, sessions and triggers;
+    ConnectRetryTime, IdleHoldTime and the per-route costs are never varied. The largest
+    of several terms is picked by comparisons, which a symbolic run records in its path
+    condition like every other decision."""
     zero = sim._zero
     triggered = {sim.view.node_of(n) for t in sim.triggers for n in (t.a, t.b)
                  if n is not None}
